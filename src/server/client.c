@@ -1,0 +1,105 @@
+/* client.c - creating, renaming and destroying IRC users (see client.h). */
+#include "client.h"
+
+#include <string.h>
+
+#include "channel.h"
+#include "conn.h"
+#include "registry.h"
+#include "send.h"
+#include "server.h"
+
+static uint64_t next_client_id = 1;
+
+struct client *client_new(struct conn *conn)
+{
+	struct client *c = g_new0(struct client, 1);
+
+	c->conn = conn;
+	c->id = next_client_id++;
+	strcpy(c->nick, "*");
+	/* A host starting with ':' (IPv6 "::1") would break the line syntax. */
+	c->host = conn->addr[0] == ':' ? g_strconcat("0", conn->addr, NULL) : g_strdup(conn->addr);
+	c->channels = g_ptr_array_new();
+	c->signon = c->last_message = server_wall_us() / 1000000;
+	registry_add_client(c);
+	return c;
+}
+
+static void rebuild_prefix(struct client *c)
+{
+	g_free(c->prefix);
+	c->prefix = g_strdup_printf("%s!%s@%s", c->nick, c->user != NULL ? c->user : "*", c->host);
+}
+
+void client_set_user(struct client *c, const char *user, const char *realname)
+{
+	char *new_user = g_strdup(user), *new_realname = g_strdup(realname);
+
+	/* @user and @realname may be c's own strings: copy before freeing. */
+	g_free(c->user);
+	g_free(c->realname);
+	c->user = new_user;
+	c->realname = new_realname;
+	rebuild_prefix(c);
+}
+
+void client_set_nick(struct client *c, const char *nick)
+{
+	registry_rename(c, nick);
+	g_strlcpy(c->nick, nick, sizeof(c->nick));
+	rebuild_prefix(c);
+}
+
+void client_destroy(struct client *c, const char *reason)
+{
+	if (c->registered) {
+		struct outmsg m;
+		outmsg_init(&m, NULL);
+		outmsg_printf(&m, ":%s QUIT :%s", c->prefix, reason);
+		outmsg_to_neighbours(&m, c, false, 0);
+		outmsg_clear(&m);
+		registry_whowas_add(c);
+	}
+	while (c->channels->len > 0)
+		channel_remove_member(g_ptr_array_index(c->channels, c->channels->len - 1), c);
+	registry_remove_client(c);
+	g_ptr_array_free(c->channels, TRUE);
+	if (c->monitoring != NULL)
+		g_ptr_array_free(c->monitoring, TRUE);
+	g_free(c->user);
+	g_free(c->realname);
+	g_free(c->host);
+	g_free(c->prefix);
+	g_free(c->away);
+	g_free(c);
+}
+
+const char *client_nick(const struct client *c)
+{
+	return c->nick;
+}
+
+bool client_is_registered(const struct client *c)
+{
+	return c->registered;
+}
+
+void client_mode_string(const struct client *c, char *out, size_t len)
+{
+	g_autoptr(GString) s = g_string_new("+");
+
+	if (c->modes & UMODE_INVISIBLE)
+		g_string_append_c(s, 'i');
+	if (c->modes & UMODE_OPER)
+		g_string_append_c(s, 'o');
+	if (c->modes & UMODE_WALLOPS)
+		g_string_append_c(s, 'w');
+	g_strlcpy(out, s->str, len);
+}
+
+void client_disconnect(struct client *c, const char *reason)
+{
+	if (c->conn != NULL)
+		conn_close(c->conn, reason);
+}

@@ -1,0 +1,74 @@
+/* client.h - an IRC user as the chat sees it: nick, user, host, modes,
+ * capabilities and channels. Its socket, if it has one here, is in conn. */
+#ifndef NATTERD_CLIENT_H
+#define NATTERD_CLIENT_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "irc_names.h"
+
+struct conn;
+
+/* IRCv3 capabilities a client may negotiate. */
+enum client_cap {
+	CAP_CAP_NOTIFY = 1 << 0,
+	CAP_MESSAGE_TAGS = 1 << 1,
+	CAP_SERVER_TIME = 1 << 2,
+	CAP_ECHO_MESSAGE = 1 << 3,
+	CAP_MULTI_PREFIX = 1 << 4,
+	CAP_AWAY_NOTIFY = 1 << 5,
+	CAP_SETNAME = 1 << 6,
+};
+
+/* User modes. */
+enum client_mode {
+	UMODE_INVISIBLE = 1 << 0, /* +i */
+	UMODE_OPER = 1 << 1,      /* +o */
+	UMODE_WALLOPS = 1 << 2,   /* +w */
+};
+
+struct client {
+	struct conn *conn;      /* NULL for a user held on another node */
+	uint64_t id;            /* never reused; lets async work find us again */
+	char nick[IRC_NICK_MAX + 1]; /* "*" until NICK */
+	char *user;
+	char *realname;
+	char *host;
+	char *prefix;           /* nick!user@host, rebuilt on nick change */
+	char *away;             /* NULL when not away */
+	unsigned caps;          /* enum client_cap */
+	unsigned modes;         /* enum client_mode */
+	int cap_version;        /* 302 after CAP LS 302 */
+	bool cap_negotiating;   /* registration waits for CAP END */
+	bool registered;
+	GPtrArray *channels;    /* struct channel * this client is in */
+	GPtrArray *monitoring;  /* case-folded nicks this client MONITORs */
+	int64_t signon;         /* wall-clock seconds */
+	int64_t last_message;   /* wall-clock seconds of last PRIVMSG, for idle */
+	uint32_t mark;          /* fan-out de-duplication, see send.c */
+};
+
+struct client *client_new(struct conn *conn);
+
+/* The client leaves: neighbours see QUIT :@reason, it leaves its channels,
+ * it is remembered for WHOWAS and its nick is released. Frees @c. */
+void client_destroy(struct client *c, const char *reason);
+
+const char *client_nick(const struct client *c);
+bool client_is_registered(const struct client *c);
+
+/* Sets user name and real name (at registration), rebuilding the prefix. */
+void client_set_user(struct client *c, const char *user, const char *realname);
+
+/* Sets the nick, keeping the registry and the cached prefix in step. */
+void client_set_nick(struct client *c, const char *nick);
+
+/* The mode string, e.g. "+iw". */
+void client_mode_string(const struct client *c, char *out, size_t len);
+
+/* Closes the client's connection (if local) with @reason. */
+void client_disconnect(struct client *c, const char *reason);
+
+#endif

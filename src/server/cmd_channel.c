@@ -1,0 +1,341 @@
+/* cmd_channel.c - JOIN, PART, TOPIC, NAMES, LIST, KICK and INVITE. */
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "numerics.h"
+#include "registry.h"
+#include "send.h"
+#include "server.h"
+#include "storage.h"
+
+#define TOPIC_MAX 390
+#define KICK_REASON_MAX 300
+#define NAMES_LINE_MAX 400
+
+/* Queues ":prefix <rest>" to every member of @ch, the sender included. */
+static void tell_channel(struct channel *ch, struct client *from, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void tell_channel(struct channel *ch, struct client *from, const char *fmt, ...)
+{
+	struct outmsg m;
+	g_autofree char *rest = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rest = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	outmsg_init(&m, NULL);
+	outmsg_printf(&m, ":%s %s", from->prefix, rest);
+	outmsg_to_channel(&m, ch, NULL, 0);
+	outmsg_clear(&m);
+}
+
+static const char *channel_symbol(const struct channel *ch)
+{
+	return (ch->modes & CMODE_SECRET) ? "@" : "=";
+}
+
+void send_names(struct client *c, struct channel *ch)
+{
+	bool member = channel_member_flags(ch, c) != 0;
+	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
+	g_autoptr(GString) line = g_string_new(NULL);
+	GHashTableIter iter;
+	gpointer key, value;
+
+	if (!member && (ch->modes & CMODE_SECRET)) {
+		send_numeric(c, RPL_ENDOFNAMES, ch->name);
+		return;
+	}
+	g_hash_table_iter_init(&iter, ch->members);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		struct client *m = key;
+		char prefix[3];
+		if (!member && (m->modes & UMODE_INVISIBLE))
+			continue;
+		if (line->len > NAMES_LINE_MAX) {
+			send_numeric(c, RPL_NAMREPLY, channel_symbol(ch), ch->name, line->str);
+			g_string_truncate(line, 0);
+		}
+		channel_prefix(GPOINTER_TO_UINT(value), multi, prefix);
+		g_string_append_printf(line, "%s%s%s", line->len > 0 ? " " : "", prefix, m->nick);
+	}
+	if (line->len > 0)
+		send_numeric(c, RPL_NAMREPLY, channel_symbol(ch), ch->name, line->str);
+	send_numeric(c, RPL_ENDOFNAMES, ch->name);
+}
+
+static void send_topic(struct client *c, struct channel *ch, bool say_none)
+{
+	if (ch->topic == NULL) {
+		if (say_none)
+			send_numeric(c, RPL_NOTOPIC, ch->name);
+		return;
+	}
+	send_numeric(c, RPL_TOPIC, ch->name, ch->topic);
+	send_numeric(c, RPL_TOPICWHOTIME, ch->name, ch->topic_setter, (long long)ch->topic_time);
+}
+
+/* Why @c may not join @ch, as a numeric format, or NULL when it may. */
+static const char *join_refusal(struct client *c, struct channel *ch, const char *key)
+{
+	bool invited = channel_is_invited(ch, c);
+
+	if (channel_is_banned(ch, c) && !invited)
+		return ERR_BANNEDFROMCHAN;
+	if ((ch->modes & CMODE_INVITE_ONLY) && !invited)
+		return ERR_INVITEONLYCHAN;
+	if (ch->key != NULL && (key == NULL || strcmp(key, ch->key) != 0))
+		return ERR_BADCHANNELKEY;
+	if (ch->limit > 0 && g_hash_table_size(ch->members) >= (guint)ch->limit && !invited)
+		return ERR_CHANNELISFULL;
+	return NULL;
+}
+
+void channel_join_client(struct client *c, const char *name, const char *key)
+{
+	struct channel *ch = registry_find_channel(name);
+	unsigned flags = 0;
+
+	if (!irc_channel_is_valid(name)) {
+		send_numeric(c, ERR_NOSUCHCHANNEL, name);
+		return;
+	}
+	if (ch != NULL && channel_member_flags(ch, c) != 0)
+		return;
+	if (c->channels->len >= (guint)server.cfg->max_channels_per_user) {
+		send_numeric(c, ERR_TOOMANYCHANNELS, name);
+		return;
+	}
+	if (ch == NULL) {
+		ch = channel_create(name, false);
+	} else {
+		const char *refusal = join_refusal(c, ch, key);
+		if (refusal != NULL) {
+			send_numeric(c, refusal, ch->name);
+			return;
+		}
+	}
+	if (g_hash_table_size(ch->members) == 0)
+		flags = MEMBER_OP; /* the first in an empty room runs it */
+	channel_add_member(ch, c, flags);
+	tell_channel(ch, c, "JOIN %s", ch->name);
+	if (c->away != NULL) {
+		struct outmsg m;
+		outmsg_init(&m, NULL);
+		outmsg_printf(&m, ":%s AWAY :%s", c->prefix, c->away);
+		outmsg_to_channel(&m, ch, c, CAP_AWAY_NOTIFY);
+		outmsg_clear(&m);
+	}
+	send_topic(c, ch, false);
+	send_names(c, ch);
+}
+
+static void part_all(struct client *c)
+{
+	while (c->channels->len > 0) {
+		struct channel *ch = g_ptr_array_index(c->channels, c->channels->len - 1);
+		tell_channel(ch, c, "PART %s", ch->name);
+		channel_remove_member(ch, c);
+	}
+}
+
+void cmd_join(struct client *c, struct irc_message *msg)
+{
+	g_auto(GStrv) names = NULL;
+	g_auto(GStrv) keys = NULL;
+	int nkeys;
+
+	if (strcmp(msg->params[0], "0") == 0) {
+		part_all(c);
+		return;
+	}
+	names = g_strsplit(msg->params[0], ",", -1);
+	keys = g_strsplit(msg->nparams > 1 ? msg->params[1] : "", ",", -1);
+	nkeys = (int)g_strv_length(keys);
+	for (int i = 0; names[i] != NULL; i++) {
+		if (names[i][0] == '\0')
+			continue;
+		channel_join_client(c, names[i], i < nkeys && keys[i][0] != '\0' ? keys[i] : NULL);
+	}
+}
+
+/* Finds @name as a channel @c is in, or answers 403/442 and returns NULL. */
+static struct channel *find_joined(struct client *c, const char *name)
+{
+	struct channel *ch = registry_find_channel(name);
+
+	if (ch == NULL) {
+		send_numeric(c, ERR_NOSUCHCHANNEL, name);
+		return NULL;
+	}
+	if (channel_member_flags(ch, c) == 0) {
+		send_numeric(c, ERR_NOTONCHANNEL, ch->name);
+		return NULL;
+	}
+	return ch;
+}
+
+void cmd_part(struct client *c, struct irc_message *msg)
+{
+	g_auto(GStrv) names = g_strsplit(msg->params[0], ",", -1);
+	const char *reason = msg->nparams > 1 ? msg->params[1] : NULL;
+
+	for (int i = 0; names[i] != NULL; i++) {
+		struct channel *ch = find_joined(c, names[i]);
+		if (ch == NULL)
+			continue;
+		if (reason != NULL && reason[0] != '\0')
+			tell_channel(ch, c, "PART %s :%s", ch->name, reason);
+		else
+			tell_channel(ch, c, "PART %s", ch->name);
+		channel_remove_member(ch, c);
+	}
+}
+
+void cmd_topic(struct client *c, struct irc_message *msg)
+{
+	struct channel *ch = registry_find_channel(msg->params[0]);
+	unsigned flags;
+
+	if (ch == NULL) {
+		send_numeric(c, ERR_NOSUCHCHANNEL, msg->params[0]);
+		return;
+	}
+	flags = channel_member_flags(ch, c);
+	if (msg->nparams < 2) {
+		if (flags == 0 && (ch->modes & CMODE_SECRET))
+			send_numeric(c, ERR_NOTONCHANNEL, ch->name);
+		else
+			send_topic(c, ch, true);
+		return;
+	}
+	if (flags == 0) {
+		send_numeric(c, ERR_NOTONCHANNEL, ch->name);
+		return;
+	}
+	if ((ch->modes & CMODE_TOPIC_LOCK) && !(flags & MEMBER_OP)) {
+		send_numeric(c, ERR_CHANOPRIVSNEEDED, ch->name);
+		return;
+	}
+	g_clear_pointer(&ch->topic, g_free);
+	g_free(ch->topic_setter);
+	ch->topic_setter = g_strdup(c->nick);
+	ch->topic_time = server_wall_us() / 1000000;
+	if (msg->params[1][0] != '\0')
+		ch->topic = g_utf8_substring(msg->params[1], 0, TOPIC_MAX);
+	storage_save_topic(ch);
+	tell_channel(ch, c, "TOPIC %s :%s", ch->name, ch->topic != NULL ? ch->topic : "");
+}
+
+void cmd_names(struct client *c, struct irc_message *msg)
+{
+	g_auto(GStrv) names = NULL;
+
+	if (msg->nparams == 0) {
+		send_numeric(c, RPL_ENDOFNAMES, "*");
+		return;
+	}
+	names = g_strsplit(msg->params[0], ",", -1);
+	for (int i = 0; names[i] != NULL; i++) {
+		struct channel *ch = registry_find_channel(names[i]);
+		if (ch != NULL)
+			send_names(c, ch);
+		else
+			send_numeric(c, RPL_ENDOFNAMES, names[i]);
+	}
+}
+
+static void list_one(struct client *c, struct channel *ch)
+{
+	if ((ch->modes & CMODE_SECRET) && channel_member_flags(ch, c) == 0)
+		return;
+	send_numeric(c, RPL_LIST, ch->name, g_hash_table_size(ch->members),
+		     ch->topic != NULL ? ch->topic : "");
+}
+
+void cmd_list(struct client *c, struct irc_message *msg)
+{
+	send_numeric(c, RPL_LISTSTART);
+	if (msg->nparams > 0 && msg->params[0][0] != '\0') {
+		g_auto(GStrv) names = g_strsplit(msg->params[0], ",", -1);
+		for (int i = 0; names[i] != NULL; i++) {
+			struct channel *ch = registry_find_channel(names[i]);
+			if (ch != NULL)
+				list_one(c, ch);
+		}
+	} else {
+		GHashTableIter iter;
+		gpointer value;
+		g_hash_table_iter_init(&iter, registry_channels());
+		while (g_hash_table_iter_next(&iter, NULL, &value))
+			list_one(c, value);
+	}
+	send_numeric(c, RPL_LISTEND);
+}
+
+void cmd_kick(struct client *c, struct irc_message *msg)
+{
+	struct channel *ch = find_joined(c, msg->params[0]);
+	g_auto(GStrv) nicks = NULL;
+	g_autofree char *reason = NULL;
+
+	if (ch == NULL)
+		return;
+	if (!(channel_member_flags(ch, c) & MEMBER_OP)) {
+		send_numeric(c, ERR_CHANOPRIVSNEEDED, ch->name);
+		return;
+	}
+	reason = g_utf8_substring(msg->nparams > 2 && msg->params[2][0] != '\0'
+				  ? msg->params[2] : c->nick, 0, KICK_REASON_MAX);
+	nicks = g_strsplit(msg->params[1], ",", -1);
+	for (int i = 0; nicks[i] != NULL; i++) {
+		struct client *target = registry_find_nick(nicks[i]);
+		if (target == NULL || channel_member_flags(ch, target) == 0) {
+			send_numeric(c, ERR_USERNOTINCHANNEL, nicks[i], ch->name);
+			continue;
+		}
+		bool self = target == c;
+		tell_channel(ch, c, "KICK %s %s :%s", ch->name, target->nick, reason);
+		channel_remove_member(ch, target);
+		if (self)
+			break; /* the room may be gone with its last member */
+	}
+}
+
+void cmd_invite(struct client *c, struct irc_message *msg)
+{
+	struct client *target = registry_find_nick(msg->params[0]);
+	struct channel *ch = registry_find_channel(msg->params[1]);
+	unsigned flags;
+
+	if (target == NULL || !target->registered) {
+		send_numeric(c, ERR_NOSUCHNICK, msg->params[0]);
+		return;
+	}
+	if (ch == NULL) {
+		send_numeric(c, ERR_NOSUCHCHANNEL, msg->params[1]);
+		return;
+	}
+	flags = channel_member_flags(ch, c);
+	if (flags == 0) {
+		send_numeric(c, ERR_NOTONCHANNEL, ch->name);
+		return;
+	}
+	if ((ch->modes & CMODE_INVITE_ONLY) && !(flags & MEMBER_OP)) {
+		send_numeric(c, ERR_CHANOPRIVSNEEDED, ch->name);
+		return;
+	}
+	if (channel_member_flags(ch, target) != 0) {
+		send_numeric(c, ERR_USERONCHANNEL, target->nick, ch->name);
+		return;
+	}
+	channel_invite(ch, target->nick);
+	send_numeric(c, RPL_INVITING, target->nick, ch->name);
+	send_line(target, ":%s INVITE %s %s", c->prefix, target->nick, ch->name);
+	if (target->away != NULL)
+		send_numeric(c, RPL_AWAY, target->nick, target->away);
+}

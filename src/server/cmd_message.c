@@ -1,0 +1,136 @@
+/* cmd_message.c - PRIVMSG, NOTICE, TAGMSG and AWAY: moving text between users
+ * and into rooms. A room message is formatted once (struct outmsg) and the
+ * same bytes are queued to every member. */
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "numerics.h"
+#include "registry.h"
+#include "send.h"
+#include "server.h"
+
+#define MAX_TARGETS 4
+#define AWAY_MAX 200
+
+enum relay_kind { RELAY_PRIVMSG, RELAY_NOTICE, RELAY_TAGMSG };
+
+static const char *relay_command[] = { "PRIVMSG", "NOTICE", "TAGMSG" };
+
+/* NOTICE never causes error replies (RFC 1459), so errors go through here. */
+static bool may_answer(enum relay_kind kind)
+{
+	return kind != RELAY_NOTICE;
+}
+
+static void relay_to_channel(struct client *c, const char *name, struct outmsg *m,
+			     enum relay_kind kind)
+{
+	struct channel *ch = registry_find_channel(name);
+	unsigned need = kind == RELAY_TAGMSG ? CAP_MESSAGE_TAGS : 0;
+
+	if (ch == NULL) {
+		if (may_answer(kind))
+			send_numeric(c, ERR_NOSUCHCHANNEL, name);
+		return;
+	}
+	if (!channel_can_send(ch, c)) {
+		if (may_answer(kind))
+			send_numeric(c, ERR_CANNOTSENDTOCHAN, ch->name);
+		return;
+	}
+	outmsg_to_channel(m, ch, c, need);
+	if ((c->caps & CAP_ECHO_MESSAGE) && (c->caps & need) == need)
+		outmsg_send(m, c);
+}
+
+static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
+			  enum relay_kind kind)
+{
+	struct client *to = registry_find_nick(nick);
+
+	if (to == NULL || !to->registered) {
+		if (may_answer(kind))
+			send_numeric(c, ERR_NOSUCHNICK, nick);
+		return;
+	}
+	if (kind != RELAY_TAGMSG || (to->caps & CAP_MESSAGE_TAGS))
+		outmsg_send(m, to);
+	if ((c->caps & CAP_ECHO_MESSAGE) && (kind != RELAY_TAGMSG || (c->caps & CAP_MESSAGE_TAGS)))
+		outmsg_send(m, c);
+	if (kind == RELAY_PRIVMSG && to->away != NULL)
+		send_numeric(c, RPL_AWAY, to->nick, to->away);
+}
+
+static void relay(struct client *c, struct irc_message *msg, enum relay_kind kind)
+{
+	const char *command = relay_command[kind];
+	const char *text = NULL;
+	g_auto(GStrv) targets = NULL;
+
+	if (msg->nparams < 1 || msg->params[0][0] == '\0') {
+		if (may_answer(kind))
+			send_numeric(c, ERR_NORECIPIENT, command);
+		return;
+	}
+	if (kind != RELAY_TAGMSG && (msg->nparams < 2 || msg->params[1][0] == '\0')) {
+		if (may_answer(kind))
+			send_numeric(c, ERR_NOTEXTTOSEND);
+		return;
+	}
+	if (kind != RELAY_TAGMSG)
+		text = msg->params[1];
+	targets = g_strsplit(msg->params[0], ",", MAX_TARGETS + 1);
+	for (int i = 0; targets[i] != NULL && i < MAX_TARGETS; i++) {
+		struct outmsg m;
+		if (targets[i][0] == '\0')
+			continue;
+		outmsg_init(&m, msg);
+		if (text != NULL)
+			outmsg_printf(&m, ":%s %s %s :%s", c->prefix, command, targets[i], text);
+		else
+			outmsg_printf(&m, ":%s %s %s", c->prefix, command, targets[i]);
+		if (irc_is_channel(targets[i]))
+			relay_to_channel(c, targets[i], &m, kind);
+		else
+			relay_to_user(c, targets[i], &m, kind);
+		outmsg_clear(&m);
+	}
+	if (kind == RELAY_PRIVMSG)
+		c->last_message = server_wall_us() / 1000000;
+}
+
+void cmd_privmsg(struct client *c, struct irc_message *msg)
+{
+	relay(c, msg, RELAY_PRIVMSG);
+}
+
+void cmd_notice(struct client *c, struct irc_message *msg)
+{
+	relay(c, msg, RELAY_NOTICE);
+}
+
+void cmd_tagmsg(struct client *c, struct irc_message *msg)
+{
+	relay(c, msg, RELAY_TAGMSG);
+}
+
+void cmd_away(struct client *c, struct irc_message *msg)
+{
+	struct outmsg m;
+	const char *text = msg->nparams > 0 ? msg->params[0] : "";
+
+	g_clear_pointer(&c->away, g_free);
+	outmsg_init(&m, NULL);
+	if (text[0] == '\0') {
+		send_numeric(c, RPL_UNAWAY);
+		outmsg_printf(&m, ":%s AWAY", c->prefix);
+	} else {
+		c->away = g_utf8_substring(text, 0, AWAY_MAX);
+		send_numeric(c, RPL_NOWAWAY);
+		outmsg_printf(&m, ":%s AWAY :%s", c->prefix, c->away);
+	}
+	outmsg_to_neighbours(&m, c, false, CAP_AWAY_NOTIFY);
+	outmsg_clear(&m);
+}

@@ -1,0 +1,119 @@
+/* cmd_oper.c - OPER (password checked off the loop, in a worker thread),
+ * KILL, WALLOPS and SETNAME. */
+#include <sodium.h>
+#include <string.h>
+
+#include "client.h"
+#include "commands.h"
+#include "numerics.h"
+#include "registry.h"
+#include "send.h"
+#include "server.h"
+#include "worker.h"
+
+#define REALNAME_MAX 100
+
+struct oper_check {
+	uint64_t client_id; /* the client may be gone when the answer comes */
+	char *name;
+	char *hash;
+	char *password;
+	bool ok;
+};
+
+static void oper_verify(gpointer data)
+{
+	struct oper_check *check = data;
+
+	check->ok = check->hash != NULL &&
+		    crypto_pwhash_str_verify(check->hash, check->password,
+					     strlen(check->password)) == 0;
+}
+
+static void oper_done(gpointer data)
+{
+	struct oper_check *check = data;
+	struct client *c = registry_client_by_id(check->client_id);
+
+	if (c != NULL && check->ok) {
+		c->modes |= UMODE_OPER | UMODE_WALLOPS;
+		send_numeric(c, RPL_YOUREOPER);
+		send_line(c, ":%s MODE %s :+ow", c->prefix, c->nick);
+	} else if (c != NULL) {
+		send_numeric(c, ERR_PASSWDMISMATCH);
+	}
+	sodium_memzero(check->password, strlen(check->password));
+	g_free(check->password);
+	g_free(check->name);
+	g_free(check->hash);
+	g_free(check);
+}
+
+void cmd_oper(struct client *c, struct irc_message *msg)
+{
+	struct oper_check *check = g_new0(struct oper_check, 1);
+
+	/* An unknown name is checked against nothing but still answered through
+	 * the worker, so timing does not tell which names exist. */
+	check->client_id = c->id;
+	check->name = g_strdup(msg->params[0]);
+	check->hash = g_strdup(g_hash_table_lookup(server.cfg->opers, msg->params[0]));
+	check->password = g_strdup(msg->params[1]);
+	worker_submit(oper_verify, oper_done, check);
+}
+
+void cmd_kill(struct client *c, struct irc_message *msg)
+{
+	struct client *target;
+	g_autofree char *reason = NULL;
+
+	if (!(c->modes & UMODE_OPER)) {
+		send_numeric(c, ERR_NOPRIVILEGES);
+		return;
+	}
+	target = registry_find_nick(msg->params[0]);
+	if (target == NULL) {
+		send_numeric(c, ERR_NOSUCHNICK, msg->params[0]);
+		return;
+	}
+	reason = g_strdup_printf("Killed (%s (%s))", c->nick, msg->params[1]);
+	send_line(target, ":%s KILL %s :%s", c->prefix, target->nick, msg->params[1]);
+	client_disconnect(target, reason);
+}
+
+void cmd_wallops(struct client *c, struct irc_message *msg)
+{
+	GHashTableIter iter;
+	gpointer value;
+	struct outmsg m;
+
+	if (!(c->modes & UMODE_OPER)) {
+		send_numeric(c, ERR_NOPRIVILEGES);
+		return;
+	}
+	outmsg_init(&m, NULL);
+	outmsg_printf(&m, ":%s WALLOPS :%s", c->prefix, msg->params[0]);
+	g_hash_table_iter_init(&iter, registry_nicks());
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct client *to = value;
+		if (to->registered && (to->modes & UMODE_WALLOPS))
+			outmsg_send(&m, to);
+	}
+	outmsg_clear(&m);
+}
+
+void cmd_setname(struct client *c, struct irc_message *msg)
+{
+	g_autofree char *realname = g_utf8_substring(msg->params[0], 0, REALNAME_MAX);
+	struct outmsg m;
+
+	if (realname[0] == '\0') {
+		send_fail(c, "SETNAME", "INVALID_REALNAME", "Real name cannot be empty");
+		return;
+	}
+	client_set_user(c, c->user, realname);
+	outmsg_init(&m, NULL);
+	outmsg_printf(&m, ":%s SETNAME :%s", c->prefix, realname);
+	outmsg_to_neighbours(&m, c, true, CAP_SETNAME);
+	outmsg_clear(&m);
+}

@@ -1,0 +1,343 @@
+/* cmd_query.c - questions about users and the server: WHO, WHOIS, WHOWAS,
+ * ISON, USERHOST, LUSERS, MOTD, VERSION, TIME, INFO, ADMIN, LINKS, HELP and
+ * MONITOR. */
+#include <string.h>
+#include <time.h>
+
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "numerics.h"
+#include "registry.h"
+#include "send.h"
+#include "server.h"
+#include "version.h"
+
+#define MONITOR_MAX 100
+
+static bool shares_channel(const struct client *a, const struct client *b)
+{
+	for (guint i = 0; i < a->channels->len; i++)
+		if (channel_member_flags(g_ptr_array_index(a->channels, i), b) != 0)
+			return true;
+	return false;
+}
+
+/* May @asker see @target in a WHO listing that is not a channel's? */
+static bool visible_to(const struct client *asker, const struct client *target)
+{
+	return !(target->modes & UMODE_INVISIBLE) || asker == target || shares_channel(asker, target);
+}
+
+static void who_reply(struct client *c, const char *chan, struct client *t, unsigned flags)
+{
+	char status[8];
+	char prefix[3];
+	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
+
+	channel_prefix(flags, multi, prefix);
+	snprintf(status, sizeof(status), "%c%s%s", t->away != NULL ? 'G' : 'H',
+		 (t->modes & UMODE_OPER) ? "*" : "", prefix);
+	send_numeric(c, RPL_WHOREPLY, chan, t->user, t->host, server.cfg->name, t->nick, status,
+		     t->realname);
+}
+
+void cmd_who(struct client *c, struct irc_message *msg)
+{
+	const char *mask = msg->nparams > 0 ? msg->params[0] : "*";
+
+	if (irc_is_channel(mask)) {
+		struct channel *ch = registry_find_channel(mask);
+		bool member = ch != NULL && channel_member_flags(ch, c) != 0;
+		GHashTableIter iter;
+		gpointer key, value;
+		if (ch != NULL && (member || !(ch->modes & CMODE_SECRET))) {
+			g_hash_table_iter_init(&iter, ch->members);
+			while (g_hash_table_iter_next(&iter, &key, &value)) {
+				struct client *t = key;
+				if (member || !(t->modes & UMODE_INVISIBLE))
+					who_reply(c, ch->name, t, GPOINTER_TO_UINT(value));
+			}
+		}
+	} else {
+		GHashTableIter iter;
+		gpointer value;
+		g_hash_table_iter_init(&iter, registry_nicks());
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			struct client *t = value;
+			if (t->registered && visible_to(c, t) &&
+			    (irc_mask_match(mask, t->nick) || irc_mask_match(mask, t->prefix)))
+				who_reply(c, "*", t, 0);
+		}
+	}
+	send_numeric(c, RPL_ENDOFWHO, mask);
+}
+
+static void whois_channels(struct client *c, struct client *t)
+{
+	g_autoptr(GString) list = g_string_new(NULL);
+	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
+
+	for (guint i = 0; i < t->channels->len; i++) {
+		struct channel *ch = g_ptr_array_index(t->channels, i);
+		char prefix[3];
+		if ((ch->modes & CMODE_SECRET) && channel_member_flags(ch, c) == 0 && c != t)
+			continue;
+		channel_prefix(channel_member_flags(ch, t), multi, prefix);
+		g_string_append_printf(list, "%s%s%s", list->len > 0 ? " " : "", prefix, ch->name);
+	}
+	if (list->len > 0)
+		send_numeric(c, RPL_WHOISCHANNELS, t->nick, list->str);
+}
+
+void cmd_whois(struct client *c, struct irc_message *msg)
+{
+	const char *nick;
+	struct client *t;
+
+	if (msg->nparams == 0) {
+		send_numeric(c, ERR_NONICKNAMEGIVEN);
+		return;
+	}
+	nick = msg->params[msg->nparams > 1 ? 1 : 0];
+	t = registry_find_nick(nick);
+	if (t == NULL || !t->registered) {
+		send_numeric(c, ERR_NOSUCHNICK, nick);
+		send_numeric(c, RPL_ENDOFWHOIS, nick);
+		return;
+	}
+	send_numeric(c, RPL_WHOISUSER, t->nick, t->user, t->host, t->realname);
+	whois_channels(c, t);
+	send_numeric(c, RPL_WHOISSERVER, t->nick, server.cfg->name, server.cfg->description);
+	if (t->modes & UMODE_OPER)
+		send_numeric(c, RPL_WHOISOPERATOR, t->nick);
+	if (t->away != NULL)
+		send_numeric(c, RPL_AWAY, t->nick, t->away);
+	send_numeric(c, RPL_WHOISIDLE, t->nick,
+		     (long long)(server_wall_us() / 1000000 - t->last_message), (long long)t->signon);
+	send_numeric(c, RPL_ENDOFWHOIS, t->nick);
+}
+
+void cmd_whowas(struct client *c, struct irc_message *msg)
+{
+	g_autoptr(GPtrArray) found = NULL;
+	int max = msg->nparams > 1 ? atoi(msg->params[1]) : 0;
+
+	if (msg->nparams == 0 || msg->params[0][0] == '\0') {
+		send_numeric(c, ERR_NONICKNAMEGIVEN);
+		return;
+	}
+	found = registry_whowas_find(msg->params[0], max > 0 ? max : 0);
+	if (found->len == 0)
+		send_numeric(c, ERR_WASNOSUCHNICK, msg->params[0]);
+	for (guint i = 0; i < found->len; i++) {
+		const struct whowas *w = g_ptr_array_index(found, i);
+		char when[64];
+		time_t t = (time_t)w->when;
+		strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Y", gmtime(&t));
+		send_numeric(c, RPL_WHOWASUSER, w->nick, w->user, w->host, w->realname);
+		send_numeric(c, RPL_WHOISSERVER, w->nick, server.cfg->name, when);
+	}
+	send_numeric(c, RPL_ENDOFWHOWAS, msg->params[0]);
+}
+
+void cmd_ison(struct client *c, struct irc_message *msg)
+{
+	g_autoptr(GString) online = g_string_new(NULL);
+
+	for (int i = 0; i < msg->nparams; i++) {
+		g_auto(GStrv) nicks = g_strsplit(msg->params[i], " ", -1);
+		for (int j = 0; nicks[j] != NULL; j++) {
+			struct client *t = nicks[j][0] != '\0' ? registry_find_nick(nicks[j]) : NULL;
+			if (t != NULL && t->registered)
+				g_string_append_printf(online, "%s%s", online->len > 0 ? " " : "", t->nick);
+		}
+	}
+	send_numeric(c, RPL_ISON, online->str);
+}
+
+void cmd_userhost(struct client *c, struct irc_message *msg)
+{
+	g_autoptr(GString) reply = g_string_new(NULL);
+
+	for (int i = 0; i < msg->nparams && i < 5; i++) {
+		struct client *t = registry_find_nick(msg->params[i]);
+		if (t == NULL || !t->registered)
+			continue;
+		g_string_append_printf(reply, "%s%s%s=%c%s@%s", reply->len > 0 ? " " : "", t->nick,
+				       (t->modes & UMODE_OPER) ? "*" : "", t->away ? '-' : '+',
+				       t->user, t->host);
+	}
+	send_numeric(c, RPL_USERHOST, reply->str);
+}
+
+void cmd_lusers(struct client *c, struct irc_message *msg)
+{
+	(void)msg;
+	send_lusers(c);
+}
+
+void cmd_motd(struct client *c, struct irc_message *msg)
+{
+	(void)msg;
+	send_motd(c);
+}
+
+void cmd_version(struct client *c, struct irc_message *msg)
+{
+	(void)msg;
+	send_numeric(c, RPL_VERSION, NATTER_VERSION, server.cfg->name, "natter chat server");
+	send_isupport(c);
+}
+
+void cmd_time(struct client *c, struct irc_message *msg)
+{
+	char text[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)msg;
+	gmtime_r(&now, &tm);
+	strftime(text, sizeof(text), "%A %B %d %Y -- %H:%M:%S +00:00", &tm);
+	send_numeric(c, RPL_TIME, server.cfg->name, text);
+}
+
+void cmd_info(struct client *c, struct irc_message *msg)
+{
+	static const char *lines[] = {
+		"natterd " NATTER_VERSION " - a small IRC server for the natter chat system",
+		"One libevent loop, worker threads for blocking work, bounded buffers.",
+		"Licensed under the ISC license.",
+	};
+
+	(void)msg;
+	for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
+		send_numeric(c, RPL_INFO, lines[i]);
+	send_numeric(c, RPL_ENDOFINFO);
+}
+
+void cmd_admin(struct client *c, struct irc_message *msg)
+{
+	(void)msg;
+	send_numeric(c, RPL_ADMINME, server.cfg->name);
+	send_numeric(c, RPL_ADMINLOC1, server.cfg->description);
+	send_numeric(c, RPL_ADMINLOC2, server.cfg->admin_location);
+	send_numeric(c, RPL_ADMINEMAIL, server.cfg->admin_email);
+}
+
+void cmd_links(struct client *c, struct irc_message *msg)
+{
+	(void)msg;
+	send_numeric(c, RPL_LINKS, server.cfg->name, server.cfg->name, server.cfg->description);
+	send_numeric(c, RPL_ENDOFLINKS);
+}
+
+struct help_topic {
+	const char *name;
+	const char *text[3];
+};
+
+static const struct help_topic help_topics[] = {
+	{ "INDEX", { "Commands: PRIVMSG NOTICE JOIN PART TOPIC NAMES LIST KICK INVITE MODE",
+		     "WHO WHOIS WHOWAS ISON USERHOST AWAY MONITOR SETNAME NICK QUIT",
+		     "LUSERS MOTD VERSION TIME INFO ADMIN LINKS OPER KILL WALLOPS HELP <command>" } },
+	{ "PRIVMSG", { "PRIVMSG <target>{,<target>} :<text>", "Sends text to a channel or nick.", NULL } },
+	{ "JOIN", { "JOIN <channel>{,<channel>} [<key>{,<key>}]", "Joins channels; JOIN 0 leaves all.", NULL } },
+	{ "PART", { "PART <channel>{,<channel>} [:<reason>]", "Leaves channels.", NULL } },
+	{ "MODE", { "MODE <target> [<modes> [<args>]]", "Channel modes: b k l i m n s t o v; user modes: i w o.", NULL } },
+	{ "NICK", { "NICK <nickname>", "Changes your nickname.", NULL } },
+	{ "MONITOR", { "MONITOR +|- <nick>{,<nick>} | C | L | S", "Tells you when nicks come and go.", NULL } },
+};
+
+void cmd_help(struct client *c, struct irc_message *msg)
+{
+	const char *subject = msg->nparams > 0 ? msg->params[0] : "INDEX";
+	g_autofree char *upper = g_ascii_strup(subject, -1);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(help_topics); i++) {
+		const struct help_topic *t = &help_topics[i];
+		if (strcmp(t->name, upper) != 0)
+			continue;
+		send_numeric(c, RPL_HELPSTART, upper, t->text[0]);
+		for (int j = 1; j < 3 && t->text[j] != NULL; j++)
+			send_numeric(c, RPL_HELPTXT, upper, t->text[j]);
+		send_numeric(c, RPL_ENDOFHELP, upper, "End of /HELP");
+		return;
+	}
+	send_numeric(c, ERR_HELPNOTFOUND, subject);
+}
+
+static void monitor_add(struct client *c, const char *list)
+{
+	g_auto(GStrv) nicks = g_strsplit(list, ",", -1);
+	g_autoptr(GString) on = g_string_new(NULL);
+	g_autoptr(GString) off = g_string_new(NULL);
+
+	for (int i = 0; nicks[i] != NULL; i++) {
+		struct client *t;
+		if (!irc_nick_is_valid(nicks[i]))
+			continue;
+		if (c->monitoring != NULL && c->monitoring->len >= MONITOR_MAX) {
+			send_numeric(c, ERR_MONLISTFULL, MONITOR_MAX, nicks[i]);
+			break;
+		}
+		registry_monitor_add(c, nicks[i]);
+		t = registry_find_nick(nicks[i]);
+		if (t != NULL && t->registered)
+			g_string_append_printf(on, "%s%s", on->len > 0 ? "," : "", t->prefix);
+		else
+			g_string_append_printf(off, "%s%s", off->len > 0 ? "," : "", nicks[i]);
+	}
+	if (on->len > 0)
+		send_numeric(c, RPL_MONONLINE, on->str);
+	if (off->len > 0)
+		send_numeric(c, RPL_MONOFFLINE, off->str);
+}
+
+static void monitor_status(struct client *c, bool list_only)
+{
+	g_autoptr(GString) on = g_string_new(NULL);
+	g_autoptr(GString) off = g_string_new(NULL);
+
+	for (guint i = 0; c->monitoring != NULL && i < c->monitoring->len; i++) {
+		const char *nick = g_ptr_array_index(c->monitoring, i);
+		struct client *t = registry_find_nick(nick);
+		if (list_only)
+			g_string_append_printf(on, "%s%s", on->len > 0 ? "," : "", nick);
+		else if (t != NULL && t->registered)
+			g_string_append_printf(on, "%s%s", on->len > 0 ? "," : "", t->prefix);
+		else
+			g_string_append_printf(off, "%s%s", off->len > 0 ? "," : "", nick);
+	}
+	if (list_only) {
+		if (on->len > 0)
+			send_numeric(c, RPL_MONLIST, on->str);
+		send_numeric(c, RPL_ENDOFMONLIST);
+		return;
+	}
+	if (on->len > 0)
+		send_numeric(c, RPL_MONONLINE, on->str);
+	if (off->len > 0)
+		send_numeric(c, RPL_MONOFFLINE, off->str);
+}
+
+void cmd_monitor(struct client *c, struct irc_message *msg)
+{
+	const char *op = msg->params[0];
+
+	if ((op[0] == '+' || op[0] == '-') && msg->nparams < 2) {
+		send_numeric(c, ERR_NEEDMOREPARAMS, "MONITOR");
+	} else if (op[0] == '+') {
+		monitor_add(c, msg->params[1]);
+	} else if (op[0] == '-') {
+		g_auto(GStrv) nicks = g_strsplit(msg->params[1], ",", -1);
+		for (int i = 0; nicks[i] != NULL; i++)
+			registry_monitor_remove(c, nicks[i]);
+	} else if (g_ascii_toupper(op[0]) == 'C') {
+		registry_monitor_clear(c);
+	} else if (g_ascii_toupper(op[0]) == 'L') {
+		monitor_status(c, true);
+	} else if (g_ascii_toupper(op[0]) == 'S') {
+		monitor_status(c, false);
+	}
+}

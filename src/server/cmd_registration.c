@@ -1,0 +1,313 @@
+/* cmd_registration.c - CAP, PASS, NICK, USER, PING, PONG, QUIT and the
+ * welcome burst (001-005, LUSERS, MOTD) that ends registration. */
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "config.h"
+#include "conn.h"
+#include "numerics.h"
+#include "registry.h"
+#include "send.h"
+#include "server.h"
+#include "version.h"
+
+#define USER_MAX 10
+#define REALNAME_MAX 100
+
+struct cap_info {
+	const char *name;
+	unsigned bit;
+};
+
+static const struct cap_info caps[] = {
+	{ "away-notify", CAP_AWAY_NOTIFY },
+	{ "cap-notify", CAP_CAP_NOTIFY },
+	{ "echo-message", CAP_ECHO_MESSAGE },
+	{ "message-tags", CAP_MESSAGE_TAGS },
+	{ "multi-prefix", CAP_MULTI_PREFIX },
+	{ "server-time", CAP_SERVER_TIME },
+	{ "setname", CAP_SETNAME },
+};
+
+static const struct cap_info *find_cap(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++)
+		if (strcmp(caps[i].name, name) == 0)
+			return &caps[i];
+	return NULL;
+}
+
+static void cap_ls(struct client *c, const char *version)
+{
+	g_autoptr(GString) list = g_string_new(NULL);
+
+	if (!c->registered)
+		c->cap_negotiating = true;
+	if (version != NULL && atoi(version) >= 302) {
+		c->cap_version = 302;
+		c->caps |= CAP_CAP_NOTIFY; /* implied by LS 302 */
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++)
+		g_string_append_printf(list, "%s%s", i > 0 ? " " : "", caps[i].name);
+	send_line(c, ":%s CAP %s LS :%s", server.cfg->name, client_nick(c), list->str);
+}
+
+static void cap_list(struct client *c)
+{
+	g_autoptr(GString) list = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++)
+		if (c->caps & caps[i].bit)
+			g_string_append_printf(list, "%s%s", list->len > 0 ? " " : "", caps[i].name);
+	send_line(c, ":%s CAP %s LIST :%s", server.cfg->name, client_nick(c), list->str);
+}
+
+/* A REQ is applied whole or not at all. */
+static void cap_req(struct client *c, const char *request)
+{
+	g_auto(GStrv) names = g_strsplit(request, " ", -1);
+	unsigned add = 0, remove = 0;
+
+	if (!c->registered)
+		c->cap_negotiating = true;
+	for (int i = 0; names[i] != NULL; i++) {
+		const char *name = names[i];
+		bool minus = name[0] == '-';
+		const struct cap_info *cap;
+		if (name[0] == '\0')
+			continue;
+		cap = find_cap(minus ? name + 1 : name);
+		if (cap == NULL) {
+			send_line(c, ":%s CAP %s NAK :%s", server.cfg->name, client_nick(c), request);
+			return;
+		}
+		if (minus)
+			remove |= cap->bit;
+		else
+			add |= cap->bit;
+	}
+	c->caps = (c->caps | add) & ~remove;
+	send_line(c, ":%s CAP %s ACK :%s", server.cfg->name, client_nick(c), request);
+}
+
+void cmd_cap(struct client *c, struct irc_message *msg)
+{
+	const char *sub = msg->params[0];
+
+	if (g_ascii_strcasecmp(sub, "LS") == 0) {
+		cap_ls(c, msg->nparams > 1 ? msg->params[1] : NULL);
+	} else if (g_ascii_strcasecmp(sub, "LIST") == 0) {
+		cap_list(c);
+	} else if (g_ascii_strcasecmp(sub, "REQ") == 0) {
+		if (msg->nparams < 2)
+			send_numeric(c, ERR_NEEDMOREPARAMS, "CAP");
+		else
+			cap_req(c, msg->params[1]);
+	} else if (g_ascii_strcasecmp(sub, "END") == 0) {
+		if (!c->registered) {
+			c->cap_negotiating = false;
+			registration_try_complete(c);
+		}
+	} else {
+		send_line(c, ":%s 410 %s %s :Invalid CAP command", server.cfg->name,
+			  client_nick(c), sub);
+	}
+}
+
+void cmd_pass(struct client *c, struct irc_message *msg)
+{
+	(void)msg;
+	/* natterd has no server password yet; PASS is accepted and ignored. */
+	if (c->registered)
+		send_numeric(c, ERR_ALREADYREGISTERED);
+}
+
+static void announce_nick_change(struct client *c, const char *nick)
+{
+	struct outmsg m;
+
+	outmsg_init(&m, NULL);
+	outmsg_printf(&m, ":%s NICK :%s", c->prefix, nick);
+	outmsg_to_neighbours(&m, c, true, 0);
+	outmsg_clear(&m);
+	registry_monitor_notify(c, false);
+	registry_whowas_add(c);
+	client_set_nick(c, nick);
+	registry_monitor_notify(c, true);
+}
+
+void cmd_nick(struct client *c, struct irc_message *msg)
+{
+	const char *nick = msg->nparams > 0 ? msg->params[0] : "";
+	struct client *holder;
+
+	if (nick[0] == '\0') {
+		send_numeric(c, ERR_NONICKNAMEGIVEN);
+		return;
+	}
+	if (!irc_nick_is_valid(nick)) {
+		send_numeric(c, ERR_ERRONEUSNICKNAME, nick);
+		return;
+	}
+	holder = registry_find_nick(nick);
+	if (holder != NULL && holder != c) {
+		send_numeric(c, ERR_NICKNAMEINUSE, nick);
+		return;
+	}
+	if (strcmp(nick, c->nick) == 0)
+		return;
+	if (c->registered) {
+		announce_nick_change(c, nick);
+		return;
+	}
+	client_set_nick(c, nick);
+	registration_try_complete(c);
+}
+
+/* Keeps characters that cannot break a nick!user@host prefix. */
+static void clean_username(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in != '\0' && n + 1 < len && n < USER_MAX; in++)
+		if ((unsigned char)*in > ' ' && *in != '@' && *in != '!' && *in != ':')
+			out[n++] = *in;
+	if (n == 0)
+		out[n++] = 'u';
+	out[n] = '\0';
+}
+
+/* Cuts a string that g_strlcpy may have split inside a UTF-8 character. */
+static void truncate_utf8(char *s)
+{
+	const char *end;
+
+	if (!g_utf8_validate(s, -1, &end))
+		*(char *)end = '\0';
+}
+
+void cmd_user(struct client *c, struct irc_message *msg)
+{
+	char user[USER_MAX + 2];
+	char realname[REALNAME_MAX + 1];
+
+	if (c->registered || c->user != NULL) {
+		send_numeric(c, ERR_ALREADYREGISTERED);
+		return;
+	}
+	if (msg->params[0][0] == '\0') {
+		send_numeric(c, ERR_NEEDMOREPARAMS, "USER");
+		return;
+	}
+	clean_username(msg->params[0], user, sizeof(user));
+	g_strlcpy(realname, msg->params[3], sizeof(realname));
+	truncate_utf8(realname);
+	client_set_user(c, user, realname);
+	registration_try_complete(c);
+}
+
+void cmd_ping(struct client *c, struct irc_message *msg)
+{
+	send_line(c, ":%s PONG %s :%s", server.cfg->name, server.cfg->name, msg->params[0]);
+}
+
+void cmd_pong(struct client *c, struct irc_message *msg)
+{
+	/* Any line already counts as activity (conn.c); nothing else to do. */
+	(void)c;
+	(void)msg;
+}
+
+void cmd_quit(struct client *c, struct irc_message *msg)
+{
+	g_autofree char *reason = NULL;
+
+	if (msg->nparams > 0 && msg->params[0][0] != '\0')
+		reason = g_strdup_printf("Quit: %s", msg->params[0]);
+	else
+		reason = g_strdup("Quit");
+	client_disconnect(c, reason);
+}
+
+/* --- the welcome burst ----------------------------------------------------- */
+
+void send_isupport(struct client *c)
+{
+	const struct config *cfg = server.cfg;
+	g_autofree char *network = g_strdup_printf("NETWORK=%s", cfg->network);
+	g_autofree char *chanlimit = g_strdup_printf("CHANLIMIT=#:%d", cfg->max_channels_per_user);
+	const char *tokens[] = {
+		"AWAYLEN=200", "CASEMAPPING=" IRC_CASEMAPPING, chanlimit,
+		"CHANMODES=b,k,l,imnst", "CHANNELLEN=50", "CHANTYPES=#",
+		"HOSTLEN=64", "KICKLEN=300", "MAXLIST=b:100", "MODES=4", "MONITOR=100",
+		network, "NICKLEN=30", "PREFIX=(ov)@+", "SAFELIST",
+		"TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,WHOIS:1,KICK:1,NAMES:1",
+		"TOPICLEN=390", "USERLEN=10", "UTF8ONLY",
+	};
+	g_autoptr(GString) line = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(tokens); i++) {
+		g_string_append_printf(line, "%s%s", line->len > 0 ? " " : "", tokens[i]);
+		if ((i + 1) % 12 == 0 || i + 1 == G_N_ELEMENTS(tokens)) {
+			send_numeric(c, RPL_ISUPPORT, line->str);
+			g_string_truncate(line, 0);
+		}
+	}
+}
+
+void send_motd(struct client *c)
+{
+	char **lines = server.cfg->motd_lines;
+
+	if (lines == NULL) {
+		send_numeric(c, ERR_NOMOTD);
+		return;
+	}
+	send_numeric(c, RPL_MOTDSTART, server.cfg->name);
+	for (int i = 0; lines[i] != NULL; i++)
+		send_numeric(c, RPL_MOTD, lines[i]);
+	send_numeric(c, RPL_ENDOFMOTD);
+}
+
+void send_lusers(struct client *c)
+{
+	unsigned users = registry_user_count();
+	unsigned invisible = registry_invisible_count();
+	unsigned opers = registry_oper_count();
+	unsigned unknown = (unsigned)server.nconns > users ? (unsigned)server.nconns - users : 0;
+	unsigned max = registry_max_users();
+
+	send_numeric(c, RPL_LUSERCLIENT, users - invisible, invisible);
+	if (opers > 0)
+		send_numeric(c, RPL_LUSEROP, opers);
+	if (unknown > 0)
+		send_numeric(c, RPL_LUSERUNKNOWN, unknown);
+	send_numeric(c, RPL_LUSERCHANNELS, g_hash_table_size(registry_channels()));
+	send_numeric(c, RPL_LUSERME, users);
+	send_numeric(c, RPL_LOCALUSERS, users, max, users, max);
+	send_numeric(c, RPL_GLOBALUSERS, users, max, users, max);
+}
+
+void registration_try_complete(struct client *c)
+{
+	const struct config *cfg = server.cfg;
+	char created[64];
+	time_t started = (time_t)server.started;
+
+	if (c->registered || c->cap_negotiating || c->user == NULL || strcmp(c->nick, "*") == 0)
+		return;
+	c->registered = true;
+	client_set_user(c, c->user, c->realname); /* the prefix now has the nick */
+	registry_note_registered();
+	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S UTC", gmtime(&started));
+	send_numeric(c, RPL_WELCOME, cfg->network, c->prefix);
+	send_numeric(c, RPL_YOURHOST, cfg->name, NATTER_VERSION);
+	send_numeric(c, RPL_CREATED, created);
+	send_numeric(c, RPL_MYINFO, cfg->name, NATTER_VERSION, "iow", "biklmnostv", "bklov");
+	send_isupport(c);
+	send_lusers(c);
+	send_motd(c);
+	registry_monitor_notify(c, true);
+}

@@ -1,0 +1,115 @@
+/* commands.c - the command table and dispatch (see commands.h). */
+#include "commands.h"
+
+#include <string.h>
+
+#include "client.h"
+#include "numerics.h"
+#include "send.h"
+
+static const struct command command_table[] = {
+	/* name       handler        min  before registration */
+	{ "CAP",      cmd_cap,       1,   true },
+	{ "PASS",     cmd_pass,      1,   true },
+	{ "NICK",     cmd_nick,      0,   true },
+	{ "USER",     cmd_user,      4,   true },
+	{ "PING",     cmd_ping,      1,   true },
+	{ "PONG",     cmd_pong,      0,   true },
+	{ "QUIT",     cmd_quit,      0,   true },
+	{ "PRIVMSG",  cmd_privmsg,   0,   false },
+	{ "NOTICE",   cmd_notice,    0,   false },
+	{ "TAGMSG",   cmd_tagmsg,    1,   false },
+	{ "AWAY",     cmd_away,      0,   false },
+	{ "JOIN",     cmd_join,      1,   false },
+	{ "PART",     cmd_part,      1,   false },
+	{ "TOPIC",    cmd_topic,     1,   false },
+	{ "NAMES",    cmd_names,     0,   false },
+	{ "LIST",     cmd_list,      0,   false },
+	{ "KICK",     cmd_kick,      2,   false },
+	{ "INVITE",   cmd_invite,    2,   false },
+	{ "MODE",     cmd_mode,      1,   false },
+	{ "WHO",      cmd_who,       0,   false },
+	{ "WHOIS",    cmd_whois,     0,   false },
+	{ "WHOWAS",   cmd_whowas,    0,   false },
+	{ "ISON",     cmd_ison,      1,   false },
+	{ "USERHOST", cmd_userhost,  1,   false },
+	{ "LUSERS",   cmd_lusers,    0,   false },
+	{ "MOTD",     cmd_motd,      0,   false },
+	{ "VERSION",  cmd_version,   0,   false },
+	{ "TIME",     cmd_time,      0,   false },
+	{ "INFO",     cmd_info,      0,   false },
+	{ "ADMIN",    cmd_admin,     0,   false },
+	{ "LINKS",    cmd_links,     0,   false },
+	{ "HELP",     cmd_help,      0,   false },
+	{ "HELPOP",   cmd_help,      0,   false },
+	{ "MONITOR",  cmd_monitor,   1,   false },
+	{ "OPER",     cmd_oper,      2,   false },
+	{ "KILL",     cmd_kill,      2,   false },
+	{ "WALLOPS",  cmd_wallops,   1,   false },
+	{ "SETNAME",  cmd_setname,   1,   false },
+};
+
+static GHashTable *commands; /* upper-case name -> struct command */
+
+void commands_init(void)
+{
+	commands = g_hash_table_new(g_str_hash, g_str_equal);
+	for (size_t i = 0; i < G_N_ELEMENTS(command_table); i++)
+		g_hash_table_insert(commands, (gpointer)command_table[i].name,
+				    (gpointer)&command_table[i]);
+}
+
+void commands_shutdown(void)
+{
+	g_hash_table_destroy(commands);
+}
+
+static const struct command *find_command(char *name)
+{
+	for (char *p = name; *p != '\0'; p++)
+		*p = g_ascii_toupper(*p);
+	return g_hash_table_lookup(commands, name);
+}
+
+void command_dispatch(struct client *c, char *line)
+{
+	struct irc_message msg;
+	enum irc_parse_result result = irc_message_parse(&msg, line);
+	const struct command *cmd;
+
+	if (result == IRC_PARSE_EMPTY)
+		return;
+	if (result != IRC_PARSE_OK) {
+		send_numeric(c, ERR_UNKNOWNERROR, msg.command != NULL ? msg.command : "*",
+			     irc_parse_result_str(result));
+		return;
+	}
+	cmd = find_command(msg.command);
+	if (cmd == NULL) {
+		if (c->registered)
+			send_numeric(c, ERR_UNKNOWNCOMMAND, msg.command);
+		else
+			send_numeric(c, ERR_NOTREGISTERED);
+		return;
+	}
+	if (!c->registered && !cmd->before_registration) {
+		send_numeric(c, ERR_NOTREGISTERED);
+		return;
+	}
+	if (msg.nparams < cmd->min_params) {
+		send_numeric(c, ERR_NEEDMOREPARAMS, cmd->name);
+		return;
+	}
+	/* Text must be UTF-8; a line that is not is never forwarded. */
+	for (int i = 0; i < msg.ntags; i++)
+		if (!g_utf8_validate(msg.tags[i].key, -1, NULL) ||
+		    !g_utf8_validate(msg.tags[i].value, -1, NULL))
+			goto invalid_utf8;
+	for (int i = 0; i < msg.nparams; i++)
+		if (!g_utf8_validate(msg.params[i], -1, NULL))
+			goto invalid_utf8;
+	cmd->handler(c, &msg);
+	return;
+invalid_utf8:
+	send_fail(c, cmd->name, "INVALID_UTF8", "Message rejected: it is not valid UTF-8");
+}

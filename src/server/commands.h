@@ -1,0 +1,90 @@
+/* commands.h - the command table and the handlers of each command family.
+ *
+ * Every command is declared once in commands.c with its arity and whether it
+ * is allowed before registration; command_dispatch() checks those, so a
+ * handler only does its own job. Handlers live one family per file:
+ * cmd_registration.c, cmd_message.c, cmd_channel.c, cmd_mode.c,
+ * cmd_query.c and cmd_oper.c. */
+#ifndef NATTERD_COMMANDS_H
+#define NATTERD_COMMANDS_H
+
+#include <stdbool.h>
+
+#include "irc_message.h"
+
+struct client;
+struct channel;
+
+typedef void (*command_handler)(struct client *c, struct irc_message *msg);
+
+struct command {
+	const char *name;
+	command_handler handler;
+	int min_params;
+	bool before_registration; /* may be used before 001 */
+};
+
+void commands_init(void);
+void commands_shutdown(void);
+
+/* Parses @line (modified in place) and runs its command for @c. */
+void command_dispatch(struct client *c, char *line);
+
+/* cmd_registration.c */
+void cmd_cap(struct client *c, struct irc_message *msg);
+void cmd_pass(struct client *c, struct irc_message *msg);
+void cmd_nick(struct client *c, struct irc_message *msg);
+void cmd_user(struct client *c, struct irc_message *msg);
+void cmd_ping(struct client *c, struct irc_message *msg);
+void cmd_pong(struct client *c, struct irc_message *msg);
+void cmd_quit(struct client *c, struct irc_message *msg);
+/* Sends 001-005 and the MOTD once NICK, USER and CAP END have arrived. */
+void registration_try_complete(struct client *c);
+void send_motd(struct client *c);
+void send_isupport(struct client *c);
+void send_lusers(struct client *c);
+
+/* cmd_message.c */
+void cmd_privmsg(struct client *c, struct irc_message *msg);
+void cmd_notice(struct client *c, struct irc_message *msg);
+void cmd_tagmsg(struct client *c, struct irc_message *msg);
+void cmd_away(struct client *c, struct irc_message *msg);
+
+/* cmd_channel.c */
+void cmd_join(struct client *c, struct irc_message *msg);
+void cmd_part(struct client *c, struct irc_message *msg);
+void cmd_topic(struct client *c, struct irc_message *msg);
+void cmd_names(struct client *c, struct irc_message *msg);
+void cmd_list(struct client *c, struct irc_message *msg);
+void cmd_kick(struct client *c, struct irc_message *msg);
+void cmd_invite(struct client *c, struct irc_message *msg);
+/* Joins @c to @name (creating it) as an existing member would see it. */
+void channel_join_client(struct client *c, const char *name, const char *key);
+void send_names(struct client *c, struct channel *ch);
+
+/* cmd_mode.c */
+void cmd_mode(struct client *c, struct irc_message *msg);
+
+/* cmd_query.c */
+void cmd_who(struct client *c, struct irc_message *msg);
+void cmd_whois(struct client *c, struct irc_message *msg);
+void cmd_whowas(struct client *c, struct irc_message *msg);
+void cmd_ison(struct client *c, struct irc_message *msg);
+void cmd_userhost(struct client *c, struct irc_message *msg);
+void cmd_lusers(struct client *c, struct irc_message *msg);
+void cmd_motd(struct client *c, struct irc_message *msg);
+void cmd_version(struct client *c, struct irc_message *msg);
+void cmd_time(struct client *c, struct irc_message *msg);
+void cmd_info(struct client *c, struct irc_message *msg);
+void cmd_admin(struct client *c, struct irc_message *msg);
+void cmd_links(struct client *c, struct irc_message *msg);
+void cmd_help(struct client *c, struct irc_message *msg);
+void cmd_monitor(struct client *c, struct irc_message *msg);
+
+/* cmd_oper.c */
+void cmd_oper(struct client *c, struct irc_message *msg);
+void cmd_kill(struct client *c, struct irc_message *msg);
+void cmd_wallops(struct client *c, struct irc_message *msg);
+void cmd_setname(struct client *c, struct irc_message *msg);
+
+#endif

@@ -1,0 +1,54 @@
+/* config.h - natterd's settings: built-in defaults, then the key file
+ * (--config), then command-line options. SIGHUP reloads the file. */
+#ifndef NATTERD_CONFIG_H
+#define NATTERD_CONFIG_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+struct config {
+	/* [server] */
+	char *name;           /* server name shown as the source of replies */
+	char *network;
+	char *description;
+	char *motd_file;      /* NULL: no MOTD (422) */
+	char *data_dir;
+	char **listen;        /* "host:port" strings, NULL-terminated */
+	char *admin_location;
+	char *admin_email;
+	/* [channels] */
+	char **default_channels; /* permanent rooms, created at start */
+	/* [limits] */
+	int max_clients;
+	int max_per_address;
+	int sendq;            /* bytes of unsent output before a client is closed */
+	int flood_burst;      /* lines a client may send at once */
+	double flood_rate;    /* lines per second after the burst */
+	int registration_timeout; /* seconds */
+	int ping_interval;    /* seconds of silence before we PING */
+	int ping_timeout;     /* seconds to wait for the reply */
+	int max_channels_per_user;
+	int whowas_size;
+	/* [opers] name = argon2id hash */
+	GHashTable *opers;
+	/* derived */
+	char **motd_lines;    /* loaded from motd_file; NULL when absent */
+};
+
+/* Values given on the command line; they win over the file on every load. */
+struct config_overrides {
+	char **listen;
+	char *data_dir;
+	char *motd_file;
+	char *config_file;
+};
+
+/* Loads defaults, the file named in @ov (if any) and @ov itself.
+ * Returns NULL and sets @error when the file is unreadable or invalid. */
+struct config *config_load(const struct config_overrides *ov, GError **error);
+void config_free(struct config *cfg);
+
+/* The default data directory: $XDG_DATA_HOME/natter (~/.local/share/natter). */
+char *config_default_data_dir(void);
+
+#endif

@@ -1,0 +1,57 @@
+/* conn.h - one client connection: its socket, bounded input and output
+ * buffers, flood state and liveness timers. The IRC identity (nick, modes)
+ * lives apart in struct client, so a client need not have a local socket. */
+#ifndef NATTERD_CONN_H
+#define NATTERD_CONN_H
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/event_struct.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct client;
+
+struct conn {
+	int fd;
+	struct event read_ev;
+	struct event write_ev;
+	struct event *throttle_ev;   /* set while flood control holds input */
+	struct evbuffer *in;
+	struct evbuffer *out;
+	struct client *client;
+	char *addr;                  /* numeric peer address */
+	struct conn *prev, *next;    /* server.conns */
+	struct conn *dirty_next;     /* server.dirty */
+	struct conn *dying_next;     /* server.dying */
+	char *close_reason;
+	double flood_tokens;         /* lines that may be processed now */
+	int64_t flood_stamp;         /* when tokens were last refilled (us) */
+	int64_t last_input;          /* monotonic us of last complete line */
+	int64_t connected_at;
+	bool dirty, closing, discarding, ping_sent, write_waiting;
+};
+
+/* Takes ownership of an accepted socket; refuses it with an ERROR line when
+ * the server or the address is at its connection limit. */
+void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen);
+
+/* Queues bytes for the socket; they are written at the end of the loop turn.
+ * A connection whose queue passes the send-queue limit is closed. */
+void conn_send(struct conn *conn, const char *data, size_t len);
+
+/* Marks @conn for closing at the end of this turn with `ERROR :reason`.
+ * Safe to call from any handler: nothing is freed until the turn ends. */
+void conn_close(struct conn *conn, const char *reason);
+
+/* The end-of-turn pass: closes dying connections, writes pending output. */
+void conn_flush_pass(void);
+
+/* Once a second: registration and PING timeouts, PINGs to quiet clients. */
+void conn_tick(void);
+
+/* Sends every client ERROR :@reason and closes all connections now. */
+void conn_close_all(const char *reason);
+
+#endif

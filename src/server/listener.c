@@ -1,0 +1,152 @@
+/* listener.c - evconnlistener per address (see listener.h). */
+#include "listener.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+
+#define BACKLOG 1024
+#define ACCEPT_RETRY_MS 250
+
+struct listener {
+	struct evconnlistener *evl;
+	struct event *retry_ev;
+	char *address;
+};
+
+static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	(void)evl;
+	(void)arg;
+	conn_accept(fd, sa, (socklen_t)salen);
+}
+
+static void retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)fd;
+	(void)events;
+	log_info("accepting again on %s", l->address);
+	evconnlistener_enable(l->evl);
+}
+
+/* Out of descriptors: stop accepting for a moment rather than spin, since
+ * the pending connection stays in the backlog and would wake us at once. */
+static void error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct listener *l = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { 0, ACCEPT_RETRY_MS * 1000 };
+
+	log_warn("accept on %s failed: %s; pausing %d ms", l->address,
+		 evutil_socket_error_to_string(err), ACCEPT_RETRY_MS);
+	evconnlistener_disable(evl);
+	evtimer_add(l->retry_ev, &tv);
+}
+
+static void describe_bound(evutil_socket_t fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+			port = ntohs(s6->sin6_port);
+			snprintf(out, len, "[%s]:%d", host, port);
+			return;
+		}
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+	}
+	snprintf(out, len, "%s:%d", host, port);
+}
+
+/* Parses "1.2.3.4:port" or "[::1]:port" (port 0 = any free port).
+ * libevent's own parser refuses port 0, which tests need. */
+static bool parse_address(const char *address, struct sockaddr_storage *ss, int *sslen)
+{
+	const char *colon = strrchr(address, ':');
+	g_autofree char *host = NULL;
+	char *end;
+	long port;
+
+	if (colon == NULL)
+		return false;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535)
+		return false;
+	if (address[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		if (colon < address + 2 || colon[-1] != ']')
+			return false;
+		host = g_strndup(address + 1, (gsize)(colon - address - 2));
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(*s6);
+		return inet_pton(AF_INET6, host, &s6->sin6_addr) == 1;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	host = g_strndup(address, (gsize)(colon - address));
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	*sslen = sizeof(*s4);
+	return inet_pton(AF_INET, host, &s4->sin_addr) == 1;
+}
+
+bool listener_open(const char *address, GError **error)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	struct listener *l;
+	char bound[80];
+
+	memset(&ss, 0, sizeof(ss));
+	if (!parse_address(address, &ss, &sslen)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "cannot parse listen address '%s' (want host:port or [v6]:port)", address);
+		return false;
+	}
+	l = g_new0(struct listener, 1);
+	l->evl = evconnlistener_new_bind(server.base, accept_cb, l,
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+					 BACKLOG, (struct sockaddr *)&ss, sslen);
+	if (l->evl == NULL) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot listen on %s: %s",
+			    address, strerror(errno));
+		g_free(l);
+		return false;
+	}
+	evconnlistener_set_error_cb(l->evl, error_cb);
+	l->retry_ev = evtimer_new(server.base, retry_cb, l);
+	describe_bound(evconnlistener_get_fd(l->evl), bound, sizeof(bound));
+	l->address = g_strdup(bound);
+	g_ptr_array_add(server.listeners, l);
+	log_info("listening on %s", bound);
+	return true;
+}
+
+void listener_close_all(void)
+{
+	for (guint i = 0; i < server.listeners->len; i++) {
+		struct listener *l = g_ptr_array_index(server.listeners, i);
+		evconnlistener_free(l->evl);
+		event_free(l->retry_ev);
+		g_free(l->address);
+		g_free(l);
+	}
+	g_ptr_array_set_size(server.listeners, 0);
+}

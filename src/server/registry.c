@@ -1,0 +1,276 @@
+/* registry.c - hash tables of clients, nicks and channels (see registry.h). */
+#include "registry.h"
+
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "numerics.h"
+#include "send.h"
+#include "server.h"
+
+static GHashTable *clients_by_id; /* uint64 id -> client */
+static GHashTable *nicks;         /* folded nick -> client */
+static GHashTable *channels;      /* folded name -> channel */
+static GHashTable *watchers;      /* folded nick -> GPtrArray of clients */
+static GQueue whowas = G_QUEUE_INIT;
+static unsigned max_users;
+static unsigned registered_users;
+
+static char *fold(const char *name)
+{
+	char buf[256];
+
+	irc_casefold(buf, sizeof(buf), name);
+	return g_strdup(buf);
+}
+
+static void whowas_free(gpointer data)
+{
+	struct whowas *w = data;
+
+	g_free(w->nick);
+	g_free(w->user);
+	g_free(w->host);
+	g_free(w->realname);
+	g_free(w);
+}
+
+void registry_init(void)
+{
+	clients_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+	nicks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	channels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	watchers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					 (GDestroyNotify)g_ptr_array_unref);
+}
+
+void registry_shutdown(void)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, channels);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		g_hash_table_iter_remove(&iter);
+		channel_free(value);
+	}
+	g_hash_table_destroy(channels);
+	g_hash_table_destroy(nicks);
+	g_hash_table_destroy(clients_by_id);
+	g_hash_table_destroy(watchers);
+	g_queue_clear_full(&whowas, whowas_free);
+}
+
+void registry_add_client(struct client *c)
+{
+	g_hash_table_insert(clients_by_id, &c->id, c);
+}
+
+void registry_remove_client(struct client *c)
+{
+	char folded[IRC_NICK_MAX + 1];
+
+	if (c->registered) {
+		registry_monitor_notify(c, false);
+		registered_users--;
+	}
+	registry_monitor_clear(c);
+	irc_casefold(folded, sizeof(folded), c->nick);
+	if (g_hash_table_lookup(nicks, folded) == c)
+		g_hash_table_remove(nicks, folded);
+	g_hash_table_remove(clients_by_id, &c->id);
+}
+
+struct client *registry_client_by_id(uint64_t id)
+{
+	return g_hash_table_lookup(clients_by_id, &id);
+}
+
+struct client *registry_find_nick(const char *nick)
+{
+	char folded[IRC_NICK_MAX + 1];
+
+	if (strlen(nick) > IRC_NICK_MAX)
+		return NULL;
+	irc_casefold(folded, sizeof(folded), nick);
+	return g_hash_table_lookup(nicks, folded);
+}
+
+void registry_rename(struct client *c, const char *nick)
+{
+	char folded[IRC_NICK_MAX + 1];
+
+	irc_casefold(folded, sizeof(folded), c->nick);
+	if (g_hash_table_lookup(nicks, folded) == c)
+		g_hash_table_remove(nicks, folded);
+	g_hash_table_insert(nicks, fold(nick), c);
+}
+
+struct channel *registry_find_channel(const char *name)
+{
+	char folded[IRC_CHANNEL_MAX + 1];
+
+	if (strlen(name) > IRC_CHANNEL_MAX)
+		return NULL;
+	irc_casefold(folded, sizeof(folded), name);
+	return g_hash_table_lookup(channels, folded);
+}
+
+void registry_add_channel(struct channel *ch)
+{
+	g_hash_table_insert(channels, fold(ch->name), ch);
+}
+
+void registry_remove_channel(struct channel *ch)
+{
+	char folded[IRC_CHANNEL_MAX + 1];
+
+	irc_casefold(folded, sizeof(folded), ch->name);
+	g_hash_table_remove(channels, folded);
+}
+
+GHashTable *registry_channels(void)
+{
+	return channels;
+}
+
+GHashTable *registry_nicks(void)
+{
+	return nicks;
+}
+
+static unsigned count_users(unsigned mode)
+{
+	GHashTableIter iter;
+	gpointer value;
+	unsigned n = 0;
+
+	g_hash_table_iter_init(&iter, nicks);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct client *c = value;
+		if (c->registered && (c->modes & mode))
+			n++;
+	}
+	return n;
+}
+
+unsigned registry_user_count(void)
+{
+	return registered_users;
+}
+
+unsigned registry_invisible_count(void)
+{
+	return count_users(UMODE_INVISIBLE);
+}
+
+unsigned registry_oper_count(void)
+{
+	return count_users(UMODE_OPER);
+}
+
+void registry_note_registered(void)
+{
+	registered_users++;
+	if (registered_users > max_users)
+		max_users = registered_users;
+}
+
+unsigned registry_max_users(void)
+{
+	return max_users;
+}
+
+void registry_whowas_add(const struct client *c)
+{
+	struct whowas *w;
+
+	if (server.cfg->whowas_size == 0)
+		return;
+	w = g_new0(struct whowas, 1);
+	w->nick = g_strdup(c->nick);
+	w->user = g_strdup(c->user);
+	w->host = g_strdup(c->host);
+	w->realname = g_strdup(c->realname);
+	w->when = server_wall_us() / 1000000;
+	g_queue_push_head(&whowas, w);
+	while (g_queue_get_length(&whowas) > (guint)server.cfg->whowas_size)
+		whowas_free(g_queue_pop_tail(&whowas));
+}
+
+GPtrArray *registry_whowas_find(const char *nick, int max)
+{
+	GPtrArray *found = g_ptr_array_new();
+
+	for (GList *l = whowas.head; l != NULL; l = l->next) {
+		struct whowas *w = l->data;
+		if (irc_casecmp(w->nick, nick) == 0)
+			g_ptr_array_add(found, w);
+		if (max > 0 && found->len >= (guint)max)
+			break;
+	}
+	return found;
+}
+
+void registry_monitor_add(struct client *watcher, const char *nick)
+{
+	char *key = fold(nick);
+	GPtrArray *list = g_hash_table_lookup(watchers, key);
+
+	if (list == NULL) {
+		list = g_ptr_array_new();
+		g_hash_table_insert(watchers, g_strdup(key), list);
+	}
+	if (!g_ptr_array_find(list, watcher, NULL)) {
+		g_ptr_array_add(list, watcher);
+		if (watcher->monitoring == NULL)
+			watcher->monitoring = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(watcher->monitoring, g_strdup(key));
+	}
+	g_free(key);
+}
+
+void registry_monitor_remove(struct client *watcher, const char *nick)
+{
+	g_autofree char *key = fold(nick);
+	GPtrArray *list = g_hash_table_lookup(watchers, key);
+
+	if (list != NULL) {
+		g_ptr_array_remove_fast(list, watcher);
+		if (list->len == 0)
+			g_hash_table_remove(watchers, key);
+	}
+	if (watcher->monitoring == NULL)
+		return;
+	for (guint i = 0; i < watcher->monitoring->len; i++) {
+		if (strcmp(g_ptr_array_index(watcher->monitoring, i), key) == 0) {
+			g_ptr_array_remove_index_fast(watcher->monitoring, i);
+			break;
+		}
+	}
+}
+
+void registry_monitor_clear(struct client *watcher)
+{
+	while (watcher->monitoring != NULL && watcher->monitoring->len > 0) {
+		g_autofree char *key = g_strdup(g_ptr_array_index(watcher->monitoring, 0));
+		registry_monitor_remove(watcher, key);
+	}
+}
+
+void registry_monitor_notify(struct client *c, bool online)
+{
+	char folded[IRC_NICK_MAX + 1];
+	GPtrArray *list;
+
+	irc_casefold(folded, sizeof(folded), c->nick);
+	list = g_hash_table_lookup(watchers, folded);
+	for (guint i = 0; list != NULL && i < list->len; i++) {
+		struct client *watcher = g_ptr_array_index(list, i);
+		if (online)
+			send_numeric(watcher, RPL_MONONLINE, c->prefix);
+		else
+			send_numeric(watcher, RPL_MONOFFLINE, c->nick);
+	}
+}

@@ -1,0 +1,207 @@
+/* send.c - formatting and queueing outgoing lines (see send.h). */
+#include "send.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "channel.h"
+#include "client.h"
+#include "conn.h"
+#include "server.h"
+
+/* Longest line we send without tags, before CRLF. */
+#define BODY_MAX 510
+
+static void queue(struct client *to, const char *data, size_t len)
+{
+	if (to->conn != NULL)
+		conn_send(to->conn, data, len);
+}
+
+/* Cuts @s to at most BODY_MAX bytes without splitting a UTF-8 character. */
+static void truncate_body(GString *s)
+{
+	if (s->len <= BODY_MAX)
+		return;
+	size_t cut = BODY_MAX;
+	while (cut > 0 && ((unsigned char)s->str[cut] & 0xC0) == 0x80)
+		cut--;
+	g_string_truncate(s, cut);
+}
+
+void send_line(struct client *to, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > BODY_MAX) {
+		n = BODY_MAX;
+		while (n > 0 && ((unsigned char)buf[n] & 0xC0) == 0x80)
+			n--;
+	}
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	queue(to, buf, (size_t)n);
+}
+
+void send_numeric(struct client *to, const char *fmt, ...)
+{
+	GString *line = g_string_sized_new(128);
+	va_list ap;
+
+	g_string_printf(line, ":%s %.3s %s ", server.cfg->name, fmt, client_nick(to));
+	va_start(ap, fmt);
+	g_string_append_vprintf(line, fmt + 4, ap);
+	va_end(ap);
+	truncate_body(line);
+	g_string_append(line, "\r\n");
+	queue(to, line->str, line->len);
+	g_string_free(line, TRUE);
+}
+
+void send_fail(struct client *to, const char *command, const char *code, const char *text)
+{
+	send_line(to, ":%s FAIL %s %s :%s", server.cfg->name, command, code, text);
+}
+
+static void make_time_tag(char *out, size_t len)
+{
+	struct timeval tv;
+	struct tm tm;
+	char base[24];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03dZ", base, (int)(tv.tv_usec / 1000));
+}
+
+void outmsg_init(struct outmsg *m, const struct irc_message *origin)
+{
+	memset(m, 0, sizeof(*m));
+	m->body = g_string_sized_new(128);
+	if (origin == NULL)
+		return;
+	for (int i = 0; i < origin->ntags; i++) {
+		const struct irc_tag *tag = &origin->tags[i];
+		if (tag->key[0] != '+')
+			continue;
+		if (m->client_tags == NULL)
+			m->client_tags = g_string_new(NULL);
+		else
+			g_string_append_c(m->client_tags, ';');
+		g_string_append(m->client_tags, tag->key);
+		if (tag->value[0] != '\0') {
+			g_string_append_c(m->client_tags, '=');
+			irc_tag_escape(m->client_tags, tag->value);
+		}
+	}
+}
+
+void outmsg_printf(struct outmsg *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_string_vprintf(m->body, fmt, ap);
+	va_end(ap);
+	truncate_body(m->body);
+}
+
+void outmsg_clear(struct outmsg *m)
+{
+	g_string_free(m->body, TRUE);
+	if (m->client_tags != NULL)
+		g_string_free(m->client_tags, TRUE);
+	for (int i = 0; i < OUTMSG_VARIANTS; i++)
+		if (m->wire[i] != NULL)
+			g_string_free(m->wire[i], TRUE);
+}
+
+static int variant_of(const struct client *to)
+{
+	return ((to->caps & CAP_SERVER_TIME) ? 1 : 0) | ((to->caps & CAP_MESSAGE_TAGS) ? 2 : 0);
+}
+
+static GString *build_variant(struct outmsg *m, int variant)
+{
+	GString *w = g_string_sized_new(m->body->len + 64);
+	bool first = true;
+
+	if (variant & 1) {
+		if (m->time[0] == '\0')
+			make_time_tag(m->time, sizeof(m->time));
+		g_string_append_printf(w, "@time=%s", m->time);
+		first = false;
+	}
+	if (variant & 2) {
+		if (m->msgid[0] == '\0')
+			snprintf(m->msgid, sizeof(m->msgid), "%s%llx", server.msgid_prefix,
+				 (unsigned long long)++server.msgid_seq);
+		g_string_append_printf(w, "%smsgid=%s", first ? "@" : ";", m->msgid);
+		if (m->client_tags != NULL)
+			g_string_append_printf(w, ";%s", m->client_tags->str);
+		first = false;
+	}
+	if (!first)
+		g_string_append_c(w, ' ');
+	g_string_append_len(w, m->body->str, (gssize)m->body->len);
+	g_string_append(w, "\r\n");
+	return w;
+}
+
+void outmsg_send(struct outmsg *m, struct client *to)
+{
+	int variant = variant_of(to);
+
+	if (m->wire[variant] == NULL)
+		m->wire[variant] = build_variant(m, variant);
+	queue(to, m->wire[variant]->str, m->wire[variant]->len);
+}
+
+void outmsg_to_channel(struct outmsg *m, struct channel *ch, struct client *skip,
+		       unsigned need_caps)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, ch->members);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		struct client *member = key;
+		if (member != skip && (member->caps & need_caps) == need_caps)
+			outmsg_send(m, member);
+	}
+}
+
+void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigned need_caps)
+{
+	static uint32_t generation;
+	GHashTableIter iter;
+	gpointer key;
+
+	generation++;
+	c->mark = generation;
+	if (self && (c->caps & need_caps) == need_caps)
+		outmsg_send(m, c);
+	for (guint i = 0; i < c->channels->len; i++) {
+		struct channel *ch = g_ptr_array_index(c->channels, i);
+		g_hash_table_iter_init(&iter, ch->members);
+		while (g_hash_table_iter_next(&iter, &key, NULL)) {
+			struct client *member = key;
+			if (member->mark == generation)
+				continue;
+			member->mark = generation;
+			if ((member->caps & need_caps) == need_caps)
+				outmsg_send(m, member);
+		}
+	}
+}
