@@ -20,11 +20,17 @@
 /* A line without tags is at most 510 bytes before CRLF; tags add 8191. */
 #define BODY_MAX (IRC_LINE_MAX - 2)
 #define LINE_MAX_TOTAL (IRC_TAGS_MAX + BODY_MAX)
+/* A client's own tags may use 4094 bytes (plus '@' and ' '); the rest of
+ * the 8191 is kept for tags the server adds (IRCv3 message-tags). */
+#define CLIENT_TAGS_MAX (4094 + 2)
 #define READ_CHUNK 16384
+/* How long a closed connection may take to receive its last lines. */
+#define LINGER_SECONDS 5
 
 static void conn_read_cb(evutil_socket_t fd, short events, void *arg);
 static void conn_write_cb(evutil_socket_t fd, short events, void *arg);
 static void process_input(struct conn *conn);
+static void conn_free(struct conn *conn);
 
 static void format_address(const struct sockaddr *sa, char *out, size_t len)
 {
@@ -166,6 +172,13 @@ static void conn_write_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (conn->lingering) {
+		if (evbuffer_write(conn->out, conn->fd) < 0 && errno != EAGAIN)
+			conn_free(conn);
+		else if (evbuffer_get_length(conn->out) == 0)
+			conn_free(conn);
+		return;
+	}
 	if (!conn->closing)
 		write_out(conn);
 }
@@ -192,6 +205,30 @@ static void conn_free(struct conn *conn)
 	g_free(conn);
 }
 
+static void linger_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	conn_free(arg);
+}
+
+/* A slow reader (above all one closed for SendQ) cannot take its ERROR line
+ * at once: keep only the socket and that line, and wait for it to drain. */
+static void linger(struct conn *conn)
+{
+	struct timeval tv = { LINGER_SECONDS, 0 };
+
+	conn->lingering = true;
+	if (conn->throttle_ev != NULL)
+		event_free(conn->throttle_ev);
+	conn->throttle_ev = evtimer_new(server.base, linger_timeout_cb, conn);
+	evtimer_add(conn->throttle_ev, &tv);
+	if (!conn->write_waiting) {
+		conn->write_waiting = true;
+		event_add(&conn->write_ev, NULL);
+	}
+}
+
 /* Says goodbye to a dying connection: its client leaves (others see QUIT),
  * it gets the ERROR line, one last write is tried, and it is freed. */
 static void finish_close(struct conn *conn)
@@ -203,10 +240,15 @@ static void finish_close(struct conn *conn)
 		conn->client = NULL;
 	}
 	evbuffer_add_printf(conn->out, "ERROR :%s\r\n", conn->close_reason);
-	if (evbuffer_write(conn->out, conn->fd) < 0)
+	if (evbuffer_write(conn->out, conn->fd) < 0 && errno != EAGAIN) {
 		log_debug("last write to %s failed: %s", conn->addr, strerror(errno));
-	shutdown(conn->fd, SHUT_RDWR);
-	conn_free(conn);
+		evbuffer_drain(conn->out, evbuffer_get_length(conn->out));
+	}
+	if (evbuffer_get_length(conn->out) == 0) {
+		conn_free(conn);
+		return;
+	}
+	linger(conn);
 }
 
 void conn_flush_pass(void)
@@ -235,6 +277,18 @@ void conn_close_all(const char *reason)
 	for (struct conn *conn = server.conns; conn != NULL; conn = conn->next)
 		conn_close(conn, reason);
 	conn_flush_pass();
+}
+
+void conn_free_all(void)
+{
+	while (server.conns != NULL) {
+		struct conn *conn = server.conns;
+		if (!conn->lingering)
+			conn_close(conn, "Server shutting down");
+		conn_flush_pass();
+		if (server.conns == conn) /* still lingering: no more waiting */
+			conn_free(conn);
+	}
 }
 
 /* --- input --------------------------------------------------------------- */
@@ -295,7 +349,7 @@ static bool line_fits(const char *line, size_t len)
 	if (line[0] == '@') {
 		const char *space = memchr(line, ' ', len);
 		size_t tags = space != NULL ? (size_t)(space - line) + 1 : len;
-		return tags <= IRC_TAGS_MAX && len - tags <= BODY_MAX;
+		return tags <= CLIENT_TAGS_MAX && len - tags <= BODY_MAX;
 	}
 	return len <= BODY_MAX;
 }

@@ -31,6 +31,7 @@ struct conn {
 	int64_t last_input;          /* monotonic us of last complete line */
 	int64_t connected_at;
 	bool dirty, closing, discarding, ping_sent, write_waiting;
+	bool lingering;              /* closed; waiting to write its last lines */
 };
 
 /* Takes ownership of an accepted socket; refuses it with an ERROR line when
@@ -51,7 +52,10 @@ void conn_flush_pass(void);
 /* Once a second: registration and PING timeouts, PINGs to quiet clients. */
 void conn_tick(void);
 
-/* Sends every client ERROR :@reason and closes all connections now. */
+/* Sends every client ERROR :@reason; slow ones linger a few seconds. */
 void conn_close_all(const char *reason);
+
+/* Frees every connection, lingering ones included (at exit). */
+void conn_free_all(void);
 
 #endif

@@ -253,7 +253,7 @@ static void run(void)
 
 static void stop(void)
 {
-	conn_close_all("Server shutting down");
+	conn_free_all();
 	if (server.listeners != NULL)
 		listener_close_all();
 	if (server.base != NULL) {
