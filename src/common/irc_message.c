@@ -54,7 +54,9 @@ static enum irc_parse_result parse_tags(struct irc_message *msg, char *tags)
 		next = strchr(tag, ';');
 		if (next != NULL)
 			*next++ = '\0';
-		if (*tag == '\0')
+		/* Skip empty tags and values without a key (format could not
+		 * write the latter back). */
+		if (*tag == '\0' || *tag == '=')
 			continue;
 		if (msg->ntags == IRC_MAX_TAGS)
 			return IRC_PARSE_TOO_MANY_TAGS;
@@ -92,7 +94,9 @@ enum irc_parse_result irc_message_parse(struct irc_message *msg, char *line)
 		msg->source = p + 1;
 		p = cut_token(p);
 	}
-	if (*p == '\0')
+	/* A command cannot start with '@': written out again, it would read as
+	 * a tag section ("@ @x" would become "@x"). */
+	if (*p == '\0' || *p == '@')
 		return IRC_PARSE_NO_COMMAND;
 	msg->command = p;
 	p = cut_token(p);

@@ -65,6 +65,37 @@ static void test_tags_only(void)
 	g_assert_cmpint(parse(&msg, &buf, "@"), ==, IRC_PARSE_NO_COMMAND);
 }
 
+/* A command cannot start with '@': "@ @x" would otherwise format as the
+ * tag section "@x" (found by fuzz_irc_message). */
+static void test_at_command(void)
+{
+	g_autofree char *buf = NULL;
+	struct irc_message msg;
+
+	g_assert_cmpint(parse(&msg, &buf, "@ @n"), ==, IRC_PARSE_NO_COMMAND);
+	g_assert_cmpint(parse(&msg, &buf, "@;; @n x"), ==, IRC_PARSE_NO_COMMAND);
+	g_assert_cmpint(parse(&msg, &buf, "@a=1 @n"), ==, IRC_PARSE_NO_COMMAND);
+	g_assert_cmpint(parse(&msg, &buf, ":src @n"), ==, IRC_PARSE_NO_COMMAND);
+	g_assert_cmpint(parse(&msg, &buf, "CMD @n"), ==, IRC_PARSE_OK);
+	g_assert_cmpstr(msg.params[0], ==, "@n");
+}
+
+/* A tag without a key is dropped: format could not write it back
+ * (found by fuzz_irc_message). */
+static void test_tag_without_key(void)
+{
+	g_autofree char *buf = NULL;
+	g_autofree char *wire = NULL;
+	struct irc_message msg;
+
+	g_assert_cmpint(parse(&msg, &buf, "@=;=x;a=1;=y CMD"), ==, IRC_PARSE_OK);
+	g_assert_cmpint(msg.ntags, ==, 1);
+	g_assert_cmpstr(irc_message_tag(&msg, "a"), ==, "1");
+	g_assert_null(irc_message_tag(&msg, ""));
+	wire = format(&msg);
+	g_assert_cmpstr(wire, ==, "@a=1 CMD");
+}
+
 static void test_leading_spaces(void)
 {
 	g_autofree char *buf = NULL;
@@ -366,11 +397,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/irc_message/parse/empty-line", test_empty_line);
 	g_test_add_func("/irc_message/parse/source-only", test_source_only);
 	g_test_add_func("/irc_message/parse/tags-only", test_tags_only);
+	g_test_add_func("/irc_message/parse/at-command", test_at_command);
 	g_test_add_func("/irc_message/parse/leading-spaces", test_leading_spaces);
 	g_test_add_func("/irc_message/parse/max-params", test_max_params);
 	g_test_add_func("/irc_message/parse/too-many-params", test_too_many_params);
 	g_test_add_func("/irc_message/parse/tag-limit", test_tag_limit);
 	g_test_add_func("/irc_message/tags/lookup", test_tag_lookup);
+	g_test_add_func("/irc_message/tags/without-key", test_tag_without_key);
 	g_test_add_func("/irc_message/tags/escape", test_tag_escape);
 	g_test_add_func("/irc_message/tags/unescape", test_tag_unescape);
 	g_test_add_func("/irc_message/tags/round-trip", test_tag_round_trip);
