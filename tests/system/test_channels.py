@@ -132,8 +132,10 @@ def test_topic_protection_482_and_442(server):
     user = server.client(unique("Tu"))
     op.join(chan)
     user.join(chan)
+    # +t may already be a default mode, in which case nothing is announced.
     op.send(f"MODE {chan} +t")
-    user.expect("MODE")
+    op.sync()
+    user.sync()
     user.send(f"TOPIC {chan} :mine now")
     m = user.expect("482")
     assert m.params[:2] == [user.nick, chan]
@@ -192,7 +194,7 @@ def test_channel_mode_query_324(server):
     a = server.client(unique("Mq"))
     a.join(chan)
     a.send(f"MODE {chan} +nt")
-    a.expect("MODE")
+    a.sync()  # no MODE line when these are already the defaults
     a.send(f"MODE {chan}")
     m = a.expect("324")
     assert m.params[:2] == [a.nick, chan]
@@ -228,7 +230,7 @@ def test_mode_o_and_v_grant_and_revoke(server):
     user.send(f"MODE {chan} +v {op.nick}")
     assert op.expect("MODE").params[:3] == [chan, "+v", op.nick]
     op.send(f"MODE {chan} -o {user.nick}")
-    assert user.expect("MODE").params[:3] == [chan, "-o", user.nick]
+    user.expect("MODE", params=[chan, "-o", user.nick])
     assert user.nick in names_of(op, chan)
     op.send(f"MODE {chan} +o nobodyhere")
     m = op.expect(("401", "441"))
@@ -258,7 +260,7 @@ def test_no_external_messages(server):
     op.join(chan)
     out = server.client(unique("Nx"))
     op.send(f"MODE {chan} +n")
-    op.expect("MODE")
+    op.sync()  # no MODE line when +n is already a default
     out.send(f"PRIVMSG {chan} :from outside")
     out.expect("404")
     op.send(f"MODE {chan} -n")

@@ -14,7 +14,9 @@ def test_python_irc_library_chats_with_raw_client(server):
     lib_nick = unique("Lib")
     events = {"welcome": False, "joined": False, "pubmsg": [], "privmsg": [], "errors": []}
 
-    reactor = irc_client.Reactor()
+    # python3-irc in Debian 12 predates the Reactor rename; support both.
+    reactor_cls = getattr(irc_client, "Reactor", None) or irc_client.IRC
+    reactor = reactor_cls()
     conn = reactor.server().connect("127.0.0.1", server.port, lib_nick,
                                     username="libuser", ircname="Library User")
 
