@@ -178,3 +178,11 @@ void irc_message_format(GString *out, const struct irc_message *msg)
 		g_string_append(out, msg->params[i]);
 	}
 }
+
+char *irc_utf8_dup_truncated(const char *text, long max_chars)
+{
+	/* g_utf8_substring() needs an end within the string, so measure first. */
+	if (g_utf8_strlen(text, -1) <= max_chars)
+		return g_strdup(text);
+	return g_utf8_substring(text, 0, max_chars);
+}

@@ -226,7 +226,7 @@ void cmd_topic(struct client *c, struct irc_message *msg)
 	ch->topic_setter = g_strdup(c->nick);
 	ch->topic_time = server_wall_us() / 1000000;
 	if (msg->params[1][0] != '\0')
-		ch->topic = g_utf8_substring(msg->params[1], 0, TOPIC_MAX);
+		ch->topic = irc_utf8_dup_truncated(msg->params[1], TOPIC_MAX);
 	storage_save_topic(ch);
 	tell_channel(ch, c, "TOPIC %s :%s", ch->name, ch->topic != NULL ? ch->topic : "");
 }
@@ -289,8 +289,8 @@ void cmd_kick(struct client *c, struct irc_message *msg)
 		send_numeric(c, ERR_CHANOPRIVSNEEDED, ch->name);
 		return;
 	}
-	reason = g_utf8_substring(msg->nparams > 2 && msg->params[2][0] != '\0'
-				  ? msg->params[2] : c->nick, 0, KICK_REASON_MAX);
+	reason = irc_utf8_dup_truncated(msg->nparams > 2 && msg->params[2][0] != '\0'
+				  ? msg->params[2] : c->nick, KICK_REASON_MAX);
 	nicks = g_strsplit(msg->params[1], ",", -1);
 	for (int i = 0; nicks[i] != NULL; i++) {
 		struct client *target = registry_find_nick(nicks[i]);

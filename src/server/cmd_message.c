@@ -127,7 +127,7 @@ void cmd_away(struct client *c, struct irc_message *msg)
 		send_numeric(c, RPL_UNAWAY);
 		outmsg_printf(&m, ":%s AWAY", c->prefix);
 	} else {
-		c->away = g_utf8_substring(text, 0, AWAY_MAX);
+		c->away = irc_utf8_dup_truncated(text, AWAY_MAX);
 		send_numeric(c, RPL_NOWAWAY);
 		outmsg_printf(&m, ":%s AWAY :%s", c->prefix, c->away);
 	}

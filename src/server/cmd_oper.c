@@ -104,7 +104,7 @@ void cmd_wallops(struct client *c, struct irc_message *msg)
 
 void cmd_setname(struct client *c, struct irc_message *msg)
 {
-	g_autofree char *realname = g_utf8_substring(msg->params[0], 0, REALNAME_MAX);
+	g_autofree char *realname = irc_utf8_dup_truncated(msg->params[0], REALNAME_MAX);
 	struct outmsg m;
 
 	if (realname[0] == '\0') {
