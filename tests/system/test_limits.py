@@ -29,10 +29,12 @@ def test_slow_reader_hits_sendq_and_is_closed(server_factory):
     sent = 0
     deadline = time.monotonic() + 60
     while seen_quit is None and time.monotonic() < deadline and sent < 100000:
+        # 100 lines (~45 kB) per round, well under `fine`'s own sendq.
         writer.send_raw("".join(f"PRIVMSG {chan} :{sent + i} {body}\r\n"
-                                for i in range(200)).encode())
-        sent += 200
-        for m in fine.sync(timeout=20):
+                                for i in range(100)).encode())
+        sent += 100
+        writer.sync(timeout=20)   # all of the batch has been handled...
+        for m in fine.sync(timeout=20):   # ...so all of it is queued before PONG
             if m.command == "PRIVMSG":
                 assert m.params[-1] == f"{received} {body}", "fine reader lost a message"
                 received += 1
@@ -41,6 +43,7 @@ def test_slow_reader_hits_sendq_and_is_closed(server_factory):
     assert seen_quit is not None, f"slow reader still connected after {sent} messages"
     assert "sendq" in seen_quit.params[-1].lower(), seen_quit.text
     # The fine reader got every single message.
+    writer.sync(timeout=20)
     for m in fine.sync(timeout=20):
         if m.command == "PRIVMSG":
             assert m.params[-1] == f"{received} {body}"
