@@ -174,6 +174,7 @@ class Client:
         self.isupport: dict[str, str | None] = {}
         self.caps: set[str] = set()
         self.log: list[Message] = []       # everything received (for debugging)
+        self.violations: list[str] = []    # framing rules the server broke
 
     # -- sending ---------------------------------------------------------
     def send(self, line: str) -> None:
@@ -206,6 +207,7 @@ class Client:
                 line = line[:-1]
             if not line:
                 continue
+            self._check_framing(line)
             msg = Message(line)
             self.log.append(msg)
             if self.auto_pong and msg.command == "PING":
@@ -215,6 +217,23 @@ class Client:
                     pass
             self.pending.append(msg)
         return True
+
+    def _check_framing(self, line: bytes) -> None:
+        """protocol.md Framing: at most 512 bytes with CRLF, not counting the
+        tags; never a NUL or a bare CR inside; text is UTF-8."""
+        body = line
+        if body.startswith(b"@"):
+            tags, _, body = body.partition(b" ")
+            if len(tags) + 1 > 8191:
+                self.violations.append(f"tag section of {len(tags) + 1} bytes: {line[:80]!r}")
+        if len(body) + 2 > 512:
+            self.violations.append(f"line of {len(body) + 2} bytes: {line[:80]!r}...")
+        if b"\0" in line or b"\r" in line:
+            self.violations.append(f"NUL or CR inside a line: {line[:120]!r}")
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            self.violations.append(f"invalid UTF-8 sent by the server: {line[:120]!r}")
 
     def get(self, timeout: float = TIMEOUT) -> Message:
         """The next message, whatever it is."""
@@ -457,7 +476,9 @@ class Server:
         return 0
 
     def stop(self) -> None:
+        violations = []
         for c in self.clients:
+            violations.extend(f"{c.name}: {v}" for v in c.violations)
             c.close()
         if self.proc is None:
             return
@@ -481,6 +502,9 @@ class Server:
                 crashed = f"sanitizer report ({marker}) in natterd log"
         if crashed:
             raise AssertionError(f"{crashed}\n--- natterd log tail ---\n{text}")
+        if violations:
+            raise AssertionError("natterd sent lines that break protocol.md Framing:\n  "
+                                 + "\n  ".join(violations[:10]))
 
 
 @pytest.fixture

@@ -446,3 +446,25 @@ def test_too_many_channels_405(server_factory):
     a.send(f"JOIN {third}")
     m = a.expect("405")
     assert m.params[:2] == [a.nick, third]
+
+
+def test_channel_name_longer_than_channellen(server):
+    a = server.client(unique("Cl"))
+    limit = int(a.isupport.get("CHANNELLEN", "50"))
+    name = "#" + "c" * limit
+    a.send(f"JOIN {name}")
+    m = a.expect()
+    assert m.command != "JOIN" and m.command.isdigit() and m.command[0] == "4", m.text
+
+
+def test_join_twice_is_harmless(server):
+    chan = newchan()
+    a = server.client(unique("Jt"))
+    b = server.client(unique("Jt"))
+    a.join(chan)
+    b.join(chan)
+    a.sync()
+    b.send(f"JOIN {chan}")
+    b.sync()
+    assert [m for m in a.sync() if m.command == "JOIN"] == [], "no second JOIN broadcast"
+    assert names_of(a, chan).count(b.nick) == 1

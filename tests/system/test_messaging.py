@@ -326,3 +326,26 @@ def test_away_notify(server):
     b.expect("JOIN", source_nick=a.nick)
     m = b.expect("AWAY")
     assert m.nick == a.nick and m.params == ["later"]
+
+
+def test_relayed_long_message_fits_512(server):
+    chan, (a, b) = room(server, 2)
+    # The longest legal line: the relay adds a nick!user@host source, so the
+    # server must keep the relayed line within 512 bytes (truncating the text).
+    prefix = f"PRIVMSG {chan} :"
+    text = "L" * (510 - len(prefix))
+    a.send(prefix + text)
+    m = b.expect("PRIVMSG")
+    assert len(m.raw) + 2 <= 512, len(m.raw)
+    assert text.startswith(m.params[-1]) and len(m.params[-1]) > 300
+
+
+def test_whois_shows_away_301(server):
+    a = server.client(unique("Wa"))
+    b = server.client(unique("Wb"))
+    b.send("AWAY :on holiday")
+    b.expect("306")
+    a.send(f"WHOIS {b.nick}")
+    got = a.collect_until("318")
+    away = [m for m in got if m.command == "301"]
+    assert away and away[0].params[-1] == "on holiday", [m.text for m in got]

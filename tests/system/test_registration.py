@@ -5,7 +5,8 @@ capability-negotiation (CAP LS 302/REQ/ACK/NAK/LIST/END) and cap-notify.
 """
 import re
 
-from conftest import (MOTD_LINES, NETWORK, SERVER_NAME, Message, numerics, unique)
+from conftest import (MOTD_LINES, NETWORK, SERVER_NAME, ConnectionClosed, Message,
+                      numerics, unique)
 
 REQUIRED_CAPS = {"cap-notify", "message-tags", "server-time", "echo-message",
                  "multi-prefix", "away-notify"}
@@ -388,3 +389,43 @@ def test_cap_before_nick_uses_star_after_uses_nick(server):
     c.send("CAP LS 302")
     m = c.expect("CAP")
     assert m.params[0] == nick
+
+
+def test_empty_realname_461(server):
+    c = server.connect()
+    c.send("NICK " + unique("Er"))
+    c.send("USER username * * :")
+    m = c.expect(("461", "001"))
+    assert m.command == "461" and m.params[1] == "USER", m.text
+
+
+def test_simultaneous_registration_same_nick(server):
+    nick = unique("Race")
+    a = server.connect(name="a")
+    b = server.connect(name="b")
+    a.send(f"NICK {nick}")
+    b.send(f"NICK {nick}")
+    a.send("USER a 0 * :x")
+    b.send("USER b 0 * :x")
+    results = []
+    for c in (a, b):
+        try:
+            results.append(c.expect(("001", "433")).command)
+        except ConnectionClosed:
+            results.append(None)
+    assert sorted(r or "" for r in results) == ["001", "433"], results
+
+
+def test_nick_case_change_of_own_nick(server):
+    c = server.client(unique("case"))
+    new = c.nick.upper()
+    c.send(f"NICK {new}")
+    m = c.expect(("NICK", "433"))
+    assert m.command == "NICK" and m.params[0] == new, m.text
+
+
+def test_ping_without_token(server):
+    c = server.client(unique("Pn"))
+    c.send("PING")
+    m = c.expect(("409", "461", "PONG"))
+    assert m.command in ("409", "461"), m.text
