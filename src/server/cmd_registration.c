@@ -197,7 +197,7 @@ void cmd_user(struct client *c, struct irc_message *msg)
 		send_numeric(c, ERR_ALREADYREGISTERED);
 		return;
 	}
-	if (msg->params[0][0] == '\0') {
+	if (msg->params[0][0] == '\0' || msg->params[3][0] == '\0') {
 		send_numeric(c, ERR_NEEDMOREPARAMS, "USER");
 		return;
 	}

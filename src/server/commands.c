@@ -71,6 +71,20 @@ static const struct command *find_command(char *name)
 	return g_hash_table_lookup(commands, name);
 }
 
+static bool message_is_utf8(const struct irc_message *msg)
+{
+	if (!g_utf8_validate(msg->command, -1, NULL))
+		return false;
+	for (int i = 0; i < msg->ntags; i++)
+		if (!g_utf8_validate(msg->tags[i].key, -1, NULL) ||
+		    !g_utf8_validate(msg->tags[i].value, -1, NULL))
+			return false;
+	for (int i = 0; i < msg->nparams; i++)
+		if (!g_utf8_validate(msg->params[i], -1, NULL))
+			return false;
+	return true;
+}
+
 void command_dispatch(struct client *c, char *line)
 {
 	struct irc_message msg;
@@ -80,8 +94,16 @@ void command_dispatch(struct client *c, char *line)
 	if (result == IRC_PARSE_EMPTY)
 		return;
 	if (result != IRC_PARSE_OK) {
-		send_numeric(c, ERR_UNKNOWNERROR, msg.command != NULL ? msg.command : "*",
+		bool named = msg.command != NULL && g_utf8_validate(msg.command, -1, NULL);
+		send_numeric(c, ERR_UNKNOWNERROR, named ? msg.command : "*",
 			     irc_parse_result_str(result));
+		return;
+	}
+	/* Text must be UTF-8; a line that is not is never forwarded, and its
+	 * command is not echoed back in a reply. */
+	if (!message_is_utf8(&msg)) {
+		send_fail(c, g_utf8_validate(msg.command, -1, NULL) ? msg.command : "*",
+			  "INVALID_UTF8", "Message rejected: it is not valid UTF-8");
 		return;
 	}
 	cmd = find_command(msg.command);
@@ -100,16 +122,5 @@ void command_dispatch(struct client *c, char *line)
 		send_numeric(c, ERR_NEEDMOREPARAMS, cmd->name);
 		return;
 	}
-	/* Text must be UTF-8; a line that is not is never forwarded. */
-	for (int i = 0; i < msg.ntags; i++)
-		if (!g_utf8_validate(msg.tags[i].key, -1, NULL) ||
-		    !g_utf8_validate(msg.tags[i].value, -1, NULL))
-			goto invalid_utf8;
-	for (int i = 0; i < msg.nparams; i++)
-		if (!g_utf8_validate(msg.params[i], -1, NULL))
-			goto invalid_utf8;
 	cmd->handler(c, &msg);
-	return;
-invalid_utf8:
-	send_fail(c, cmd->name, "INVALID_UTF8", "Message rejected: it is not valid UTF-8");
 }

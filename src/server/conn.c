@@ -1,5 +1,10 @@
-/* conn.c - connections: accept, bounded buffered reads split into lines,
- * flood control, batched writes once per loop turn, and closing. */
+/* conn.c - connections: accept, reads split into lines, flood control,
+ * batched writes once per loop turn, and closing.
+ *
+ * Memory: an idle connection holds no buffer memory at all. Input is read
+ * into one shared buffer and handled in place; only a partial line (or lines
+ * held back by flood control) is copied into the connection's own buffer.
+ * Output is queued in a buffer that is freed whenever it has been written. */
 #include "conn.h"
 
 #include <arpa/inet.h>
@@ -27,10 +32,11 @@
 /* How long a closed connection may take to receive its last lines. */
 #define LINGER_SECONDS 5
 
-static void conn_read_cb(evutil_socket_t fd, short events, void *arg);
-static void conn_write_cb(evutil_socket_t fd, short events, void *arg);
-static void process_input(struct conn *conn);
+static void conn_io_cb(evutil_socket_t fd, short events, void *arg);
 static void conn_free(struct conn *conn);
+static void process_input(struct conn *conn);
+
+/* --- accepting --------------------------------------------------------------- */
 
 static void format_address(const struct sockaddr *sa, char *out, size_t len)
 {
@@ -69,6 +75,40 @@ static void address_adjust(const char *addr, int delta)
 		g_hash_table_replace(server.per_address, g_strdup(addr), GINT_TO_POINTER(count));
 }
 
+/* Asks libevent for exactly the directions the connection needs now:
+ * reading unless closed or held by flood control, writing while output
+ * is left over after a write. */
+static void update_events(struct conn *conn)
+{
+	short want = 0;
+
+	if (!conn->closing && !conn->throttled)
+		want |= EV_READ;
+	if (conn->out.len > 0 && (conn->io_events & EV_WRITE || conn->lingering))
+		want |= EV_WRITE;
+	if (want == conn->io_events)
+		return;
+	if (conn->io_events != 0)
+		event_del(&conn->io_ev);
+	conn->io_events = want;
+	if (want == 0)
+		return;
+	event_assign(&conn->io_ev, server.base, conn->fd, want | EV_PERSIST, conn_io_cb, conn);
+	event_add(&conn->io_ev, NULL);
+}
+
+/* Adds EV_WRITE: the kernel buffer was full and output is left over. */
+static void want_write(struct conn *conn)
+{
+	short want = (short)(conn->io_events | EV_WRITE);
+
+	if (conn->io_events != 0)
+		event_del(&conn->io_ev);
+	conn->io_events = want;
+	event_assign(&conn->io_ev, server.base, conn->fd, want | EV_PERSIST, conn_io_cb, conn);
+	event_add(&conn->io_ev, NULL);
+}
+
 void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen)
 {
 	char addr[INET6_ADDRSTRLEN];
@@ -90,15 +130,9 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen)
 	conn = g_new0(struct conn, 1);
 	conn->fd = fd;
 	conn->addr = g_strdup(addr);
-	conn->in = evbuffer_new();
-	conn->out = evbuffer_new();
 	conn->connected_at = conn->last_input = conn->flood_stamp = server_now_us();
-	conn->flood_tokens = server.cfg->flood_burst;
-	event_assign(&conn->read_ev, server.base, fd, EV_READ | EV_PERSIST, conn_read_cb, conn);
-	event_assign(&conn->write_ev, server.base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, conn);
-	event_priority_set(&conn->read_ev, 0);
-	event_priority_set(&conn->write_ev, 0);
-	event_add(&conn->read_ev, NULL);
+	conn->flood_tokens = (float)server.cfg->flood_burst;
+	update_events(conn);
 	conn->next = server.conns;
 	if (server.conns != NULL)
 		server.conns->prev = conn;
@@ -108,6 +142,8 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen)
 	conn->client = client_new(conn);
 	log_info("connect from %s (fd %d, %d open)", addr, fd, server.nconns);
 }
+
+/* --- output ---------------------------------------------------------------- */
 
 static void mark_dirty(struct conn *conn)
 {
@@ -122,13 +158,13 @@ void conn_send(struct conn *conn, const char *data, size_t len)
 {
 	if (conn->closing)
 		return;
-	evbuffer_add(conn->out, data, len);
-	if (evbuffer_get_length(conn->out) > (size_t)server.cfg->sendq) {
+	if ((size_t)conn->out.len + len > (size_t)server.cfg->sendq) {
 		/* Drop what it could not read so only the ERROR line is left. */
-		evbuffer_drain(conn->out, evbuffer_get_length(conn->out));
+		bytebuf_clear(&conn->out);
 		conn_close(conn, "SendQ exceeded");
 		return;
 	}
+	bytebuf_append(&conn->out, data, len);
 	mark_dirty(conn);
 }
 
@@ -138,57 +174,51 @@ void conn_close(struct conn *conn, const char *reason)
 		return;
 	conn->closing = true;
 	conn->close_reason = g_strdup(reason);
-	event_del(&conn->read_ev);
-	if (conn->throttle_ev != NULL)
-		event_del(conn->throttle_ev);
+	if (conn->timer_ev != NULL)
+		event_del(conn->timer_ev);
+	update_events(conn);
 	conn->dying_next = server.dying;
 	server.dying = conn;
 }
 
-/* Writes what the kernel will take now; the rest waits for EV_WRITE. */
-static void write_out(struct conn *conn)
+/* Writes what the kernel takes now. Returns false on a socket error. */
+static bool write_some(struct conn *conn)
 {
-	if (evbuffer_get_length(conn->out) == 0)
-		return;
-	if (evbuffer_write(conn->out, conn->fd) < 0 && errno != EAGAIN && errno != EINTR) {
+	while (conn->out.len > 0) {
+		ssize_t n = write(conn->fd, bytebuf_head(&conn->out), conn->out.len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return true;
+			return false;
+		}
+		bytebuf_consume(&conn->out, (size_t)n);
+	}
+	return true;
+}
+
+static void flush_one(struct conn *conn)
+{
+	if (!write_some(conn)) {
 		char reason[128];
 		snprintf(reason, sizeof(reason), "Write error: %s", strerror(errno));
-		evbuffer_drain(conn->out, evbuffer_get_length(conn->out));
+		bytebuf_clear(&conn->out);
 		conn_close(conn, reason);
 		return;
 	}
-	if (evbuffer_get_length(conn->out) > 0 && !conn->write_waiting) {
-		conn->write_waiting = true;
-		event_add(&conn->write_ev, NULL);
-	} else if (evbuffer_get_length(conn->out) == 0 && conn->write_waiting) {
-		conn->write_waiting = false;
-		event_del(&conn->write_ev);
-	}
-}
-
-static void conn_write_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct conn *conn = arg;
-
-	(void)fd;
-	(void)events;
-	if (conn->lingering) {
-		if (evbuffer_write(conn->out, conn->fd) < 0 && errno != EAGAIN)
-			conn_free(conn);
-		else if (evbuffer_get_length(conn->out) == 0)
-			conn_free(conn);
-		return;
-	}
-	if (!conn->closing)
-		write_out(conn);
+	if (conn->out.len > 0 && !(conn->io_events & EV_WRITE))
+		want_write(conn);
+	else if (conn->out.len == 0 && (conn->io_events & EV_WRITE))
+		update_events(conn);
 }
 
 static void conn_free(struct conn *conn)
 {
-	event_del(&conn->read_ev);
-	event_del(&conn->write_ev);
-	if (conn->throttle_ev != NULL)
-		event_free(conn->throttle_ev);
+	if (conn->io_events != 0)
+		event_del(&conn->io_ev);
+	if (conn->timer_ev != NULL)
+		event_free(conn->timer_ev);
 	close(conn->fd);
 	if (conn->prev != NULL)
 		conn->prev->next = conn->next;
@@ -198,8 +228,8 @@ static void conn_free(struct conn *conn)
 		conn->next->prev = conn->prev;
 	server.nconns--;
 	address_adjust(conn->addr, -1);
-	evbuffer_free(conn->in);
-	evbuffer_free(conn->out);
+	bytebuf_clear(&conn->in);
+	bytebuf_clear(&conn->out);
 	g_free(conn->addr);
 	g_free(conn->close_reason);
 	g_free(conn);
@@ -219,32 +249,32 @@ static void linger(struct conn *conn)
 	struct timeval tv = { LINGER_SECONDS, 0 };
 
 	conn->lingering = true;
-	if (conn->throttle_ev != NULL)
-		event_free(conn->throttle_ev);
-	conn->throttle_ev = evtimer_new(server.base, linger_timeout_cb, conn);
-	evtimer_add(conn->throttle_ev, &tv);
-	if (!conn->write_waiting) {
-		conn->write_waiting = true;
-		event_add(&conn->write_ev, NULL);
-	}
+	if (conn->timer_ev != NULL)
+		event_free(conn->timer_ev);
+	conn->timer_ev = evtimer_new(server.base, linger_timeout_cb, conn);
+	evtimer_add(conn->timer_ev, &tv);
+	update_events(conn);
 }
 
 /* Says goodbye to a dying connection: its client leaves (others see QUIT),
- * it gets the ERROR line, one last write is tried, and it is freed. */
+ * it gets the ERROR line, and it is freed once that is written. */
 static void finish_close(struct conn *conn)
 {
+	char line[600];
+
 	log_info("disconnect %s (%s): %s", conn->addr,
 		 conn->client != NULL ? client_nick(conn->client) : "*", conn->close_reason);
 	if (conn->client != NULL) {
 		client_destroy(conn->client, conn->close_reason);
 		conn->client = NULL;
 	}
-	evbuffer_add_printf(conn->out, "ERROR :%s\r\n", conn->close_reason);
-	if (evbuffer_write(conn->out, conn->fd) < 0 && errno != EAGAIN) {
+	snprintf(line, sizeof(line), "ERROR :%s\r\n", conn->close_reason);
+	bytebuf_append(&conn->out, line, strlen(line));
+	if (!write_some(conn)) {
 		log_debug("last write to %s failed: %s", conn->addr, strerror(errno));
-		evbuffer_drain(conn->out, evbuffer_get_length(conn->out));
+		bytebuf_clear(&conn->out);
 	}
-	if (evbuffer_get_length(conn->out) == 0) {
+	if (conn->out.len == 0) {
 		conn_free(conn);
 		return;
 	}
@@ -259,7 +289,7 @@ void conn_flush_pass(void)
 			server.dirty = conn->dirty_next;
 			conn->dirty = false;
 			if (!conn->closing)
-				write_out(conn);
+				flush_one(conn);
 		}
 		/* A dying client's QUIT makes others dirty: loop until both are
 		 * empty. A closing connection is never made dirty again, so once
@@ -291,19 +321,18 @@ void conn_free_all(void)
 	}
 }
 
-/* --- input --------------------------------------------------------------- */
+/* --- input ----------------------------------------------------------------- */
 
 static void refill_tokens(struct conn *conn, int64_t now)
 {
-	double burst = server.cfg->flood_burst;
+	double tokens = conn->flood_tokens +
+			(double)(now - conn->flood_stamp) / 1e6 * server.cfg->flood_rate;
 
-	conn->flood_tokens += (double)(now - conn->flood_stamp) / 1e6 * server.cfg->flood_rate;
-	if (conn->flood_tokens > burst)
-		conn->flood_tokens = burst;
+	conn->flood_tokens = (float)MIN(tokens, (double)server.cfg->flood_burst);
 	conn->flood_stamp = now;
 }
 
-static void throttle_cb(evutil_socket_t fd, short events, void *arg)
+static void release_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *conn = arg;
 
@@ -311,7 +340,8 @@ static void throttle_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	if (conn->closing)
 		return;
-	event_add(&conn->read_ev, NULL);
+	conn->throttled = false;
+	update_events(conn);
 	process_input(conn);
 }
 
@@ -323,10 +353,11 @@ static void throttle(struct conn *conn)
 	struct timeval tv = { .tv_sec = (time_t)wait_s,
 			      .tv_usec = (suseconds_t)((wait_s - (double)(time_t)wait_s) * 1e6) + 1000 };
 
-	if (conn->throttle_ev == NULL)
-		conn->throttle_ev = evtimer_new(server.base, throttle_cb, conn);
-	event_del(&conn->read_ev);
-	evtimer_add(conn->throttle_ev, &tv);
+	if (conn->timer_ev == NULL)
+		conn->timer_ev = evtimer_new(server.base, release_cb, conn);
+	conn->throttled = true;
+	update_events(conn);
+	evtimer_add(conn->timer_ev, &tv);
 }
 
 /* Checks a complete line for bytes IRC forbids; answers and returns false. */
@@ -354,31 +385,16 @@ static bool line_fits(const char *line, size_t len)
 	return len <= BODY_MAX;
 }
 
-static void input_too_long(struct conn *conn)
+/* Handles one line (without its LF), NUL-terminating it in place. */
+static void take_line(struct conn *conn, char *line, size_t len)
 {
-	send_numeric(conn->client, ERR_INPUTTOOLONG);
-}
-
-/* Takes the line that ends at offset @eol out of the input and handles it. */
-static void take_line(struct conn *conn, size_t eol)
-{
-	char line[LINE_MAX_TOTAL + 2];
-	size_t len = eol;
-
-	if (len > LINE_MAX_TOTAL + 1) {
-		evbuffer_drain(conn->in, eol + 1);
-		input_too_long(conn);
-		return;
-	}
-	evbuffer_remove(conn->in, line, len);
-	evbuffer_drain(conn->in, 1);
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	line[len] = '\0';
 	if (len == 0)
 		return;
 	if (!line_fits(line, len)) {
-		input_too_long(conn);
+		send_numeric(conn->client, ERR_INPUTTOOLONG);
 		return;
 	}
 	if (!line_is_clean(conn, line, len))
@@ -388,57 +404,94 @@ static void take_line(struct conn *conn, size_t eol)
 	command_dispatch(conn->client, line);
 }
 
-static void process_input(struct conn *conn)
+/* Handles the complete lines in @data, as flood control allows. Returns how
+ * many bytes were used; the rest must be kept for later. */
+static size_t take_lines(struct conn *conn, char *data, size_t len)
 {
-	while (!conn->closing) {
-		size_t eol_len;
-		struct evbuffer_ptr eol = evbuffer_search_eol(conn->in, NULL, &eol_len, EVBUFFER_EOL_LF);
+	size_t used = 0;
 
-		if (eol.pos < 0) {
-			if (evbuffer_get_length(conn->in) > LINE_MAX_TOTAL + 2) {
-				/* No newline in sight: say so once, then skip to the next one. */
-				if (!conn->discarding)
-					input_too_long(conn);
-				conn->discarding = true;
-				evbuffer_drain(conn->in, evbuffer_get_length(conn->in));
-			}
-			return;
+	while (used < len && !conn->closing) {
+		char *line = data + used;
+		char *eol = memchr(line, '\n', len - used);
+		if (eol == NULL) {
+			if (len - used <= LINE_MAX_TOTAL + 2)
+				break;
+			/* No newline in sight: say so once, then skip to the next one. */
+			if (!conn->discarding)
+				send_numeric(conn->client, ERR_INPUTTOOLONG);
+			conn->discarding = true;
+			return len;
 		}
 		if (conn->discarding) {
-			evbuffer_drain(conn->in, (size_t)eol.pos + 1);
 			conn->discarding = false;
+			used = (size_t)(eol - data) + 1;
 			continue;
 		}
 		refill_tokens(conn, server_now_us());
-		if (conn->flood_tokens < 1.0) {
+		if (conn->flood_tokens < 1.0f) {
 			throttle(conn);
-			return;
+			break;
 		}
-		conn->flood_tokens -= 1.0;
-		take_line(conn, (size_t)eol.pos);
+		conn->flood_tokens -= 1.0f;
+		used = (size_t)(eol - data) + 1;
+		take_line(conn, line, (size_t)(eol - line));
 	}
+	return used;
 }
 
-static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
+/* Handles lines held in the connection's own buffer (after a flood hold). */
+static void process_input(struct conn *conn)
 {
-	struct conn *conn = arg;
-	int n;
+	size_t used;
 
-	(void)events;
-	n = evbuffer_read(conn->in, fd, READ_CHUNK);
+	if (conn->in.len == 0)
+		return;
+	used = take_lines(conn, bytebuf_head(&conn->in), conn->in.len);
+	bytebuf_consume(&conn->in, used);
+}
+
+static void handle_read(struct conn *conn)
+{
+	static char chunk[READ_CHUNK];
+	ssize_t n = read(conn->fd, chunk, sizeof(chunk));
+
 	if (n == 0) {
 		conn_close(conn, "Connection closed");
 		return;
 	}
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 			char reason[128];
 			snprintf(reason, sizeof(reason), "Read error: %s", strerror(errno));
 			conn_close(conn, reason);
 		}
 		return;
 	}
-	process_input(conn);
+	if (conn->in.len > 0) {
+		bytebuf_append(&conn->in, chunk, (size_t)n);
+		process_input(conn);
+		return;
+	}
+	/* The usual case: whole lines, handled straight from the shared chunk. */
+	size_t used = take_lines(conn, chunk, (size_t)n);
+	if (used < (size_t)n && !conn->closing)
+		bytebuf_append(&conn->in, chunk + used, (size_t)n - used);
+}
+
+static void conn_io_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *conn = arg;
+
+	(void)fd;
+	if (conn->lingering) {
+		if (!write_some(conn) || conn->out.len == 0)
+			conn_free(conn);
+		return;
+	}
+	if ((events & EV_WRITE) && !conn->closing)
+		flush_one(conn);
+	if ((events & EV_READ) && !conn->closing && !conn->throttled)
+		handle_read(conn);
 }
 
 /* --- liveness -------------------------------------------------------------- */

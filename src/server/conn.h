@@ -5,32 +5,34 @@
 #define NATTERD_CONN_H
 
 #include <event2/event.h>
-#include <event2/buffer.h>
 #include <event2/event_struct.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "bytebuf.h"
+
 struct client;
 
 struct conn {
 	int fd;
-	struct event read_ev;
-	struct event write_ev;
-	struct event *throttle_ev;   /* set while flood control holds input */
-	struct evbuffer *in;
-	struct evbuffer *out;
+	short io_events;             /* EV_READ/EV_WRITE currently asked for */
+	struct event io_ev;          /* one event for both directions */
+	struct event *timer_ev;      /* flood hold or linger; only when needed */
+	struct bytebuf in;           /* unprocessed input (partial or held lines) */
+	struct bytebuf out;          /* queued output, written once per turn */
 	struct client *client;
 	char *addr;                  /* numeric peer address */
 	struct conn *prev, *next;    /* server.conns */
 	struct conn *dirty_next;     /* server.dirty */
 	struct conn *dying_next;     /* server.dying */
 	char *close_reason;
-	double flood_tokens;         /* lines that may be processed now */
+	float flood_tokens;          /* lines that may be processed now */
 	int64_t flood_stamp;         /* when tokens were last refilled (us) */
 	int64_t last_input;          /* monotonic us of last complete line */
 	int64_t connected_at;
-	bool dirty, closing, discarding, ping_sent, write_waiting;
+	bool dirty, closing, discarding, ping_sent;
+	bool throttled;              /* flood control holds input */
 	bool lingering;              /* closed; waiting to write its last lines */
 };
 

@@ -1,0 +1,43 @@
+/* bytebuf.c - see bytebuf.h. */
+#include "bytebuf.h"
+
+#include <glib.h>
+#include <string.h>
+
+#define BYTEBUF_MIN 1024
+
+void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
+{
+	size_t need = (size_t)b->len + len;
+
+	if (b->start > 0 && (size_t)b->start + need > b->cap) {
+		memmove(b->data, b->data + b->start, b->len);
+		b->start = 0;
+	}
+	if (need > b->cap) {
+		size_t cap = b->cap > 0 ? b->cap : BYTEBUF_MIN;
+		while (cap < need)
+			cap *= 2;
+		b->data = g_realloc(b->data, cap);
+		b->cap = (uint32_t)cap;
+	}
+	memcpy(b->data + b->start + b->len, data, len);
+	b->len += (uint32_t)len;
+}
+
+void bytebuf_consume(struct bytebuf *b, size_t n)
+{
+	if (n >= b->len) {
+		bytebuf_clear(b);
+		return;
+	}
+	b->start += (uint32_t)n;
+	b->len -= (uint32_t)n;
+}
+
+void bytebuf_clear(struct bytebuf *b)
+{
+	g_free(b->data);
+	b->data = NULL;
+	b->start = b->len = b->cap = 0;
+}

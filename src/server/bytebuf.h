@@ -1,0 +1,26 @@
+/* bytebuf.h - a growable byte queue that holds no memory while empty, so an
+ * idle connection costs nothing for its buffers. */
+#ifndef NATTERD_BYTEBUF_H
+#define NATTERD_BYTEBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bytebuf {
+	char *data;     /* NULL while empty */
+	uint32_t start; /* offset of the first unconsumed byte */
+	uint32_t len;   /* bytes queued after start */
+	uint32_t cap;
+};
+
+void bytebuf_append(struct bytebuf *b, const char *data, size_t len);
+/* Drops @n bytes from the front; frees the memory once nothing is left. */
+void bytebuf_consume(struct bytebuf *b, size_t n);
+void bytebuf_clear(struct bytebuf *b);
+
+static inline char *bytebuf_head(const struct bytebuf *b)
+{
+	return b->data + b->start;
+}
+
+#endif
