@@ -9,20 +9,17 @@
 #include "send.h"
 #include "server.h"
 
-static uint64_t next_client_id = 1;
-
 struct client *client_new(struct conn *conn)
 {
 	struct client *c = g_new0(struct client, 1);
 
 	c->conn = conn;
-	c->id = next_client_id++;
 	strcpy(c->nick, "*");
 	/* A host starting with ':' (IPv6 "::1") would break the line syntax. */
-	c->host = conn->addr[0] == ':' ? g_strconcat("0", conn->addr, NULL) : g_strdup(conn->addr);
+	c->host_owned = conn->addr[0] == ':';
+	c->host = c->host_owned ? g_strconcat("0", conn->addr, NULL) : conn->addr;
 	c->channels = g_ptr_array_new();
 	c->signon = c->last_message = server_wall_us() / 1000000;
-	registry_add_client(c);
 	return c;
 }
 
@@ -64,12 +61,15 @@ void client_destroy(struct client *c, const char *reason)
 	while (c->channels->len > 0)
 		channel_remove_member(g_ptr_array_index(c->channels, c->channels->len - 1), c);
 	registry_remove_client(c);
+	if (c->async_ref != NULL)
+		*c->async_ref = NULL;
 	g_ptr_array_free(c->channels, TRUE);
 	if (c->monitoring != NULL)
 		g_ptr_array_free(c->monitoring, TRUE);
 	g_free(c->user);
 	g_free(c->realname);
-	g_free(c->host);
+	if (c->host_owned)
+		g_free(c->host);
 	g_free(c->prefix);
 	g_free(c->away);
 	g_free(c);

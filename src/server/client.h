@@ -31,11 +31,12 @@ enum client_mode {
 
 struct client {
 	struct conn *conn;      /* NULL for a user held on another node */
-	uint64_t id;            /* never reused; lets async work find us again */
+	struct client **async_ref; /* a worker job's pointer to us, cleared at exit */
 	char nick[IRC_NICK_MAX + 1]; /* "*" until NICK */
 	char *user;
 	char *realname;
-	char *host;
+	char *host;             /* the conn's address unless host_owned */
+	bool host_owned;
 	char *prefix;           /* nick!user@host, rebuilt on nick change */
 	char *away;             /* NULL when not away */
 	unsigned caps;          /* enum client_cap */

@@ -14,7 +14,7 @@
 #define REALNAME_MAX 100
 
 struct oper_check {
-	uint64_t client_id; /* the client may be gone when the answer comes */
+	struct client *client; /* NULL if the client left while we checked */
 	char *name;
 	char *hash;
 	char *password;
@@ -33,8 +33,10 @@ static void oper_verify(gpointer data)
 static void oper_done(gpointer data)
 {
 	struct oper_check *check = data;
-	struct client *c = registry_client_by_id(check->client_id);
+	struct client *c = check->client;
 
+	if (c != NULL)
+		c->async_ref = NULL;
 	if (c != NULL && check->ok) {
 		c->modes |= UMODE_OPER | UMODE_WALLOPS;
 		send_numeric(c, RPL_YOUREOPER);
@@ -51,11 +53,15 @@ static void oper_done(gpointer data)
 
 void cmd_oper(struct client *c, struct irc_message *msg)
 {
-	struct oper_check *check = g_new0(struct oper_check, 1);
+	struct oper_check *check;
 
+	if (c->async_ref != NULL)
+		return; /* one OPER at a time; the first one's answer is coming */
+	check = g_new0(struct oper_check, 1);
 	/* An unknown name is checked against nothing but still answered through
 	 * the worker, so timing does not tell which names exist. */
-	check->client_id = c->id;
+	check->client = c;
+	c->async_ref = &check->client;
 	check->name = g_strdup(msg->params[0]);
 	check->hash = g_strdup(g_hash_table_lookup(server.cfg->opers, msg->params[0]));
 	check->password = g_strdup(msg->params[1]);

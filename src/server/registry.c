@@ -9,7 +9,6 @@
 #include "send.h"
 #include "server.h"
 
-static GHashTable *clients_by_id; /* uint64 id -> client */
 static GHashTable *nicks;         /* folded nick -> client */
 static GHashTable *channels;      /* folded name -> channel */
 static GHashTable *watchers;      /* folded nick -> GPtrArray of clients */
@@ -38,7 +37,6 @@ static void whowas_free(gpointer data)
 
 void registry_init(void)
 {
-	clients_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
 	nicks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	channels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	watchers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -57,14 +55,8 @@ void registry_shutdown(void)
 	}
 	g_hash_table_destroy(channels);
 	g_hash_table_destroy(nicks);
-	g_hash_table_destroy(clients_by_id);
 	g_hash_table_destroy(watchers);
 	g_queue_clear_full(&whowas, whowas_free);
-}
-
-void registry_add_client(struct client *c)
-{
-	g_hash_table_insert(clients_by_id, &c->id, c);
 }
 
 void registry_remove_client(struct client *c)
@@ -79,12 +71,6 @@ void registry_remove_client(struct client *c)
 	irc_casefold(folded, sizeof(folded), c->nick);
 	if (g_hash_table_lookup(nicks, folded) == c)
 		g_hash_table_remove(nicks, folded);
-	g_hash_table_remove(clients_by_id, &c->id);
-}
-
-struct client *registry_client_by_id(uint64_t id)
-{
-	return g_hash_table_lookup(clients_by_id, &id);
 }
 
 struct client *registry_find_nick(const char *nick)

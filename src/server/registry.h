@@ -1,4 +1,4 @@
-/* registry.h - who and what exists: clients by id and by nick, channels by
+/* registry.h - who and what exists: clients by nick, channels by
  * name, recently departed nicks (WHOWAS) and MONITOR watch lists. Names are
  * keyed case-folded under rfc1459, so every look-up is one hash probe. This
  * is the interface a Redis-backed, multi-node registry would replace. */
@@ -23,9 +23,8 @@ struct whowas {
 void registry_init(void);
 void registry_shutdown(void);
 
-void registry_add_client(struct client *c);
+/* Forgets @c: its nick and its MONITOR entries (watchers are told). */
 void registry_remove_client(struct client *c);
-struct client *registry_client_by_id(uint64_t id);
 
 /* The registered or registering client holding @nick, or NULL. */
 struct client *registry_find_nick(const char *nick);
