@@ -349,3 +349,38 @@ def test_whois_shows_away_301(server):
     got = a.collect_until("318")
     away = [m for m in got if m.command == "301"]
     assert away and away[0].params[-1] == "on holiday", [m.text for m in got]
+
+
+def test_echo_of_tagmsg_and_server_time_on_echo(server):
+    chan, (a, b) = room(server, 2, caps=[["echo-message", "message-tags", "server-time"],
+                                         ["message-tags"]])
+    a.send(f"@+react=\U0001F44D TAGMSG {chan}")
+    mine = a.expect("TAGMSG")
+    theirs = b.expect("TAGMSG")
+    assert mine.tags.get("+react") == "\U0001F44D" and mine.tags.get("msgid") == theirs.tags.get("msgid")
+    assert TIME_RE.match(mine.tags.get("time") or ""), mine.text
+
+
+def test_nick_and_quit_sent_once_to_peers_sharing_channels(server):
+    c1, c2 = "#" + unique("sh"), "#" + unique("sh")
+    a = server.client(unique("Sa"))
+    b = server.client(unique("Sb"))
+    for ch in (c1, c2):
+        a.join(ch)
+        b.join(ch)
+    b.sync()
+    a.send("NICK " + unique("Sn"))
+    a.expect("NICK")
+    a.sync()
+    assert len([m for m in b.sync() if m.command == "NICK"]) == 1
+    a.send("QUIT :bye")
+    a.expect_closed()
+    b.expect("QUIT")
+    assert [m for m in b.sync() if m.command == "QUIT"] == [], "QUIT must be sent once"
+
+
+def test_privmsg_to_self(server):
+    a = server.client(unique("Self"))
+    a.send(f"PRIVMSG {a.nick} :note to self")
+    m = a.expect("PRIVMSG")
+    assert m.params == [a.nick, "note to self"]
