@@ -275,7 +275,8 @@ static void on_numeric(struct pool *p, struct conn *c, const char *cmd, const ch
 			c->state = CS_READY;
 			p->ready++;
 		}
-	} else if (cmd[0] >= '4' && cmd[0] <= '5') {
+	} else if ((cmd[0] == '4' || cmd[0] == '5') && memcmp(cmd, "422", 3) != 0) {
+		/* (422 only says there is no MOTD) */
 		p->errors++;
 		note(&notes, "loadgen: server error: %.*s\n", line, len);
 		/* A refused nick leaves the client unregistered for good. */
