@@ -1,0 +1,52 @@
+/* natter-message.c - one conversation line (see natter-message.h). */
+#include "natter-message.h"
+
+struct _NatterMessage {
+	GObject parent_instance;
+	NatterMessageKind kind;
+	GDateTime *time;
+	char *nick;
+	char *text;
+	gboolean own;
+};
+
+G_DEFINE_FINAL_TYPE(NatterMessage, natter_message, G_TYPE_OBJECT)
+
+static void natter_message_finalize(GObject *object)
+{
+	NatterMessage *self = NATTER_MESSAGE(object);
+
+	g_date_time_unref(self->time);
+	g_free(self->nick);
+	g_free(self->text);
+	G_OBJECT_CLASS(natter_message_parent_class)->finalize(object);
+}
+
+static void natter_message_class_init(NatterMessageClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = natter_message_finalize;
+}
+
+static void natter_message_init(NatterMessage *self)
+{
+	(void)self;
+}
+
+NatterMessage *natter_message_new(NatterMessageKind kind, GDateTime *time,
+				  const char *nick, const char *text, gboolean own)
+{
+	NatterMessage *self = g_object_new(NATTER_TYPE_MESSAGE, NULL);
+
+	self->kind = kind;
+	self->time = time != NULL ? g_date_time_to_local(time) : g_date_time_new_now_local();
+	self->nick = g_strdup(nick);
+	self->text = g_strdup(text != NULL ? text : "");
+	self->own = own;
+	return self;
+}
+
+NatterMessageKind natter_message_get_kind(NatterMessage *self) { return self->kind; }
+GDateTime *natter_message_get_time(NatterMessage *self) { return self->time; }
+const char *natter_message_get_nick(NatterMessage *self) { return self->nick; }
+const char *natter_message_get_text(NatterMessage *self) { return self->text; }
+gboolean natter_message_is_own(NatterMessage *self) { return self->own; }

@@ -1,0 +1,90 @@
+/* natter-session.h - one connection to an IRC server and everything it
+ * knows: GTK-free, runs in the GLib main loop (GIO sockets, no threads).
+ *
+ * It registers (CAP LS 302 / REQ / END, NICK, USER), joins #lobby, keeps the
+ * conversations model up to date from what the server sends, turns typed input
+ * into IRC lines (see natter-input.h), and after a lost connection reconnects
+ * with exponential backoff, same nick, rooms rejoined. */
+#ifndef NATTER_SESSION_H
+#define NATTER_SESSION_H
+
+#include <gio/gio.h>
+
+#include "natter-conversation.h"
+
+G_BEGIN_DECLS
+
+#define NATTER_LOBBY "#lobby"
+
+typedef enum {
+	NATTER_SESSION_DISCONNECTED,   /* idle; the connect screen */
+	NATTER_SESSION_CONNECTING,     /* TCP connect in progress */
+	NATTER_SESSION_REGISTERING,    /* connected, waiting for 001 */
+	NATTER_SESSION_CONNECTED,      /* registered: chatting */
+	NATTER_SESSION_RECONNECT_WAIT, /* lost; retrying after "reconnect-remaining" s */
+} NatterSessionState;
+
+#define NATTER_SESSION_ERROR (natter_session_error_quark())
+GQuark natter_session_error_quark(void);
+
+typedef enum {
+	NATTER_SESSION_ERROR_REFUSED,      /* nothing listens there */
+	NATTER_SESSION_ERROR_TIMEOUT,      /* no answer in time */
+	NATTER_SESSION_ERROR_RESOLVE,      /* the host name is unknown */
+	NATTER_SESSION_ERROR_NICK_IN_USE,  /* 433 while registering */
+	NATTER_SESSION_ERROR_NICK_INVALID, /* 432, or refused before sending */
+	NATTER_SESSION_ERROR_CLOSED,       /* the server closed the connection */
+	NATTER_SESSION_ERROR_NOT_CONNECTED,/* input while not connected */
+	NATTER_SESSION_ERROR_FAILED,       /* anything else */
+} NatterSessionError;
+
+#define NATTER_TYPE_SESSION (natter_session_get_type())
+G_DECLARE_FINAL_TYPE(NatterSession, natter_session, NATTER, SESSION, GObject)
+
+NatterSession *natter_session_new(void);
+
+/* Starts connecting. Progress shows in "state"; failure before registration
+ * emits "connect-failed" (GError in NATTER_SESSION_ERROR) and goes back to
+ * DISCONNECTED; success emits "registered". Returns FALSE with @error when
+ * the nickname is not valid (nothing is sent then). */
+gboolean natter_session_connect(NatterSession *self, const char *host, guint16 port,
+				const char *nick, GError **error);
+/* Stops connecting, or leaves with QUIT; no reconnect. */
+void natter_session_disconnect(NatterSession *self, const char *reason);
+/* In RECONNECT_WAIT: tries at once. */
+void natter_session_reconnect_now(NatterSession *self);
+
+/* Acts on a line the person typed. FALSE with @error when it could not be
+ * sent (e.g. NATTER_SESSION_ERROR_NOT_CONNECTED): the caller keeps the text.
+ * Invalid commands are explained in the active conversation and return TRUE. */
+gboolean natter_session_send_input(NatterSession *self, const char *text, GError **error);
+
+NatterSessionState natter_session_get_state(NatterSession *self);
+const char *natter_session_get_nick(NatterSession *self);
+const char *natter_session_get_host(NatterSession *self);
+guint16 natter_session_get_port(NatterSession *self);
+/* Seconds until the next reconnect attempt (RECONNECT_WAIT only). */
+guint natter_session_get_reconnect_remaining(NatterSession *self);
+/* Why the connection was lost, for the banner; NULL when not known. */
+const char *natter_session_get_disconnect_reason(NatterSession *self);
+/* TRUE when the server acknowledged IRCv3 capability @cap. */
+gboolean natter_session_has_cap(NatterSession *self, const char *cap);
+
+/* A GListModel of NatterConversation in the order they were opened. */
+GListModel *natter_session_get_conversations(NatterSession *self);
+NatterConversation *natter_session_find_conversation(NatterSession *self, const char *name);
+/* The conversation on screen: plain text goes there and its unread count stays 0. */
+NatterConversation *natter_session_get_active(NatterSession *self);
+void natter_session_set_active(NatterSession *self, NatterConversation *conversation);
+/* Opens (or finds) the private conversation with @nick. */
+NatterConversation *natter_session_open_private(NatterSession *self, const char *nick);
+/* Nicknames in @conversation starting with @prefix (case-insensitive), for Tab. */
+GPtrArray *natter_session_complete_nick(NatterSession *self, NatterConversation *conversation,
+					const char *prefix);
+
+/* Reconnect backoff: the first delay in seconds (default 1), doubling to 60. */
+void natter_session_set_reconnect_base(NatterSession *self, guint seconds);
+
+G_END_DECLS
+
+#endif
