@@ -4,7 +4,7 @@
 #include <glib.h>
 #include <string.h>
 
-#define BYTEBUF_MIN 1024
+#define BYTEBUF_MIN 2048
 
 void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
 {
@@ -31,7 +31,7 @@ void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
 void bytebuf_consume(struct bytebuf *b, size_t n)
 {
 	if (n >= b->len) {
-		bytebuf_clear(b);
+		b->start = b->len = 0;
 		return;
 	}
 	b->start += (uint32_t)n;
@@ -43,4 +43,10 @@ void bytebuf_clear(struct bytebuf *b)
 	g_free(b->data);
 	b->data = NULL;
 	b->start = b->len = b->cap = 0;
+}
+
+void bytebuf_release_if_empty(struct bytebuf *b)
+{
+	if (b->len == 0 && b->data != NULL)
+		bytebuf_clear(b);
 }

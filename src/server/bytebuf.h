@@ -14,9 +14,12 @@ struct bytebuf {
 };
 
 void bytebuf_append(struct bytebuf *b, const char *data, size_t len);
-/* Drops @n bytes from the front; frees the memory once nothing is left. */
+/* Drops @n bytes from the front. The memory is kept for reuse. */
 void bytebuf_consume(struct bytebuf *b, size_t n);
+/* Drops everything and frees the memory. */
 void bytebuf_clear(struct bytebuf *b);
+/* Frees the memory of an empty buffer (a busy one keeps it between turns). */
+void bytebuf_release_if_empty(struct bytebuf *b);
 
 static inline char *bytebuf_head(const struct bytebuf *b)
 {

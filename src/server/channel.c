@@ -16,6 +16,7 @@ struct channel *channel_create(const char *name, bool permanent)
 	ch->modes = CMODE_NO_EXTERNAL | CMODE_TOPIC_LOCK;
 	ch->permanent = permanent;
 	ch->members = g_hash_table_new(g_direct_hash, g_direct_equal);
+	ch->member_list = g_ptr_array_new();
 	ch->bans = g_ptr_array_new();
 	ch->invited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	registry_add_channel(ch);
@@ -38,17 +39,30 @@ void channel_free(struct channel *ch)
 	g_free(ch->topic_setter);
 	g_free(ch->key);
 	g_hash_table_destroy(ch->members);
+	g_ptr_array_free(ch->member_list, TRUE);
 	g_ptr_array_set_free_func(ch->bans, ban_free);
 	g_ptr_array_free(ch->bans, TRUE);
 	g_hash_table_destroy(ch->invited);
 	g_free(ch);
 }
 
+/* The hash value keeps the member's place in member_list beside its flags,
+ * so removal is O(1): the last member moves into the hole. */
+#define FLAG_BITS 4
+#define FLAG_MASK ((1u << FLAG_BITS) - 1)
+
+static void set_entry(struct channel *ch, struct client *c, guint index, unsigned flags)
+{
+	g_hash_table_insert(ch->members, c,
+			    GUINT_TO_POINTER(index << FLAG_BITS | (flags & FLAG_MASK) | MEMBER_IN));
+}
+
 void channel_add_member(struct channel *ch, struct client *c, unsigned flags)
 {
 	char folded[IRC_NICK_MAX + 1];
 
-	g_hash_table_insert(ch->members, c, GUINT_TO_POINTER(flags | MEMBER_IN));
+	set_entry(ch, c, ch->member_list->len, flags);
+	g_ptr_array_add(ch->member_list, c);
 	g_ptr_array_add(c->channels, ch);
 	irc_casefold(folded, sizeof(folded), c->nick);
 	g_hash_table_remove(ch->invited, folded);
@@ -56,9 +70,21 @@ void channel_add_member(struct channel *ch, struct client *c, unsigned flags)
 
 void channel_remove_member(struct channel *ch, struct client *c)
 {
+	guint value = GPOINTER_TO_UINT(g_hash_table_lookup(ch->members, c));
+	guint index = value >> FLAG_BITS;
+	guint last = ch->member_list->len - 1;
+
+	if (value == 0)
+		return;
+	if (index != last) {
+		struct client *moved = g_ptr_array_index(ch->member_list, last);
+		ch->member_list->pdata[index] = moved;
+		set_entry(ch, moved, index, channel_member_flags(ch, moved));
+	}
+	g_ptr_array_set_size(ch->member_list, last);
 	g_hash_table_remove(ch->members, c);
 	g_ptr_array_remove_fast(c->channels, ch);
-	if (g_hash_table_size(ch->members) == 0 && !ch->permanent) {
+	if (ch->member_list->len == 0 && !ch->permanent) {
 		registry_remove_channel(ch);
 		channel_free(ch);
 	}
@@ -66,12 +92,15 @@ void channel_remove_member(struct channel *ch, struct client *c)
 
 unsigned channel_member_flags(const struct channel *ch, const struct client *c)
 {
-	return GPOINTER_TO_UINT(g_hash_table_lookup(ch->members, c));
+	return GPOINTER_TO_UINT(g_hash_table_lookup(ch->members, c)) & FLAG_MASK;
 }
 
 void channel_set_member_flags(struct channel *ch, struct client *c, unsigned flags)
 {
-	g_hash_table_insert(ch->members, c, GUINT_TO_POINTER(flags | MEMBER_IN));
+	guint value = GPOINTER_TO_UINT(g_hash_table_lookup(ch->members, c));
+
+	if (value != 0)
+		set_entry(ch, c, value >> FLAG_BITS, flags);
 }
 
 bool channel_is_banned(const struct channel *ch, const struct client *c)

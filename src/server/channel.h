@@ -40,7 +40,8 @@ struct channel {
 	char *key;            /* +k, NULL when unset */
 	int limit;            /* +l, 0 when unset */
 	bool permanent;       /* stays when empty (#lobby) */
-	GHashTable *members;  /* struct client * -> GUINT_TO_POINTER(member flags) */
+	GHashTable *members;  /* struct client * -> GUINT_TO_POINTER(index << 4 | flags) */
+	GPtrArray *member_list; /* the same clients, for fast fan-out iteration */
 	GPtrArray *bans;      /* struct ban * */
 	GHashTable *invited;  /* folded nick set */
 };
@@ -52,6 +53,16 @@ void channel_free(struct channel *ch);
 void channel_add_member(struct channel *ch, struct client *c, unsigned flags);
 /* Removes @c; an empty non-permanent channel is destroyed. */
 void channel_remove_member(struct channel *ch, struct client *c);
+
+static inline guint channel_member_count(const struct channel *ch)
+{
+	return ch->member_list->len;
+}
+
+static inline struct client *channel_member_at(const struct channel *ch, guint i)
+{
+	return g_ptr_array_index(ch->member_list, i);
+}
 
 /* The member flags of @c, or 0 when not a member. */
 unsigned channel_member_flags(const struct channel *ch, const struct client *c);

@@ -43,16 +43,13 @@ void send_names(struct client *c, struct channel *ch)
 	bool member = channel_member_flags(ch, c) != 0;
 	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
 	g_autoptr(GString) line = g_string_new(NULL);
-	GHashTableIter iter;
-	gpointer key, value;
 
 	if (!member && (ch->modes & CMODE_SECRET)) {
 		send_numeric(c, RPL_ENDOFNAMES, ch->name);
 		return;
 	}
-	g_hash_table_iter_init(&iter, ch->members);
-	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		struct client *m = key;
+	for (guint i = 0; i < channel_member_count(ch); i++) {
+		struct client *m = channel_member_at(ch, i);
 		char prefix[3];
 		if (!member && (m->modes & UMODE_INVISIBLE))
 			continue;
@@ -60,8 +57,11 @@ void send_names(struct client *c, struct channel *ch)
 			send_numeric(c, RPL_NAMREPLY, channel_symbol(ch), ch->name, line->str);
 			g_string_truncate(line, 0);
 		}
-		channel_prefix(GPOINTER_TO_UINT(value), multi, prefix);
-		g_string_append_printf(line, "%s%s%s", line->len > 0 ? " " : "", prefix, m->nick);
+		channel_prefix(channel_member_flags(ch, m), multi, prefix);
+		if (line->len > 0)
+			g_string_append_c(line, ' ');
+		g_string_append(line, prefix);
+		g_string_append(line, m->nick);
 	}
 	if (line->len > 0)
 		send_numeric(c, RPL_NAMREPLY, channel_symbol(ch), ch->name, line->str);
@@ -90,7 +90,7 @@ static const char *join_refusal(struct client *c, struct channel *ch, const char
 		return ERR_INVITEONLYCHAN;
 	if (ch->key != NULL && (key == NULL || strcmp(key, ch->key) != 0))
 		return ERR_BADCHANNELKEY;
-	if (ch->limit > 0 && g_hash_table_size(ch->members) >= (guint)ch->limit && !invited)
+	if (ch->limit > 0 && channel_member_count(ch) >= (guint)ch->limit && !invited)
 		return ERR_CHANNELISFULL;
 	return NULL;
 }
@@ -119,7 +119,7 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 			return;
 		}
 	}
-	if (g_hash_table_size(ch->members) == 0)
+	if (channel_member_count(ch) == 0)
 		flags = MEMBER_OP; /* the first in an empty room runs it */
 	channel_add_member(ch, c, flags);
 	tell_channel(ch, c, "JOIN %s", ch->name);
@@ -253,7 +253,7 @@ static void list_one(struct client *c, struct channel *ch)
 {
 	if ((ch->modes & CMODE_SECRET) && channel_member_flags(ch, c) == 0)
 		return;
-	send_numeric(c, RPL_LIST, ch->name, g_hash_table_size(ch->members),
+	send_numeric(c, RPL_LIST, ch->name, channel_member_count(ch),
 		     ch->topic != NULL ? ch->topic : "");
 }
 

@@ -49,14 +49,11 @@ void cmd_who(struct client *c, struct irc_message *msg)
 	if (irc_is_channel(mask)) {
 		struct channel *ch = registry_find_channel(mask);
 		bool member = ch != NULL && channel_member_flags(ch, c) != 0;
-		GHashTableIter iter;
-		gpointer key, value;
 		if (ch != NULL && (member || !(ch->modes & CMODE_SECRET))) {
-			g_hash_table_iter_init(&iter, ch->members);
-			while (g_hash_table_iter_next(&iter, &key, &value)) {
-				struct client *t = key;
+			for (guint i = 0; i < channel_member_count(ch); i++) {
+				struct client *t = channel_member_at(ch, i);
 				if (member || !(t->modes & UMODE_INVISIBLE))
-					who_reply(c, ch->name, t, GPOINTER_TO_UINT(value));
+					who_reply(c, ch->name, t, channel_member_flags(ch, t));
 			}
 		}
 	} else {

@@ -4,7 +4,8 @@
  * Memory: an idle connection holds no buffer memory at all. Input is read
  * into one shared buffer and handled in place; only a partial line (or lines
  * held back by flood control) is copied into the connection's own buffer.
- * Output is queued in a buffer that is freed whenever it has been written. */
+ * Output is queued in a buffer that is kept while the connection is busy
+ * and freed by the once-a-second tick when it has been empty. */
 #include "conn.h"
 
 #include <arpa/inet.h>
@@ -505,6 +506,10 @@ void conn_tick(void)
 		int64_t idle = (now - conn->last_input) / 1000000;
 		if (conn->closing)
 			continue;
+		/* Busy connections keep their buffers between turns; quiet ones
+		 * give the memory back here, within a second. */
+		bytebuf_release_if_empty(&conn->out);
+		bytebuf_release_if_empty(&conn->in);
 		if (!client_is_registered(conn->client)) {
 			if ((now - conn->connected_at) / 1000000 >= cfg->registration_timeout)
 				conn_close(conn, "Registration timed out");

@@ -171,12 +171,10 @@ void outmsg_send(struct outmsg *m, struct client *to)
 void outmsg_to_channel(struct outmsg *m, struct channel *ch, struct client *skip,
 		       unsigned need_caps)
 {
-	GHashTableIter iter;
-	gpointer key;
+	guint n = channel_member_count(ch);
 
-	g_hash_table_iter_init(&iter, ch->members);
-	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		struct client *member = key;
+	for (guint i = 0; i < n; i++) {
+		struct client *member = channel_member_at(ch, i);
 		if (member != skip && (member->caps & need_caps) == need_caps)
 			outmsg_send(m, member);
 	}
@@ -185,8 +183,6 @@ void outmsg_to_channel(struct outmsg *m, struct channel *ch, struct client *skip
 void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigned need_caps)
 {
 	static uint32_t generation;
-	GHashTableIter iter;
-	gpointer key;
 
 	generation++;
 	c->mark = generation;
@@ -194,9 +190,9 @@ void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigne
 		outmsg_send(m, c);
 	for (guint i = 0; i < c->channels->len; i++) {
 		struct channel *ch = g_ptr_array_index(c->channels, i);
-		g_hash_table_iter_init(&iter, ch->members);
-		while (g_hash_table_iter_next(&iter, &key, NULL)) {
-			struct client *member = key;
+		guint n = channel_member_count(ch);
+		for (guint j = 0; j < n; j++) {
+			struct client *member = channel_member_at(ch, j);
 			if (member->mark == generation)
 				continue;
 			member->mark = generation;
