@@ -5,6 +5,9 @@
 #include <string.h>
 
 #define BYTEBUF_MIN 2048
+/* Emptied buffers up to this size are freed at once; bigger ones (a reader
+ * that lagged) are kept until the tick, so they are not re-grown each turn. */
+#define BYTEBUF_KEEP 16384
 
 void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
 {
@@ -31,7 +34,10 @@ void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
 void bytebuf_consume(struct bytebuf *b, size_t n)
 {
 	if (n >= b->len) {
-		b->start = b->len = 0;
+		if (b->cap <= BYTEBUF_KEEP)
+			bytebuf_clear(b);
+		else
+			b->start = b->len = 0;
 		return;
 	}
 	b->start += (uint32_t)n;
@@ -45,8 +51,11 @@ void bytebuf_clear(struct bytebuf *b)
 	b->start = b->len = b->cap = 0;
 }
 
-void bytebuf_release_if_empty(struct bytebuf *b)
+
+bool bytebuf_release_if_empty(struct bytebuf *b)
 {
-	if (b->len == 0 && b->data != NULL)
-		bytebuf_clear(b);
+	if (b->len > 0 || b->data == NULL)
+		return false;
+	bytebuf_clear(b);
+	return true;
 }

@@ -3,6 +3,7 @@
 #ifndef NATTERD_BYTEBUF_H
 #define NATTERD_BYTEBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,12 +15,14 @@ struct bytebuf {
 };
 
 void bytebuf_append(struct bytebuf *b, const char *data, size_t len);
-/* Drops @n bytes from the front. The memory is kept for reuse. */
+/* Drops @n bytes from the front. An emptied small buffer is freed; a big one
+ * is kept for the next turn (see bytebuf_release_if_empty). */
 void bytebuf_consume(struct bytebuf *b, size_t n);
 /* Drops everything and frees the memory. */
 void bytebuf_clear(struct bytebuf *b);
-/* Frees the memory of an empty buffer (a busy one keeps it between turns). */
-void bytebuf_release_if_empty(struct bytebuf *b);
+/* Frees the memory of an empty buffer; true when there was some. */
+bool bytebuf_release_if_empty(struct bytebuf *b);
+
 
 static inline char *bytebuf_head(const struct bytebuf *b)
 {

@@ -4,12 +4,13 @@
  * Memory: an idle connection holds no buffer memory at all. Input is read
  * into one shared buffer and handled in place; only a partial line (or lines
  * held back by flood control) is copied into the connection's own buffer.
- * Output is queued in a buffer that is kept while the connection is busy
- * and freed by the once-a-second tick when it has been empty. */
+ * Output is queued in a buffer that is freed once written; only a buffer
+ * that grew big for a lagging reader waits for the once-a-second tick. */
 #include "conn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -501,15 +502,14 @@ void conn_tick(void)
 {
 	int64_t now = server_now_us();
 	const struct config *cfg = server.cfg;
+	int released = 0;
 
 	for (struct conn *conn = server.conns; conn != NULL; conn = conn->next) {
 		int64_t idle = (now - conn->last_input) / 1000000;
 		if (conn->closing)
 			continue;
-		/* Busy connections keep their buffers between turns; quiet ones
-		 * give the memory back here, within a second. */
-		bytebuf_release_if_empty(&conn->out);
-		bytebuf_release_if_empty(&conn->in);
+		released += bytebuf_release_if_empty(&conn->out);
+		released += bytebuf_release_if_empty(&conn->in);
 		if (!client_is_registered(conn->client)) {
 			if ((now - conn->connected_at) / 1000000 >= cfg->registration_timeout)
 				conn_close(conn, "Registration timed out");
@@ -524,4 +524,7 @@ void conn_tick(void)
 			conn->ping_sent = true;
 		}
 	}
+	/* Buffers freed mid-heap stay resident until the allocator is told. */
+	if (released > 0)
+		malloc_trim(0);
 }
