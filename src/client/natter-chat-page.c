@@ -1,0 +1,195 @@
+/* natter-chat-page.c - the chat screen (see natter-chat-page.h). */
+#include "natter-chat-page.h"
+
+#include "natter-conversation-list.h"
+#include "natter-input-bar.h"
+#include "natter-member-list.h"
+#include "natter-message-view.h"
+
+#define NARROW_WIDTH 640
+
+struct _NatterChatPage {
+	GtkBox parent_instance;
+
+	GtkRevealer *banner;
+	GtkLabel *banner_label;
+	GtkButton *reconnect_button;
+	GtkToggleButton *sidebar_toggle;
+	GtkToggleButton *members_toggle;
+	GtkLabel *title_label;
+	GtkLabel *topic_label;
+	GtkLabel *nick_label;
+	NatterConversationList *sidebar;
+	NatterMessageView *message_view;
+	NatterInputBar *input_bar;
+	NatterMemberList *member_list;
+
+	NatterSession *session;
+	NatterConversation *shown;
+	gulong topic_handler;
+	int narrow; /* -1 unknown, else whether the last width was narrow */
+	guint collapse_idle;
+};
+
+G_DEFINE_FINAL_TYPE(NatterChatPage, natter_chat_page, GTK_TYPE_BOX)
+
+static void update_banner(NatterChatPage *self)
+{
+	NatterSessionState state = natter_session_get_state(self->session);
+	const char *reason = natter_session_get_disconnect_reason(self->session);
+	g_autofree char *text = NULL;
+
+	switch (state) {
+	case NATTER_SESSION_RECONNECT_WAIT:
+		text = g_strdup_printf("Disconnected — reconnecting in %u s%s%s",
+				       natter_session_get_reconnect_remaining(self->session),
+				       reason != NULL ? " · " : "", reason != NULL ? reason : "");
+		break;
+	case NATTER_SESSION_CONNECTING:
+	case NATTER_SESSION_REGISTERING:
+		text = g_strdup("Disconnected — reconnecting now…");
+		break;
+	default:
+		break;
+	}
+	gtk_widget_set_visible(GTK_WIDGET(self->reconnect_button), state == NATTER_SESSION_RECONNECT_WAIT);
+	gtk_label_set_text(self->banner_label, text != NULL ? text : "Connected");
+	gtk_revealer_set_reveal_child(self->banner, text != NULL);
+}
+
+static void update_topic(NatterChatPage *self)
+{
+	const char *topic = self->shown != NULL ? natter_conversation_get_topic(self->shown) : "";
+
+	gtk_label_set_text(self->topic_label, topic);
+	gtk_widget_set_tooltip_text(GTK_WIDGET(self->topic_label), topic);
+	gtk_widget_set_visible(GTK_WIDGET(self->topic_label), *topic != '\0');
+}
+
+static void show_conversation(NatterChatPage *self)
+{
+	NatterConversation *conv = natter_session_get_active(self->session);
+
+	if (self->shown != NULL && self->topic_handler != 0)
+		g_signal_handler_disconnect(self->shown, self->topic_handler);
+	self->topic_handler = 0;
+	g_set_object(&self->shown, conv);
+	natter_message_view_set_conversation(self->message_view, conv);
+	natter_member_list_set_conversation(self->member_list, conv);
+	gtk_label_set_text(self->title_label, conv != NULL ? natter_conversation_get_name(conv) : "");
+	if (conv != NULL)
+		self->topic_handler = g_signal_connect_swapped(conv, "notify::topic",
+							       G_CALLBACK(update_topic), self);
+	update_topic(self);
+}
+
+static void on_conversation_opened(NatterChatPage *self, NatterConversation *conv, gboolean focus)
+{
+	if (focus)
+		natter_session_set_active(self->session, conv);
+}
+
+static void on_nick(NatterChatPage *self)
+{
+	const char *nick = natter_session_get_nick(self->session);
+	g_autofree char *text = g_strdup_printf("You are %s", nick != NULL ? nick : "");
+	gtk_label_set_text(self->nick_label, text);
+}
+
+static void on_reconnect_clicked(NatterChatPage *self)
+{
+	natter_session_reconnect_now(self->session);
+}
+
+static gboolean apply_collapse(gpointer data)
+{
+	NatterChatPage *self = data;
+
+	self->collapse_idle = 0;
+	gtk_toggle_button_set_active(self->sidebar_toggle, !self->narrow);
+	gtk_toggle_button_set_active(self->members_toggle, !self->narrow);
+	return G_SOURCE_REMOVE;
+}
+
+static void natter_chat_page_size_allocate(GtkWidget *widget, int width, int height, int baseline)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	int narrow = width < NARROW_WIDTH;
+
+	GTK_WIDGET_CLASS(natter_chat_page_parent_class)->size_allocate(widget, width, height, baseline);
+	if (narrow != self->narrow) {
+		/* Crossing the threshold collapses or restores the side panels;
+		 * in between the toggles are the person's to use. */
+		self->narrow = narrow;
+		if (self->collapse_idle == 0)
+			self->collapse_idle = g_idle_add(apply_collapse, self);
+	}
+}
+
+void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
+{
+	g_return_if_fail(self->session == NULL);
+	self->session = g_object_ref(session);
+	natter_conversation_list_set_session(self->sidebar, session);
+	natter_input_bar_set_session(self->input_bar, session);
+	g_signal_connect_object(session, "notify::state", G_CALLBACK(update_banner), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(session, "notify::reconnect-remaining", G_CALLBACK(update_banner), self,
+				G_CONNECT_SWAPPED);
+	g_signal_connect_object(session, "notify::active", G_CALLBACK(show_conversation), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(session, "notify::nick", G_CALLBACK(on_nick), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(session, "conversation-opened", G_CALLBACK(on_conversation_opened), self,
+				G_CONNECT_SWAPPED);
+	update_banner(self);
+	show_conversation(self);
+	on_nick(self);
+}
+
+void natter_chat_page_focus_input(NatterChatPage *self)
+{
+	natter_input_bar_focus(self->input_bar);
+}
+
+static void natter_chat_page_dispose(GObject *object)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(object);
+
+	g_clear_handle_id(&self->collapse_idle, g_source_remove);
+	if (self->shown != NULL && self->topic_handler != 0)
+		g_signal_handler_disconnect(self->shown, self->topic_handler);
+	self->topic_handler = 0;
+	g_clear_object(&self->shown);
+	g_clear_object(&self->session);
+	G_OBJECT_CLASS(natter_chat_page_parent_class)->dispose(object);
+}
+
+static void natter_chat_page_class_init(NatterChatPageClass *klass)
+{
+	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->dispose = natter_chat_page_dispose;
+	widget_class->size_allocate = natter_chat_page_size_allocate;
+	g_type_ensure(NATTER_TYPE_CONVERSATION_LIST);
+	g_type_ensure(NATTER_TYPE_MESSAGE_VIEW);
+	g_type_ensure(NATTER_TYPE_INPUT_BAR);
+	g_type_ensure(NATTER_TYPE_MEMBER_LIST);
+	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-chat-page.ui");
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, banner);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, banner_label);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, reconnect_button);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, sidebar_toggle);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, members_toggle);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, title_label);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, topic_label);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, nick_label);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, sidebar);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, message_view);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, input_bar);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, member_list);
+	gtk_widget_class_bind_template_callback(widget_class, on_reconnect_clicked);
+}
+
+static void natter_chat_page_init(NatterChatPage *self)
+{
+	gtk_widget_init_template(GTK_WIDGET(self));
+	self->narrow = -1;
+}

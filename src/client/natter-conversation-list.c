@@ -1,0 +1,123 @@
+/* natter-conversation-list.c - the sidebar (see natter-conversation-list.h). */
+#include "natter-conversation-list.h"
+
+struct _NatterConversationList {
+	GtkBox parent_instance;
+
+	GtkListBox *list;
+	NatterSession *session;
+	gboolean syncing; /* selecting a row because the session said so */
+};
+
+G_DEFINE_FINAL_TYPE(NatterConversationList, natter_conversation_list, GTK_TYPE_BOX)
+
+static void update_unread(NatterConversation *conv, GParamSpec *pspec, GtkLabel *badge)
+{
+	guint unread = natter_conversation_get_unread(conv);
+	g_autofree char *text = g_strdup_printf("%u", unread);
+	g_autofree char *a11y = g_strdup_printf("%u unread", unread);
+
+	(void)pspec;
+	gtk_label_set_text(badge, text);
+	gtk_accessible_update_property(GTK_ACCESSIBLE(badge), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+	gtk_widget_set_visible(GTK_WIDGET(badge), unread > 0);
+}
+
+static void update_joined(NatterConversation *conv, GParamSpec *pspec, GtkWidget *name)
+{
+	(void)pspec;
+	gtk_widget_set_opacity(name, natter_conversation_get_joined(conv) ? 1.0 : 0.5);
+}
+
+static GtkWidget *create_row(gpointer item, gpointer user_data)
+{
+	NatterConversation *conv = item;
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	GtkWidget *name = gtk_label_new(NULL);
+	GtkWidget *badge = gtk_label_new(NULL);
+
+	(void)user_data;
+	g_object_bind_property(conv, "name", name, "label", G_BINDING_SYNC_CREATE);
+	gtk_label_set_xalign(GTK_LABEL(name), 0);
+	gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
+	gtk_widget_set_hexpand(name, TRUE);
+	gtk_widget_add_css_class(badge, "unread-badge");
+	gtk_box_append(GTK_BOX(box), name);
+	gtk_box_append(GTK_BOX(box), badge);
+	g_signal_connect_object(conv, "notify::unread", G_CALLBACK(update_unread), badge, 0);
+	g_signal_connect_object(conv, "notify::joined", G_CALLBACK(update_joined), name, 0);
+	update_unread(conv, NULL, GTK_LABEL(badge));
+	update_joined(conv, NULL, name);
+
+	GtkWidget *row = gtk_list_box_row_new();
+	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
+	g_object_set_data_full(G_OBJECT(row), "conversation", g_object_ref(conv), g_object_unref);
+	return row;
+}
+
+static void select_active(NatterConversationList *self)
+{
+	NatterConversation *active = natter_session_get_active(self->session);
+	guint index;
+
+	self->syncing = TRUE;
+	if (active != NULL && g_list_store_find(G_LIST_STORE(natter_session_get_conversations(self->session)),
+						active, &index))
+		gtk_list_box_select_row(self->list, gtk_list_box_get_row_at_index(self->list, (int)index));
+	else
+		gtk_list_box_unselect_all(self->list);
+	self->syncing = FALSE;
+}
+
+static void on_row_selected(NatterConversationList *self, GtkListBoxRow *row)
+{
+	if (self->syncing || self->session == NULL)
+		return;
+	if (row == NULL) {
+		/* The model changed under the selection: show the active one again. */
+		select_active(self);
+		return;
+	}
+	natter_session_set_active(self->session, g_object_get_data(G_OBJECT(row), "conversation"));
+}
+
+static void on_items_changed(NatterConversationList *self)
+{
+	select_active(self);
+}
+
+void natter_conversation_list_set_session(NatterConversationList *self, NatterSession *session)
+{
+	g_return_if_fail(self->session == NULL);
+	self->session = g_object_ref(session);
+	GListModel *model = natter_session_get_conversations(session);
+	gtk_list_box_bind_model(self->list, model, create_row, self, NULL);
+	g_signal_connect_object(session, "notify::active", G_CALLBACK(select_active), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(model, "items-changed", G_CALLBACK(on_items_changed), self,
+				G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+}
+
+static void natter_conversation_list_dispose(GObject *object)
+{
+	NatterConversationList *self = NATTER_CONVERSATION_LIST(object);
+
+	if (self->list != NULL)
+		gtk_list_box_bind_model(self->list, NULL, NULL, NULL, NULL);
+	g_clear_object(&self->session);
+	G_OBJECT_CLASS(natter_conversation_list_parent_class)->dispose(object);
+}
+
+static void natter_conversation_list_class_init(NatterConversationListClass *klass)
+{
+	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->dispose = natter_conversation_list_dispose;
+	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-conversation-list.ui");
+	gtk_widget_class_bind_template_child(widget_class, NatterConversationList, list);
+	gtk_widget_class_bind_template_callback(widget_class, on_row_selected);
+}
+
+static void natter_conversation_list_init(NatterConversationList *self)
+{
+	gtk_widget_init_template(GTK_WIDGET(self));
+}

@@ -1,0 +1,133 @@
+/* natter-window.c - the main window (see natter-window.h). */
+#include "natter-window.h"
+
+#include "natter-chat-page.h"
+#include "natter-connect-page.h"
+#include "natter-session.h"
+#include "natter-settings.h"
+
+struct _NatterWindow {
+	GtkApplicationWindow parent_instance;
+
+	GtkStack *stack;
+	NatterConnectPage *connect_page;
+	NatterChatPage *chat_page;
+	NatterSession *session;
+};
+
+G_DEFINE_FINAL_TYPE(NatterWindow, natter_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void on_registered(NatterWindow *self)
+{
+	g_autoptr(NatterSettings) settings = natter_settings_load();
+	g_autoptr(GError) error = NULL;
+
+	if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "chat") != 0) {
+		gtk_stack_set_visible_child_name(self->stack, "chat");
+		natter_chat_page_focus_input(self->chat_page);
+	}
+	/* Remember what worked. */
+	g_free(settings->host);
+	settings->host = g_strdup(natter_session_get_host(self->session));
+	settings->port = natter_session_get_port(self->session);
+	g_free(settings->nick);
+	settings->nick = g_strdup(natter_session_get_nick(self->session));
+	if (!natter_settings_save(settings, &error))
+		g_warning("could not remember the connection: %s", error->message);
+}
+
+static void on_state(NatterWindow *self)
+{
+	if (natter_session_get_state(self->session) == NATTER_SESSION_DISCONNECTED &&
+	    g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "connect") != 0) {
+		/* /quit: back to the connect screen */
+		gtk_stack_set_visible_child_name(self->stack, "connect");
+		natter_connect_page_focus(self->connect_page);
+	}
+}
+
+static void on_message_added(NatterWindow *self, NatterConversation *conv, NatterMessage *msg)
+{
+	NatterMessageKind kind = natter_message_get_kind(msg);
+
+	if (natter_conversation_get_kind(conv) != NATTER_CONVERSATION_PRIVATE ||
+	    natter_message_is_own(msg) ||
+	    (kind != NATTER_MESSAGE_TEXT && kind != NATTER_MESSAGE_ACTION) ||
+	    gtk_window_is_active(GTK_WINDOW(self)))
+		return;
+	GApplication *app = G_APPLICATION(gtk_window_get_application(GTK_WINDOW(self)));
+	if (app == NULL)
+		return;
+	g_autofree char *title = g_strdup_printf("%s wrote to you", natter_message_get_nick(msg));
+	g_autoptr(GNotification) n = g_notification_new(title);
+	g_notification_set_body(n, natter_message_get_text(msg));
+	g_notification_set_priority(n, G_NOTIFICATION_PRIORITY_HIGH);
+	g_notification_set_default_action_and_target(n, "app.show-conversation", "s",
+						     natter_conversation_get_name(conv));
+	g_autofree char *id = g_strdup_printf("private-%s", natter_conversation_get_name(conv));
+	g_application_send_notification(app, id, n);
+}
+
+void natter_window_show_conversation(NatterWindow *self, const char *name)
+{
+	NatterConversation *conv = natter_session_find_conversation(self->session, name);
+
+	if (conv != NULL)
+		natter_session_set_active(self->session, conv);
+	gtk_window_present(GTK_WINDOW(self));
+}
+
+void natter_window_fill(NatterWindow *self, const char *host, guint16 port, const char *nick)
+{
+	natter_connect_page_fill(self->connect_page, host, port, nick);
+}
+
+void natter_window_connect(NatterWindow *self)
+{
+	natter_connect_page_connect(self->connect_page);
+}
+
+static void natter_window_dispose(GObject *object)
+{
+	NatterWindow *self = NATTER_WINDOW(object);
+
+	if (self->session != NULL) {
+		g_signal_handlers_disconnect_by_data(self->session, self);
+		natter_session_disconnect(self->session, "Closed the window");
+	}
+	g_clear_object(&self->session);
+	G_OBJECT_CLASS(natter_window_parent_class)->dispose(object);
+}
+
+static void natter_window_class_init(NatterWindowClass *klass)
+{
+	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->dispose = natter_window_dispose;
+	g_type_ensure(NATTER_TYPE_CONNECT_PAGE);
+	g_type_ensure(NATTER_TYPE_CHAT_PAGE);
+	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-window.ui");
+	gtk_widget_class_bind_template_child(widget_class, NatterWindow, stack);
+	gtk_widget_class_bind_template_child(widget_class, NatterWindow, connect_page);
+	gtk_widget_class_bind_template_child(widget_class, NatterWindow, chat_page);
+}
+
+static void natter_window_init(NatterWindow *self)
+{
+	g_autoptr(NatterSettings) settings = natter_settings_load();
+
+	gtk_widget_init_template(GTK_WIDGET(self));
+	self->session = natter_session_new();
+	natter_connect_page_set_session(self->connect_page, self->session);
+	natter_chat_page_set_session(self->chat_page, self->session);
+	g_signal_connect_swapped(self->session, "registered", G_CALLBACK(on_registered), self);
+	g_signal_connect_swapped(self->session, "notify::state", G_CALLBACK(on_state), self);
+	g_signal_connect_swapped(self->session, "message-added", G_CALLBACK(on_message_added), self);
+	natter_connect_page_fill(self->connect_page, settings->host, settings->port, settings->nick);
+	natter_connect_page_focus(self->connect_page);
+}
+
+NatterWindow *natter_window_new(GtkApplication *app)
+{
+	return g_object_new(NATTER_TYPE_WINDOW, "application", app, NULL);
+}
