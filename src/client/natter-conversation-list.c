@@ -42,6 +42,7 @@ static GtkWidget *create_row(gpointer item, gpointer user_data)
 	gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
 	gtk_widget_set_hexpand(name, TRUE);
 	gtk_widget_add_css_class(badge, "unread-badge");
+	gtk_widget_set_valign(badge, GTK_ALIGN_CENTER);
 	gtk_box_append(GTK_BOX(box), name);
 	gtk_box_append(GTK_BOX(box), badge);
 	g_signal_connect_object(conv, "notify::unread", G_CALLBACK(update_unread), badge, 0);

@@ -285,8 +285,10 @@ static void add_message(NatterSession *self, NatterConversation *conv, NatterMes
 {
 	natter_conversation_add_message(conv, msg);
 	NatterMessageKind kind = natter_message_get_kind(msg);
+	/* Only what people say counts as unread; events and errors do not. */
 	if (conv != self->active && !natter_message_is_own(msg) &&
-	    kind != NATTER_MESSAGE_EVENT)
+	    (kind == NATTER_MESSAGE_TEXT || kind == NATTER_MESSAGE_ACTION ||
+	     kind == NATTER_MESSAGE_NOTICE))
 		natter_conversation_set_unread(conv, natter_conversation_get_unread(conv) + 1);
 	g_signal_emit(self, signals[SIG_MESSAGE_ADDED], 0, conv, msg);
 }

@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+"""The natter window, used the way a person uses it.
+
+Starts the real natterd on a free loopback port and the real natter binary,
+then through the accessibility tree (dogtail): types a name, clicks Connect,
+talks in #lobby with "bob" (a raw socket client), sends "@bob hi" and sees the
+private conversation open, stops the server and sees the reconnect banner,
+starts it again and sees natter come back. Screenshots go to $NATTER_ARTIFACTS.
+Prints TAP.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from dogtail.config import config
+config.logDebugToFile = False
+config.logDebugToStdOut = False
+config.actionDelay = config.defaultDelay = 0.1
+config.typingDelay = 0.02
+config.searchBackoffDuration = 0.1
+config.searchCutoffCount = 100
+from dogtail.tree import root  # noqa: E402
+
+NATTER = os.environ['NATTER']
+NATTERD = os.environ['NATTERD']
+ARTIFACTS = os.environ['NATTER_ARTIFACTS']
+count = 0
+
+
+def ok(desc):
+    global count
+    count += 1
+    print(f'ok {count} - {desc}', flush=True)
+
+
+def log(msg):
+    print(f'# {msg}', flush=True)
+
+
+def wait_for(fn, what, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            v = fn()
+        except Exception:  # the tree changes under us; try again
+            v = None
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError(f'timed out waiting for {what}')
+
+
+class Server:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='natter-gui-')
+        self.port = 0
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        self.starts += 1
+        logpath = os.path.join(self.dir, f'natterd-{self.starts}.log')
+        with open(logpath, 'w') as logf:
+            self.proc = subprocess.Popen(
+                [NATTERD, '--listen', f'127.0.0.1:{self.port}',
+                 '--data-dir', os.path.join(self.dir, 'data')],
+                stdout=subprocess.DEVNULL, stderr=logf)
+
+        def listening():
+            m = re.search(r'listening on 127\.0\.0\.1:(\d+)', open(logpath).read())
+            return m and int(m.group(1))
+        self.port = wait_for(listening, 'natterd to listen', 10)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(10)
+        log(f'natterd exited with {rc}')
+
+
+class Raw:
+    """A second person, as a bare IRC connection."""
+
+    def __init__(self, port, nick):
+        self.nick = nick
+        self.sock = socket.create_connection(('127.0.0.1', port), timeout=10)
+        self.buf = b''
+        self.send(f'NICK {nick}')
+        self.send(f'USER {nick} 0 * :raw')
+        self.expect(' 001 ')
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b'\r\n')
+
+    def expect(self, needle, timeout=15):
+        end = time.time() + timeout
+        while True:
+            while b'\n' in self.buf:
+                line, self.buf = self.buf.split(b'\n', 1)
+                line = line.decode('utf-8', 'replace').rstrip('\r')
+                if line.startswith('PING '):
+                    self.send('PONG ' + line[5:])
+                elif needle in line:
+                    return line
+            left = end - time.time()
+            if left <= 0:
+                raise AssertionError(f'{self.nick}: timed out waiting for {needle!r}')
+            self.sock.settimeout(left)
+            data = self.sock.recv(4096)
+            if not data:
+                raise AssertionError(f'{self.nick}: connection closed')
+            self.buf += data
+
+    def close(self):
+        self.sock.close()
+
+
+def text_of(node):
+    t = node.queryText()
+    return t.getText(0, t.characterCount)
+
+
+def find_label(win, pred):
+    return win.findChild(lambda n: n.roleName == 'label' and pred(n.name or ''),
+                         retry=False, requireResult=False)
+
+
+def screenshot(name):
+    path = os.path.join(ARTIFACTS, name)
+    subprocess.run(['import', '-window', 'root', '-crop', '900x600+0+0', '+repage', path],
+                   check=True)
+    log(f'screenshot: {path}')
+
+
+def main():
+    print('1..11', flush=True)
+    server = Server()
+    server.start()
+    bob = Raw(server.port, 'bob')
+    bob.send('JOIN #lobby')
+    bob.expect(' 366 ')
+
+    env = dict(os.environ, G_MESSAGES_DEBUG='natter')
+    app_log = open(os.path.join(server.dir, 'natter.log'), 'w')
+    natter = subprocess.Popen([NATTER, '--server', '127.0.0.1', '--port', str(server.port)],
+                              env=env, stdout=app_log, stderr=app_log)
+    try:
+        app = wait_for(lambda: root.application('natter'), 'the natter application')
+        win = wait_for(lambda: app.window('Natter'), 'the Natter window')
+        ok('natter window appears')
+
+        # The connect screen: type a name, click Connect.
+        user = win.textentry('Username')
+        port = win.textentry('Port')
+        assert text_of(port) == str(server.port), text_of(port)
+        user.click()
+        user.typeText('alice')
+        win.button('Connect').doActionNamed('click')
+        msg = win.textentry('Message')
+        wait_for(lambda: find_label(win, lambda s: s == 'You are alice'), 'the chat screen')
+        wait_for(lambda: find_label(win, lambda s: s.endswith('You joined #lobby')), 'joining #lobby')
+        bob.expect('JOIN')
+        ok('typed a name, clicked Connect, joined #lobby')
+
+        # A room message reaches the other person.
+        msg.click()
+        msg.typeText('hello from alice')
+        msg.keyCombo('Return')
+        wait_for(lambda: text_of(msg) == '', 'the entry to empty')
+        line = bob.expect('PRIVMSG #lobby')
+        assert 'hello from alice' in line and line.startswith(':alice!'), line
+        ok('room message arrives at the second client')
+
+        # Their reply shows up.
+        bob.send('PRIVMSG #lobby :hi alice, bob here')
+        wait_for(lambda: find_label(win, lambda s: 'bob: hi alice, bob here' in s), 'the reply')
+        ok('reply from the second client is shown')
+
+        members = win.child('Members', roleName='list')
+        wait_for(lambda: any('bob' in (c.name or '') for c in members.findChildren(
+            lambda n: n.roleName == 'label')), 'bob in the member list')
+        ok('member list shows bob')
+
+        # @bob hi: a private message, and the private conversation opens.
+        msg.click()
+        msg.typeText('@bob hi')
+        msg.keyCombo('Return')
+        wait_for(lambda: text_of(msg) == '', 'the entry to empty')
+        line = bob.expect('PRIVMSG bob')
+        assert line.endswith('PRIVMSG bob :hi') or line.endswith('PRIVMSG bob hi'), line
+        convs = win.child('Conversations', roleName='list')
+        wait_for(lambda: convs.findChild(lambda n: n.roleName == 'label' and n.name == 'bob',
+                                         retry=False, requireResult=False),
+                 'a "bob" conversation in the sidebar')
+        wait_for(lambda: find_label(win, lambda s: s.endswith('alice: hi')), 'own private message')
+        bob.send('PRIVMSG alice :psst, just between us')
+        wait_for(lambda: find_label(win, lambda s: 'bob: psst, just between us' in s),
+                 'the private reply')
+        ok('@bob hi opens the private conversation; replies arrive there')
+
+        # Unread count: a room line while the private chat is shown.
+        bob.send('PRIVMSG #lobby :anyone here?')
+        wait_for(lambda: convs.findChild(lambda n: n.name == '1 unread', retry=False,
+                                         requireResult=False), 'an unread count on #lobby')
+        ok('unread count on #lobby')
+        screenshot('natter-chat.png')
+
+        # The server goes away: the banner says so; typed text is kept.
+        bob.close()
+        server.stop()
+        wait_for(lambda: find_label(win, lambda s: s.startswith('Disconnected — reconnecting')),
+                 'the "Disconnected — reconnecting" banner')
+        ok('server stopped: "Disconnected — reconnecting" banner')
+        msg.click()
+        msg.typeText('typed while offline')
+        msg.keyCombo('Return')
+        wait_for(lambda: find_label(win, lambda s: s.startswith('Not connected')), 'the not-connected hint')
+        assert text_of(msg) == 'typed while offline', text_of(msg)
+        screenshot('natter-disconnected.png')
+        ok('text typed while disconnected stays in the input box')
+
+        # The server comes back: natter reconnects and rejoins by itself.
+        server.start()
+        bob = Raw(server.port, 'bob')
+        wait_for(lambda: not find_label(win, lambda s: s.startswith('Disconnected')),
+                 'the banner to go', 40)
+        bob.send('JOIN #lobby')
+        names = bob.expect(' 353 ')
+        if 'alice' not in names:
+            bob.expect('JOIN')  # alice may rejoin just after us
+        ok('server back: natter reconnects and rejoins #lobby')
+
+        # The kept text can now be sent (to bob, the shown conversation).
+        msg.click()
+        msg.keyCombo('Return')
+        wait_for(lambda: text_of(msg) == '', 'the entry to empty')
+        line = bob.expect('PRIVMSG bob')
+        assert 'typed while offline' in line, line
+        ok('kept text is sent after the reconnect')
+        bob.close()
+    finally:
+        natter.terminate()
+        try:
+            natter.wait(10)
+        except subprocess.TimeoutExpired:
+            natter.kill()
+        if server.proc and server.proc.poll() is None:
+            server.stop()
+        app_log.close()
+        if os.environ.get('NATTER_KEEP_TEST_DIR'):
+            log(f'logs kept in {server.dir}')
+        else:
+            subprocess.run(['rm', '-rf', server.dir])
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except AssertionError as e:
+        print(f'not ok {count + 1} - {e}', flush=True)
+        print(f'Bail out! {e}', flush=True)
+        sys.exit(1)
