@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <glib/gstdio.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -287,6 +288,10 @@ int main(int argc, char **argv)
 	if (opts.hash_password)
 		return hash_password();
 	signal(SIGPIPE, SIG_IGN);
+	/* Output buffers come and go every loop turn; without this, free()
+	 * shrinks the heap and the next turn grows it again (brk each time).
+	 * The once-a-second tick hands idle memory back with malloc_trim(). */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	evthread_use_pthreads();
 	server.overrides.listen = opts.listen;
 	server.overrides.config_file = opts.config_file;

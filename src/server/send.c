@@ -21,15 +21,21 @@ static void queue(struct client *to, const char *data, size_t len)
 		conn_send(to->conn, data, len);
 }
 
+/* Returns how many bytes of @s (length @len) fit in @max without
+ * splitting a UTF-8 character. */
+static size_t utf8_fit(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 /* Cuts @s to at most BODY_MAX bytes without splitting a UTF-8 character. */
 static void truncate_body(GString *s)
 {
-	if (s->len <= BODY_MAX)
-		return;
-	size_t cut = BODY_MAX;
-	while (cut > 0 && ((unsigned char)s->str[cut] & 0xC0) == 0x80)
-		cut--;
-	g_string_truncate(s, cut);
+	g_string_truncate(s, utf8_fit(s->str, s->len, BODY_MAX));
 }
 
 void send_line(struct client *to, const char *fmt, ...)
@@ -43,11 +49,7 @@ void send_line(struct client *to, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n > BODY_MAX) {
-		n = BODY_MAX;
-		while (n > 0 && ((unsigned char)buf[n] & 0xC0) == 0x80)
-			n--;
-	}
+	n = (int)utf8_fit(buf, MIN((size_t)n, sizeof(buf) - 3), BODY_MAX);
 	buf[n++] = '\r';
 	buf[n++] = '\n';
 	queue(to, buf, (size_t)n);
@@ -87,8 +89,11 @@ static void make_time_tag(char *out, size_t len)
 
 void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 {
-	memset(m, 0, sizeof(*m));
-	m->body = g_string_sized_new(128);
+	m->client_tags = NULL;
+	m->msgid[0] = m->time[0] = '\0';
+	m->body_len = 0;
+	for (int i = 0; i < OUTMSG_VARIANTS; i++)
+		m->wire[i] = NULL;
 	if (origin == NULL)
 		return;
 	for (int i = 0; i < origin->ntags; i++) {
@@ -109,17 +114,23 @@ void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 
 void outmsg_printf(struct outmsg *m, const char *fmt, ...)
 {
+	char text[2048];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	g_string_vprintf(m->body, fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	truncate_body(m->body);
+	if (n < 0)
+		n = 0;
+	m->body_len = utf8_fit(text, MIN((size_t)n, sizeof(text) - 1), BODY_MAX);
+	memcpy(m->body, text, m->body_len);
+	m->body[m->body_len++] = '\r';
+	m->body[m->body_len++] = '\n';
 }
 
 void outmsg_clear(struct outmsg *m)
 {
-	g_string_free(m->body, TRUE);
 	if (m->client_tags != NULL)
 		g_string_free(m->client_tags, TRUE);
 	for (int i = 0; i < OUTMSG_VARIANTS; i++)
@@ -134,7 +145,7 @@ static int variant_of(const struct client *to)
 
 static GString *build_variant(struct outmsg *m, int variant)
 {
-	GString *w = g_string_sized_new(m->body->len + 64);
+	GString *w = g_string_sized_new(m->body_len + 64);
 	bool first = true;
 
 	if (variant & 1) {
@@ -154,8 +165,7 @@ static GString *build_variant(struct outmsg *m, int variant)
 	}
 	if (!first)
 		g_string_append_c(w, ' ');
-	g_string_append_len(w, m->body->str, (gssize)m->body->len);
-	g_string_append(w, "\r\n");
+	g_string_append_len(w, m->body, (gssize)m->body_len);
 	return w;
 }
 
@@ -163,6 +173,10 @@ void outmsg_send(struct outmsg *m, struct client *to)
 {
 	int variant = variant_of(to);
 
+	if (variant == 0) {
+		queue(to, m->body, m->body_len);
+		return;
+	}
 	if (m->wire[variant] == NULL)
 		m->wire[variant] = build_variant(m, variant);
 	queue(to, m->wire[variant]->str, m->wire[variant]->len);

@@ -27,11 +27,14 @@ void send_fail(struct client *to, const char *command, const char *code, const c
 #define OUTMSG_VARIANTS 4
 
 struct outmsg {
-	GString *body;            /* ":source COMMAND params", no tags, no CRLF */
+	/* ":source COMMAND params\r\n" without tags: the wire form for clients
+	 * with no tag capability, so the common case allocates nothing. */
+	char body[IRC_LINE_MAX + 1];
+	size_t body_len;          /* including the CRLF */
 	GString *client_tags;     /* the sender's +tags, escaped; NULL if none */
 	char msgid[24];
 	char time[32];
-	GString *wire[OUTMSG_VARIANTS];
+	GString *wire[OUTMSG_VARIANTS]; /* tagged variants, built on first use */
 };
 
 /* Starts a relayed message. Client-only tags of @origin (may be NULL) are
