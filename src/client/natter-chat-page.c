@@ -111,19 +111,17 @@ static gboolean apply_collapse(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void natter_chat_page_size_allocate(GtkWidget *widget, int width, int height, int baseline)
+void natter_chat_page_set_width(NatterChatPage *self, int width)
 {
-	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
 	int narrow = width < NARROW_WIDTH;
 
-	GTK_WIDGET_CLASS(natter_chat_page_parent_class)->size_allocate(widget, width, height, baseline);
-	if (narrow != self->narrow) {
-		/* Crossing the threshold collapses or restores the side panels;
-		 * in between the toggles are the person's to use. */
-		self->narrow = narrow;
-		if (self->collapse_idle == 0)
-			self->collapse_idle = g_idle_add(apply_collapse, self);
-	}
+	if (width <= 0 || narrow == self->narrow)
+		return;
+	/* Crossing the threshold collapses or restores the side panels; in
+	 * between the toggles are the person's to use. */
+	self->narrow = narrow;
+	if (self->collapse_idle == 0)
+		self->collapse_idle = g_idle_add(apply_collapse, self);
 }
 
 void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
@@ -167,7 +165,6 @@ static void natter_chat_page_class_init(NatterChatPageClass *klass)
 	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
 
 	G_OBJECT_CLASS(klass)->dispose = natter_chat_page_dispose;
-	widget_class->size_allocate = natter_chat_page_size_allocate;
 	g_type_ensure(NATTER_TYPE_CONVERSATION_LIST);
 	g_type_ensure(NATTER_TYPE_MESSAGE_VIEW);
 	g_type_ensure(NATTER_TYPE_INPUT_BAR);

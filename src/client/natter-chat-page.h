@@ -16,6 +16,8 @@ G_DECLARE_FINAL_TYPE(NatterChatPage, natter_chat_page, NATTER, CHAT_PAGE, GtkBox
 
 void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session);
 void natter_chat_page_focus_input(NatterChatPage *self);
+/* The window's width changed: collapse or restore the side panels. */
+void natter_chat_page_set_width(NatterChatPage *self, int width);
 
 G_END_DECLS
 

@@ -68,6 +68,14 @@ static void on_message_added(NatterWindow *self, NatterConversation *conv, Natte
 	g_application_send_notification(app, id, n);
 }
 
+static void on_width(NatterWindow *self)
+{
+	int width = 0, height = 0;
+
+	gtk_window_get_default_size(GTK_WINDOW(self), &width, &height);
+	natter_chat_page_set_width(self->chat_page, width);
+}
+
 void natter_window_show_conversation(NatterWindow *self, const char *name)
 {
 	NatterConversation *conv = natter_session_find_conversation(self->session, name);
@@ -123,6 +131,9 @@ static void natter_window_init(NatterWindow *self)
 	g_signal_connect_swapped(self->session, "registered", G_CALLBACK(on_registered), self);
 	g_signal_connect_swapped(self->session, "notify::state", G_CALLBACK(on_state), self);
 	g_signal_connect_swapped(self->session, "message-added", G_CALLBACK(on_message_added), self);
+	/* GTK 4 keeps default-width at the window's current width. */
+	g_signal_connect(self, "notify::default-width", G_CALLBACK(on_width), NULL);
+	on_width(self);
 	natter_connect_page_fill(self->connect_page, settings->host, settings->port, settings->nick);
 	natter_connect_page_focus(self->connect_page);
 }

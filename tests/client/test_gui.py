@@ -137,7 +137,7 @@ def screenshot(name):
 
 
 def main():
-    print('1..11', flush=True)
+    print('1..13', flush=True)
     server = Server()
     server.start()
     bob = Raw(server.port, 'bob')
@@ -157,6 +157,23 @@ def main():
         user = win.textentry('Username')
         port = win.textentry('Port')
         assert text_of(port) == str(server.port), text_of(port)
+        # A name that is not valid: the reason shows next to the field.
+        user.click()
+        user.typeText('9lives')
+        wait_for(lambda: find_label(win, lambda s: s.startswith('Start with a letter')),
+                 'the reason the name is not valid')
+        ok('an invalid name shows the reason next to the field')
+
+        # A taken name: a clear message and another name offered.
+        user.text = 'bob'
+        win.button('Connect').doActionNamed('click')
+        wait_for(lambda: find_label(win, lambda s: 'already in use' in s), 'the "in use" message')
+        wait_for(lambda: win.findChild(lambda n: n.roleName == 'push button'
+                                       and n.name == 'Try “bob_”', retry=False,
+                                       requireResult=False), 'another name offered')
+        ok('a taken name says so and offers another')
+
+        user.text = ''
         user.click()
         user.typeText('alice')
         win.button('Connect').doActionNamed('click')
@@ -242,6 +259,13 @@ def main():
         assert 'typed while offline' in line, line
         ok('kept text is sent after the reconnect')
         bob.close()
+
+        # 360 px wide: the side panels collapse behind the header buttons.
+        subprocess.run(['xdotool', 'search', '--name', '^Natter$', 'windowsize', '%@', '360', '600'],
+                       check=False)
+        time.sleep(0.5)
+        subprocess.run(['import', '-window', 'root', '-crop', '360x600+0+0', '+repage',
+                        os.path.join(ARTIFACTS, 'natter-narrow.png')], check=False)
     finally:
         natter.terminate()
         try:
