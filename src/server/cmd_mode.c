@@ -13,6 +13,8 @@
 
 #define MAX_BANS 100
 #define KEY_MAX 23
+#define MASK_MAX 150
+#define LIMIT_MAX 1000000
 
 /* The changes that took effect, as "+o-v" plus their arguments. */
 struct mode_change {
@@ -30,6 +32,35 @@ static void change_add(struct mode_change *mc, char sign, char mode, const char 
 	g_string_append_c(mc->modes, mode);
 	if (arg != NULL)
 		g_string_append_printf(mc->args, " %s", arg);
+}
+
+/* A mode argument as it may be echoed in a reply: one middle parameter that
+ * cannot break the line, or "*". */
+static const char *echoable(const char *arg)
+{
+	if (arg == NULL || arg[0] == '\0' || arg[0] == ':' || strpbrk(arg, " \r\n") != NULL)
+		return "*";
+	return arg;
+}
+
+/* ERR_INVALIDMODEPARAM (Modern: "invalid mode parameters"). */
+static void invalid_param(struct client *c, const struct channel *ch, char mode, const char *arg,
+			  const char *why)
+{
+	send_numeric(c, ERR_INVALIDMODEPARAM, ch->name, mode, echoable(arg), why);
+}
+
+/* True when every byte of @s is printable ASCII other than space and ','
+ * and it does not start with ':', so it travels as one middle parameter and
+ * as one item of a comma list (RFC 2812 2.3.1 "key" is a subset of this). */
+static bool is_plain_token(const char *s)
+{
+	if (s[0] == '\0' || s[0] == ':')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == ',')
+			return false;
+	return true;
 }
 
 /* --- user modes ------------------------------------------------------------ */
@@ -109,7 +140,15 @@ static void send_ban_list(struct client *c, struct channel *ch)
 static void ban_change(struct client *c, struct channel *ch, char sign, const char *arg,
 		       struct mode_change *mc)
 {
-	g_autofree char *mask = normalize_mask(arg);
+	g_autofree char *mask = NULL;
+
+	/* The mask is echoed in MODE and 367 lines, so it must be one plain
+	 * parameter (Modern, "Ban Channel Mode"; RFC 2812 3.2.3). */
+	if (!is_plain_token(arg) || strlen(arg) > MASK_MAX) {
+		invalid_param(c, ch, 'b', arg, "Invalid ban mask");
+		return;
+	}
+	mask = normalize_mask(arg);
 
 	for (guint i = 0; i < ch->bans->len; i++) {
 		struct ban *b = g_ptr_array_index(ch->bans, i);
@@ -168,7 +207,8 @@ static unsigned simple_mode_bit(char mode)
 	}
 }
 
-static void key_change(struct channel *ch, char sign, const char *arg, struct mode_change *mc)
+static void key_change(struct client *c, struct channel *ch, char sign, const char *arg,
+		       struct mode_change *mc)
 {
 	if (sign == '-') {
 		if (ch->key == NULL)
@@ -177,16 +217,35 @@ static void key_change(struct channel *ch, char sign, const char *arg, struct mo
 		change_add(mc, '-', 'k', "*");
 		return;
 	}
-	if (arg == NULL || arg[0] == '\0' || strchr(arg, ',') != NULL)
+	/* RFC 2812 2.3.1: a key has no spaces or control characters; Modern
+	 * ("Key Channel Mode") answers an invalid one with 696. The key itself
+	 * is not echoed: it is meant to stay secret. */
+	if (!is_plain_token(arg)) {
+		send_numeric(c, ERR_INVALIDMODEPARAM, ch->name, 'k', "*", "Invalid channel key");
 		return;
+	}
 	g_free(ch->key);
 	ch->key = g_strndup(arg, KEY_MAX);
 	change_add(mc, '+', 'k', ch->key);
 }
 
-static void limit_change(struct channel *ch, char sign, const char *arg, struct mode_change *mc)
+/* The +l argument as a number in 1..LIMIT_MAX, or 0 when it is not one. */
+static int parse_limit(const char *arg)
+{
+	char *end;
+	long n;
+
+	if (!g_ascii_isdigit(arg[0]))
+		return 0;
+	n = strtol(arg, &end, 10);
+	return *end == '\0' && n >= 1 && n <= LIMIT_MAX ? (int)n : 0;
+}
+
+static void limit_change(struct client *c, struct channel *ch, char sign, const char *arg,
+			 struct mode_change *mc)
 {
 	char num[16];
+	int limit;
 
 	if (sign == '-') {
 		if (ch->limit == 0)
@@ -195,9 +254,12 @@ static void limit_change(struct channel *ch, char sign, const char *arg, struct 
 		change_add(mc, '-', 'l', NULL);
 		return;
 	}
-	if (arg == NULL || atoi(arg) <= 0)
+	limit = parse_limit(arg);
+	if (limit == 0) {
+		invalid_param(c, ch, 'l', arg, "Invalid limit, must be a positive number");
 		return;
-	ch->limit = atoi(arg);
+	}
+	ch->limit = limit;
 	snprintf(num, sizeof(num), "%d", ch->limit);
 	change_add(mc, '+', 'l', num);
 }
@@ -243,13 +305,16 @@ static void apply_channel_modes(struct client *c, struct channel *ch, struct irc
 				continue;
 			ch->modes = sign == '+' ? ch->modes | bit : ch->modes & ~bit;
 			change_add(mc, sign, *p, NULL);
+		} else if (arg == NULL && (sign == '+' || *p == 'o' || *p == 'v')) {
+			/* +k, +l, +o, +v (and -o, -v) need an argument. */
+			send_numeric(c, ERR_NEEDMOREPARAMS, "MODE");
 		} else if (*p == 'k') {
-			key_change(ch, sign, arg, mc);
+			key_change(c, ch, sign, arg, mc);
 		} else if (*p == 'l') {
-			limit_change(ch, sign, arg, mc);
+			limit_change(c, ch, sign, arg, mc);
 		} else if (*p == 'b') {
 			ban_change(c, ch, sign, arg, mc);
-		} else if (arg != NULL) {
+		} else {
 			member_change(c, ch, sign, *p, arg, mc);
 		}
 	}

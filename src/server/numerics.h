@@ -97,6 +97,7 @@
 #define ERR_NOOPERHOST       "491 :No O-lines for your host"
 #define ERR_UMODEUNKNOWNFLAG "501 :Unknown MODE flag"
 #define ERR_USERSDONTMATCH   "502 :Cant change mode for other users"
+#define ERR_INVALIDMODEPARAM "696 %s %c %s :%s"
 #define RPL_HELPSTART        "704 %s :%s"
 #define RPL_HELPTXT          "705 %s :%s"
 #define RPL_ENDOFHELP        "706 %s :%s"
