@@ -15,7 +15,7 @@ void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
 
 	/* Slide the bytes to the front only when the consumed part is at least
 	 * as big as what is left, so each byte is moved O(1) times on average. */
-	if ((size_t)b->start + need > b->cap && b->start >= b->len) {
+	if (b->start > 0 && (size_t)b->start + need > b->cap && b->start >= b->len) {
 		memmove(b->data, b->data + b->start, b->len);
 		b->start = 0;
 	}
