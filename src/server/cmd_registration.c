@@ -126,16 +126,22 @@ void cmd_pass(struct client *c, struct irc_message *msg)
 
 static void announce_nick_change(struct client *c, const char *nick)
 {
+	/* A change of case only keeps the same (case-folded) nick, so MONITOR
+	 * watchers hear nothing (IRCv3 monitor: notices are for a nick going
+	 * online or offline). */
+	bool renamed = irc_casecmp(c->nick, nick) != 0;
 	struct outmsg m;
 
 	outmsg_init(&m, NULL);
 	outmsg_printf(&m, ":%s NICK :%s", c->prefix, nick);
 	outmsg_to_neighbours(&m, c, true, 0);
 	outmsg_clear(&m);
-	registry_monitor_notify(c, false);
+	if (renamed)
+		registry_monitor_notify(c, false);
 	registry_whowas_add(c);
 	client_set_nick(c, nick);
-	registry_monitor_notify(c, true);
+	if (renamed)
+		registry_monitor_notify(c, true);
 }
 
 void cmd_nick(struct client *c, struct irc_message *msg)
