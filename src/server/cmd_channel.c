@@ -38,16 +38,16 @@ static const char *channel_symbol(const struct channel *ch)
 	return (ch->modes & CMODE_SECRET) ? "@" : "=";
 }
 
-void send_names(struct client *c, struct channel *ch)
+/* The 353 lines of @ch that @c may see (none for a secret room it is not
+ * in, nor for an empty one). */
+static void send_name_lines(struct client *c, struct channel *ch)
 {
 	bool member = channel_member_flags(ch, c) != 0;
 	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
 	g_autoptr(GString) line = g_string_new(NULL);
 
-	if (!member && (ch->modes & CMODE_SECRET)) {
-		send_numeric(c, RPL_ENDOFNAMES, ch->name);
+	if (!member && (ch->modes & CMODE_SECRET))
 		return;
-	}
 	for (guint i = 0; i < channel_member_count(ch); i++) {
 		struct client *m = channel_member_at(ch, i);
 		char prefix[3];
@@ -65,6 +65,11 @@ void send_names(struct client *c, struct channel *ch)
 	}
 	if (line->len > 0)
 		send_numeric(c, RPL_NAMREPLY, channel_symbol(ch), ch->name, line->str);
+}
+
+void send_names(struct client *c, struct channel *ch)
+{
+	send_name_lines(c, ch);
 	send_numeric(c, RPL_ENDOFNAMES, ch->name);
 }
 
@@ -231,12 +236,37 @@ void cmd_topic(struct client *c, struct irc_message *msg)
 	tell_channel(ch, c, "TOPIC %s :%s", ch->name, ch->topic != NULL ? ch->topic : "");
 }
 
+static gint compare_channel_names(gconstpointer a, gconstpointer b)
+{
+	const struct channel *x = *(struct channel *const *)a;
+	const struct channel *y = *(struct channel *const *)b;
+
+	return irc_casecmp(x->name, y->name);
+}
+
+/* NAMES with no argument lists every room @c may see, in name order, under
+ * one RPL_ENDOFNAMES (RFC 1459 4.2.5, RFC 2812 3.2.5). */
+static void names_all(struct client *c)
+{
+	g_autoptr(GPtrArray) rooms = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, registry_channels());
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(rooms, value);
+	g_ptr_array_sort(rooms, compare_channel_names);
+	for (guint i = 0; i < rooms->len; i++)
+		send_name_lines(c, g_ptr_array_index(rooms, i));
+	send_numeric(c, RPL_ENDOFNAMES, "*");
+}
+
 void cmd_names(struct client *c, struct irc_message *msg)
 {
 	g_auto(GStrv) names = NULL;
 
-	if (msg->nparams == 0) {
-		send_numeric(c, RPL_ENDOFNAMES, "*");
+	if (msg->nparams == 0 || msg->params[0][0] == '\0') {
+		names_all(c);
 		return;
 	}
 	names = g_strsplit(msg->params[0], ",", -1);
