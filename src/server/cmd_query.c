@@ -15,6 +15,27 @@
 
 #define MONITOR_MAX 100
 
+/* True when the optional server <target> at @index of @msg is absent or
+ * names this server: a mask matching its name, or a user on it (RFC 2812
+ * 3.4). natterd is the only server, so anything else gets ERR_NOSUCHSERVER
+ * rather than an answer that pretends to come from elsewhere. */
+static bool target_is_here(struct client *c, const struct irc_message *msg, int index)
+{
+	const char *target;
+	struct client *t;
+
+	if (msg->nparams <= index || msg->params[index][0] == '\0')
+		return true;
+	target = msg->params[index];
+	if (irc_mask_match(target, server.cfg->name))
+		return true;
+	t = registry_find_nick(target);
+	if (t != NULL && t->registered)
+		return true;
+	send_numeric(c, ERR_NOSUCHSERVER, target);
+	return false;
+}
+
 static bool shares_channel(const struct client *a, const struct client *b)
 {
 	for (guint i = 0; i < a->channels->len; i++)
@@ -96,6 +117,8 @@ void cmd_whois(struct client *c, struct irc_message *msg)
 		send_numeric(c, ERR_NONICKNAMEGIVEN);
 		return;
 	}
+	if (msg->nparams > 1 && !target_is_here(c, msg, 0))
+		return;
 	nick = msg->params[msg->nparams > 1 ? 1 : 0];
 	t = registry_find_nick(nick);
 	if (t == NULL || !t->registered) {
@@ -170,19 +193,22 @@ void cmd_userhost(struct client *c, struct irc_message *msg)
 
 void cmd_lusers(struct client *c, struct irc_message *msg)
 {
-	(void)msg;
+	if (!target_is_here(c, msg, 1))
+		return;
 	send_lusers(c);
 }
 
 void cmd_motd(struct client *c, struct irc_message *msg)
 {
-	(void)msg;
+	if (!target_is_here(c, msg, 0))
+		return;
 	send_motd(c);
 }
 
 void cmd_version(struct client *c, struct irc_message *msg)
 {
-	(void)msg;
+	if (!target_is_here(c, msg, 0))
+		return;
 	send_numeric(c, RPL_VERSION, NATTER_VERSION, server.cfg->name, "natter chat server");
 	send_isupport(c);
 }
@@ -193,7 +219,8 @@ void cmd_time(struct client *c, struct irc_message *msg)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	(void)msg;
+	if (!target_is_here(c, msg, 0))
+		return;
 	gmtime_r(&now, &tm);
 	strftime(text, sizeof(text), "%A %B %d %Y -- %H:%M:%S +00:00", &tm);
 	send_numeric(c, RPL_TIME, server.cfg->name, text);
@@ -207,7 +234,8 @@ void cmd_info(struct client *c, struct irc_message *msg)
 		"Licensed under the ISC license.",
 	};
 
-	(void)msg;
+	if (!target_is_here(c, msg, 0))
+		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
 		send_numeric(c, RPL_INFO, lines[i]);
 	send_numeric(c, RPL_ENDOFINFO);
@@ -215,18 +243,28 @@ void cmd_info(struct client *c, struct irc_message *msg)
 
 void cmd_admin(struct client *c, struct irc_message *msg)
 {
-	(void)msg;
+	if (!target_is_here(c, msg, 0))
+		return;
 	send_numeric(c, RPL_ADMINME, server.cfg->name);
 	send_numeric(c, RPL_ADMINLOC1, server.cfg->description);
 	send_numeric(c, RPL_ADMINLOC2, server.cfg->admin_location);
 	send_numeric(c, RPL_ADMINEMAIL, server.cfg->admin_email);
 }
 
+/* LINKS [[<remote server>] <server mask>] (RFC 2812 3.4.5): the only server
+ * is this one, listed when it matches the mask. */
 void cmd_links(struct client *c, struct irc_message *msg)
 {
-	(void)msg;
-	send_numeric(c, RPL_LINKS, server.cfg->name, server.cfg->name, server.cfg->description);
-	send_numeric(c, RPL_ENDOFLINKS);
+	const char *mask = msg->nparams > 0 ? msg->params[msg->nparams > 1 ? 1 : 0] : "*";
+
+	if (msg->nparams > 1 && !target_is_here(c, msg, 0))
+		return;
+	if (mask[0] == '\0')
+		mask = "*";
+	if (irc_mask_match(mask, server.cfg->name))
+		send_numeric(c, RPL_LINKS, server.cfg->name, server.cfg->name,
+			     server.cfg->description);
+	send_numeric(c, RPL_ENDOFLINKS, mask);
 }
 
 struct help_topic {
