@@ -82,6 +82,10 @@ static void relay(struct client *c, struct irc_message *msg, enum relay_kind kin
 	if (kind != RELAY_TAGMSG)
 		text = msg->params[1];
 	targets = g_strsplit(msg->params[0], ",", MAX_TARGETS + 1);
+	/* Targets past TARGMAX are refused, not dropped unseen (RFC 2812 3.3.1
+	 * ERR_TOOMANYTARGETS); the last split item holds all of them. */
+	if (g_strv_length(targets) > MAX_TARGETS && may_answer(kind))
+		send_numeric(c, ERR_TOOMANYTARGETS, targets[MAX_TARGETS]);
 	for (int i = 0; targets[i] != NULL && i < MAX_TARGETS; i++) {
 		struct outmsg m;
 		if (targets[i][0] == '\0')

@@ -126,3 +126,123 @@ def test_mode_argument_missing_gets_461(server):
         op.send(f"MODE {ch} {modes}")
         err = reply(op, "461")
         assert err is not None and err.params[1] == "MODE", modes
+
+
+# --------------------------------------------------------------------------
+# MONITOR (IRCv3 monitor)
+# --------------------------------------------------------------------------
+
+def test_monitor_silent_on_case_only_nick_change(server):
+    """IRCv3 monitor: 730/731 tell that a nick came online or went offline.
+    A case change keeps the same nick, so watchers hear nothing; before the
+    fix they got 731 then 730."""
+    watcher = server.client(unique("w"))
+    target = unique("qux")
+    watcher.send(f"MONITOR + {target}")
+    watcher.expect("731")
+    other = server.client(unique("b"))
+    watcher.sync()
+    other.send(f"NICK {target}")
+    other.sync()
+    on = watcher.expect("730")
+    assert on.params[1].split("!")[0] == target
+    other.send(f"NICK {target.upper()}")
+    other.sync()
+    assert [m for m in watcher.sync() if m.command in ("730", "731")] == []
+    other.send(f"NICK {unique('z')}")
+    other.sync()
+    off = watcher.expect("731")
+    assert off.params[1] == target.upper()
+
+
+# --------------------------------------------------------------------------
+# NAMES with no argument (RFC 1459 4.2.5, RFC 2812 3.2.5)
+# --------------------------------------------------------------------------
+
+def test_names_without_argument_lists_visible_channels(server):
+    """RFC 2812 3.2.5: "If no <channel> parameter is given, a list of all
+    channels and their occupants is returned." Secret channels the asker is
+    not in stay hidden (RFC 2812 3.2.3 +s). Before the fix natterd sent
+    only `366 *`."""
+    a, b = server.client(unique("a")), server.client(unique("b"))
+    pub, sec = chan(), chan()
+    a.join(pub)
+    b.join(sec)
+    b.send(f"MODE {sec} +s")
+    b.sync()
+    a.send("NAMES")
+    got = a.collect_until("366")
+    replies = {m.params[2]: m.params[3] for m in got if m.command == "353"}
+    assert replies.get(pub) == "@" + a.nick, got
+    assert sec not in replies, got
+    assert got[-1].params[1] == "*"
+    b.send("NAMES")
+    got = b.collect_until("366")
+    assert sec in {m.params[2] for m in got if m.command == "353"}
+
+
+# --------------------------------------------------------------------------
+# Server <target> parameters (RFC 2812 3.4: MOTD, LUSERS, VERSION, TIME,
+# LINKS, ADMIN, INFO; 3.6.2 WHOIS) -- natterd is the only server
+# --------------------------------------------------------------------------
+
+def test_query_for_unknown_server_gets_402(server):
+    """RFC 2812 3.4.x / Modern (ADMIN, INFO, MOTD, TIME, VERSION): a <target>
+    that is no known server gets ERR_NOSUCHSERVER, not this server's
+    answer."""
+    c = server.client(unique("c"))
+    for line in ("ADMIN nowhere.example", "INFO nowhere.example", "MOTD nowhere.example",
+                 "TIME nowhere.example", "VERSION nowhere.example",
+                 "LUSERS * nowhere.example", "WHOIS nowhere.example " + c.nick):
+        c.send(line)
+        got = c.sync()
+        assert numerics(got) == ["402"], (line, got)
+        assert got[0].params[1] == "nowhere.example"
+
+
+def test_query_for_this_server_or_a_user_on_it_is_answered(server):
+    """RFC 2812 3.4: <target> may be this server's name, a mask matching it,
+    or a nick of a user on it."""
+    from conftest import SERVER_NAME
+    c = server.client(unique("c"))
+    for target in (SERVER_NAME, "*.systest.*", c.nick):
+        c.send(f"ADMIN {target}")
+        assert "256" in numerics(c.sync()), target
+    c.send(f"WHOIS {SERVER_NAME} {c.nick}")
+    assert "311" in numerics(c.sync())
+
+
+def test_links_with_mask(server):
+    """RFC 2812 3.4.5: LINKS [[<remote server>] <server mask>] lists the
+    servers matching the mask, and 365 RPL_ENDOFLINKS carries the mask."""
+    from conftest import SERVER_NAME
+    c = server.client(unique("c"))
+    c.send("LINKS")
+    got = c.collect_until("365")
+    assert [m.params[1] for m in got if m.command == "364"] == [SERVER_NAME]
+    assert got[-1].params[1] == "*"
+    c.send("LINKS *.nomatch")
+    got = c.collect_until("365")
+    assert "364" not in numerics(got) and got[-1].params[1] == "*.nomatch"
+
+
+# --------------------------------------------------------------------------
+# PRIVMSG beyond TARGMAX (RFC 2812 3.3.1 ERR_TOOMANYTARGETS)
+# --------------------------------------------------------------------------
+
+def test_privmsg_past_targmax_gets_407(server):
+    """TARGMAX=PRIVMSG:4 (Modern, TARGMAX): extra targets are refused with a
+    numeric (RFC 2812 3.3.1 lists ERR_TOOMANYTARGETS) instead of being
+    dropped without a word; the first four are still delivered. NOTICE
+    stays silent (RFC 2812 3.3.2)."""
+    sender = server.client(unique("s"))
+    peers = [server.client(unique("p")) for _ in range(5)]
+    sender.send("PRIVMSG " + ",".join(p.nick for p in peers) + " :hi")
+    got = sender.sync()
+    err = [m for m in got if m.command == "407"]
+    assert len(err) == 1 and err[0].params[1] == peers[4].nick, got
+    for p in peers[:4]:
+        p.expect("PRIVMSG", params=[p.nick, "hi"])
+    assert not [m for m in peers[4].sync() if m.command == "PRIVMSG"]
+    sender.send("NOTICE " + ",".join(p.nick for p in peers) + " :hi")
+    assert numerics(sender.sync()) == []
