@@ -106,13 +106,13 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 	unsigned flags = 0;
 
 	if (!irc_channel_is_valid(name)) {
-		send_numeric(c, ERR_NOSUCHCHANNEL, name);
+		send_numeric(c, ERR_NOSUCHCHANNEL, reply_param(name));
 		return;
 	}
 	if (ch != NULL && channel_member_flags(ch, c) != 0)
 		return;
 	if (c->channels->len >= (guint)server.cfg->max_channels_per_user) {
-		send_numeric(c, ERR_TOOMANYCHANNELS, name);
+		send_numeric(c, ERR_TOOMANYCHANNELS, reply_param(name));
 		return;
 	}
 	if (ch == NULL) {
@@ -174,7 +174,7 @@ static struct channel *find_joined(struct client *c, const char *name)
 	struct channel *ch = registry_find_channel(name);
 
 	if (ch == NULL) {
-		send_numeric(c, ERR_NOSUCHCHANNEL, name);
+		send_numeric(c, ERR_NOSUCHCHANNEL, reply_param(name));
 		return NULL;
 	}
 	if (channel_member_flags(ch, c) == 0) {
@@ -207,7 +207,7 @@ void cmd_topic(struct client *c, struct irc_message *msg)
 	unsigned flags;
 
 	if (ch == NULL) {
-		send_numeric(c, ERR_NOSUCHCHANNEL, msg->params[0]);
+		send_numeric(c, ERR_NOSUCHCHANNEL, reply_param(msg->params[0]));
 		return;
 	}
 	flags = channel_member_flags(ch, c);
@@ -275,7 +275,7 @@ void cmd_names(struct client *c, struct irc_message *msg)
 		if (ch != NULL)
 			send_names(c, ch);
 		else
-			send_numeric(c, RPL_ENDOFNAMES, names[i]);
+			send_numeric(c, RPL_ENDOFNAMES, reply_param(names[i]));
 	}
 }
 
@@ -325,7 +325,7 @@ void cmd_kick(struct client *c, struct irc_message *msg)
 	for (int i = 0; nicks[i] != NULL; i++) {
 		struct client *target = registry_find_nick(nicks[i]);
 		if (target == NULL || channel_member_flags(ch, target) == 0) {
-			send_numeric(c, ERR_USERNOTINCHANNEL, nicks[i], ch->name);
+			send_numeric(c, ERR_USERNOTINCHANNEL, reply_param(nicks[i]), ch->name);
 			continue;
 		}
 		bool self = target == c;
@@ -343,11 +343,11 @@ void cmd_invite(struct client *c, struct irc_message *msg)
 	unsigned flags;
 
 	if (target == NULL || !target->registered) {
-		send_numeric(c, ERR_NOSUCHNICK, msg->params[0]);
+		send_numeric(c, ERR_NOSUCHNICK, reply_param(msg->params[0]));
 		return;
 	}
 	if (ch == NULL) {
-		send_numeric(c, ERR_NOSUCHCHANNEL, msg->params[1]);
+		send_numeric(c, ERR_NOSUCHCHANNEL, reply_param(msg->params[1]));
 		return;
 	}
 	flags = channel_member_flags(ch, c);

@@ -32,7 +32,7 @@ static void relay_to_channel(struct client *c, const char *name, struct outmsg *
 
 	if (ch == NULL) {
 		if (may_answer(kind))
-			send_numeric(c, ERR_NOSUCHCHANNEL, name);
+			send_numeric(c, ERR_NOSUCHCHANNEL, reply_param(name));
 		return;
 	}
 	if (!channel_can_send(ch, c)) {
@@ -52,7 +52,7 @@ static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
 
 	if (to == NULL || !to->registered) {
 		if (may_answer(kind))
-			send_numeric(c, ERR_NOSUCHNICK, nick);
+			send_numeric(c, ERR_NOSUCHNICK, reply_param(nick));
 		return;
 	}
 	if (kind != RELAY_TAGMSG || (to->caps & CAP_MESSAGE_TAGS))
@@ -85,7 +85,7 @@ static void relay(struct client *c, struct irc_message *msg, enum relay_kind kin
 	/* Targets past TARGMAX are refused, not dropped unseen (RFC 2812 3.3.1
 	 * ERR_TOOMANYTARGETS); the last split item holds all of them. */
 	if (g_strv_length(targets) > MAX_TARGETS && may_answer(kind))
-		send_numeric(c, ERR_TOOMANYTARGETS, targets[MAX_TARGETS]);
+		send_numeric(c, ERR_TOOMANYTARGETS, reply_param(targets[MAX_TARGETS]));
 	for (int i = 0; targets[i] != NULL && i < MAX_TARGETS; i++) {
 		struct outmsg m;
 		if (targets[i][0] == '\0')

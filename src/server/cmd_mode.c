@@ -34,20 +34,12 @@ static void change_add(struct mode_change *mc, char sign, char mode, const char 
 		g_string_append_printf(mc->args, " %s", arg);
 }
 
-/* A mode argument as it may be echoed in a reply: one middle parameter that
- * cannot break the line, or "*". */
-static const char *echoable(const char *arg)
-{
-	if (arg == NULL || arg[0] == '\0' || arg[0] == ':' || strpbrk(arg, " \r\n") != NULL)
-		return "*";
-	return arg;
-}
-
 /* ERR_INVALIDMODEPARAM (Modern: "invalid mode parameters"). */
 static void invalid_param(struct client *c, const struct channel *ch, char mode, const char *arg,
 			  const char *why)
 {
-	send_numeric(c, ERR_INVALIDMODEPARAM, ch->name, mode, echoable(arg), why);
+	send_numeric(c, ERR_INVALIDMODEPARAM, ch->name, mode, arg != NULL ? reply_param(arg) : "*",
+		     why);
 }
 
 /* True when every byte of @s is printable ASCII other than space and ','
@@ -73,7 +65,7 @@ static void user_mode(struct client *c, struct irc_message *msg)
 	bool unknown = false;
 
 	if (target == NULL) {
-		send_numeric(c, ERR_NOSUCHNICK, msg->params[0]);
+		send_numeric(c, ERR_NOSUCHNICK, reply_param(msg->params[0]));
 		goto out;
 	}
 	if (target != c) {
@@ -181,7 +173,7 @@ static void member_change(struct client *c, struct channel *ch, char sign, char 
 	unsigned flags;
 
 	if (target == NULL) {
-		send_numeric(c, ERR_NOSUCHNICK, nick);
+		send_numeric(c, ERR_NOSUCHNICK, reply_param(nick));
 		return;
 	}
 	flags = channel_member_flags(ch, target);
@@ -328,7 +320,7 @@ static void channel_mode(struct client *c, struct irc_message *msg)
 	struct mode_change mc = { g_string_new(NULL), g_string_new(NULL), 0 };
 
 	if (ch == NULL) {
-		send_numeric(c, ERR_NOSUCHCHANNEL, msg->params[0]);
+		send_numeric(c, ERR_NOSUCHCHANNEL, reply_param(msg->params[0]));
 	} else if (msg->nparams < 2) {
 		g_autoptr(GString) modes = g_string_new(NULL);
 		channel_mode_string(ch, channel_member_flags(ch, c) != 0, modes);

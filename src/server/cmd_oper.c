@@ -79,7 +79,7 @@ void cmd_kill(struct client *c, struct irc_message *msg)
 	}
 	target = registry_find_nick(msg->params[0]);
 	if (target == NULL) {
-		send_numeric(c, ERR_NOSUCHNICK, msg->params[0]);
+		send_numeric(c, ERR_NOSUCHNICK, reply_param(msg->params[0]));
 		return;
 	}
 	reason = g_strdup_printf("Killed (%s (%s))", c->nick, msg->params[1]);

@@ -32,7 +32,7 @@ static bool target_is_here(struct client *c, const struct irc_message *msg, int 
 	t = registry_find_nick(target);
 	if (t != NULL && t->registered)
 		return true;
-	send_numeric(c, ERR_NOSUCHSERVER, target);
+	send_numeric(c, ERR_NOSUCHSERVER, reply_param(target));
 	return false;
 }
 
@@ -88,7 +88,7 @@ void cmd_who(struct client *c, struct irc_message *msg)
 				who_reply(c, "*", t, 0);
 		}
 	}
-	send_numeric(c, RPL_ENDOFWHO, mask);
+	send_numeric(c, RPL_ENDOFWHO, reply_param(mask));
 }
 
 static void whois_channels(struct client *c, struct client *t)
@@ -122,8 +122,8 @@ void cmd_whois(struct client *c, struct irc_message *msg)
 	nick = msg->params[msg->nparams > 1 ? 1 : 0];
 	t = registry_find_nick(nick);
 	if (t == NULL || !t->registered) {
-		send_numeric(c, ERR_NOSUCHNICK, nick);
-		send_numeric(c, RPL_ENDOFWHOIS, nick);
+		send_numeric(c, ERR_NOSUCHNICK, reply_param(nick));
+		send_numeric(c, RPL_ENDOFWHOIS, reply_param(nick));
 		return;
 	}
 	send_numeric(c, RPL_WHOISUSER, t->nick, t->user, t->host, t->realname);
@@ -149,7 +149,7 @@ void cmd_whowas(struct client *c, struct irc_message *msg)
 	}
 	found = registry_whowas_find(msg->params[0], max > 0 ? max : 0);
 	if (found->len == 0)
-		send_numeric(c, ERR_WASNOSUCHNICK, msg->params[0]);
+		send_numeric(c, ERR_WASNOSUCHNICK, reply_param(msg->params[0]));
 	for (guint i = 0; i < found->len; i++) {
 		const struct whowas *w = g_ptr_array_index(found, i);
 		char when[64];
@@ -158,7 +158,7 @@ void cmd_whowas(struct client *c, struct irc_message *msg)
 		send_numeric(c, RPL_WHOWASUSER, w->nick, w->user, w->host, w->realname);
 		send_numeric(c, RPL_WHOISSERVER, w->nick, server.cfg->name, when);
 	}
-	send_numeric(c, RPL_ENDOFWHOWAS, msg->params[0]);
+	send_numeric(c, RPL_ENDOFWHOWAS, reply_param(msg->params[0]));
 }
 
 void cmd_ison(struct client *c, struct irc_message *msg)
@@ -264,7 +264,7 @@ void cmd_links(struct client *c, struct irc_message *msg)
 	if (irc_mask_match(mask, server.cfg->name))
 		send_numeric(c, RPL_LINKS, server.cfg->name, server.cfg->name,
 			     server.cfg->description);
-	send_numeric(c, RPL_ENDOFLINKS, mask);
+	send_numeric(c, RPL_ENDOFLINKS, reply_param(mask));
 }
 
 struct help_topic {
@@ -299,7 +299,7 @@ void cmd_help(struct client *c, struct irc_message *msg)
 		send_numeric(c, RPL_ENDOFHELP, upper, "End of /HELP");
 		return;
 	}
-	send_numeric(c, ERR_HELPNOTFOUND, subject);
+	send_numeric(c, ERR_HELPNOTFOUND, reply_param(subject));
 }
 
 static void monitor_add(struct client *c, const char *list)

@@ -112,7 +112,7 @@ void cmd_cap(struct client *c, struct irc_message *msg)
 		}
 	} else {
 		send_line(c, ":%s 410 %s %s :Invalid CAP command", server.cfg->name,
-			  client_nick(c), sub);
+			  client_nick(c), reply_param(sub));
 	}
 }
 
@@ -154,7 +154,7 @@ void cmd_nick(struct client *c, struct irc_message *msg)
 		return;
 	}
 	if (!irc_nick_is_valid(nick)) {
-		send_numeric(c, ERR_ERRONEUSNICKNAME, nick);
+		send_numeric(c, ERR_ERRONEUSNICKNAME, reply_param(nick));
 		return;
 	}
 	holder = registry_find_nick(nick);

@@ -71,6 +71,13 @@ static const struct command *find_command(char *name)
 	return g_hash_table_lookup(commands, name);
 }
 
+const char *reply_param(const char *s)
+{
+	if (s[0] == '\0' || s[0] == ':' || strchr(s, ' ') != NULL)
+		return "*";
+	return s;
+}
+
 static bool message_is_utf8(const struct irc_message *msg)
 {
 	if (!g_utf8_validate(msg->command, -1, NULL))

@@ -30,6 +30,11 @@ void commands_shutdown(void);
 /* Parses @line (modified in place) and runs its command for @c. */
 void command_dispatch(struct client *c, char *line);
 
+/* @s when it can be echoed as one middle parameter of a reply (not empty,
+ * no space, no leading ':'), else "*". A client's last parameter may be
+ * any text, and echoing it raw would change the reply's parameters. */
+const char *reply_param(const char *s);
+
 /* cmd_registration.c */
 void cmd_cap(struct client *c, struct irc_message *msg);
 void cmd_pass(struct client *c, struct irc_message *msg);

@@ -246,3 +246,29 @@ def test_privmsg_past_targmax_gets_407(server):
     assert not [m for m in peers[4].sync() if m.command == "PRIVMSG"]
     sender.send("NOTICE " + ",".join(p.nick for p in peers) + " :hi")
     assert numerics(sender.sync()) == []
+
+
+# --------------------------------------------------------------------------
+# Echoed parameters keep the reply's shape (Modern "Parameters"; RFC 2812
+# 2.3.1: a middle parameter has no space and does not start with ':')
+# --------------------------------------------------------------------------
+
+def test_replies_never_echo_a_trailing_parameter_as_a_middle_one(server):
+    """A client's last parameter may contain spaces or be empty; echoing it
+    raw into a numeric (`366 nick a b :End`) shifted every later parameter.
+    Such values are now shown as `*`."""
+    c = server.client(unique("c"))
+    cases = {
+        "NICK :a b": "432", "NAMES :a b": "366", "WHO :a b": "315",
+        "JOIN :#a b": "403", "MODE :a b": "401", "WHOWAS :a b": "406",
+        "WHOIS :a b": "401", "HELP :a b": "524", "LINKS :a b": "365",
+        "ADMIN :a b": "402", "TAGMSG :a b": "401", "WHO ::x": "315",
+    }
+    for line, numeric in cases.items():
+        c.send(line)
+        got = [m for m in c.sync() if m.command.isdigit()]
+        assert got, line
+        for m in got:
+            assert m.params[1] == "*", (line, m.text)
+            assert m.params[-1].startswith(("End", "No ", "Erroneous", "There")), (line, m.text)
+        assert numeric in numerics(got), (line, got)
