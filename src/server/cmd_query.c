@@ -63,9 +63,23 @@ static void who_reply(struct client *c, const char *chan, struct client *t, unsi
 		     t->realname);
 }
 
+/* Does @t match the WHO @mask? RFC 2812 3.6.1: the mask is matched
+ * against host, server, real name and nickname (and we add the full
+ * nick!user@host); "0" or no mask matches everyone. */
+static bool who_matches(const char *mask, const struct client *t)
+{
+	if (strcmp(mask, "0") == 0 || strcmp(mask, "*") == 0)
+		return true;
+	return irc_mask_match(mask, t->nick) || irc_mask_match(mask, t->prefix) ||
+	       irc_mask_match(mask, t->host) || irc_mask_match(mask, server.cfg->name) ||
+	       irc_mask_match(mask, t->realname);
+}
+
 void cmd_who(struct client *c, struct irc_message *msg)
 {
-	const char *mask = msg->nparams > 0 ? msg->params[0] : "*";
+	const char *mask = msg->nparams > 0 && msg->params[0][0] != '\0' ? msg->params[0] : "*";
+	/* "WHO <mask> o" lists operators only (RFC 2812 3.6.1). */
+	bool opers_only = msg->nparams > 1 && strchr(msg->params[1], 'o') != NULL;
 
 	if (irc_is_channel(mask)) {
 		struct channel *ch = registry_find_channel(mask);
@@ -73,7 +87,8 @@ void cmd_who(struct client *c, struct irc_message *msg)
 		if (ch != NULL && (member || !(ch->modes & CMODE_SECRET))) {
 			for (guint i = 0; i < channel_member_count(ch); i++) {
 				struct client *t = channel_member_at(ch, i);
-				if (member || !(t->modes & UMODE_INVISIBLE))
+				if ((member || !(t->modes & UMODE_INVISIBLE)) &&
+				    (!opers_only || (t->modes & UMODE_OPER)))
 					who_reply(c, ch->name, t, channel_member_flags(ch, t));
 			}
 		}
@@ -83,8 +98,8 @@ void cmd_who(struct client *c, struct irc_message *msg)
 		g_hash_table_iter_init(&iter, registry_nicks());
 		while (g_hash_table_iter_next(&iter, NULL, &value)) {
 			struct client *t = value;
-			if (t->registered && visible_to(c, t) &&
-			    (irc_mask_match(mask, t->nick) || irc_mask_match(mask, t->prefix)))
+			if (t->registered && visible_to(c, t) && who_matches(mask, t) &&
+			    (!opers_only || (t->modes & UMODE_OPER)))
 				who_reply(c, "*", t, 0);
 		}
 	}
@@ -144,7 +159,9 @@ void cmd_whowas(struct client *c, struct irc_message *msg)
 	int max = msg->nparams > 1 ? atoi(msg->params[1]) : 0;
 
 	if (msg->nparams == 0 || msg->params[0][0] == '\0') {
+		/* RFC 2812 3.6.3: RPL_ENDOFWHOWAS ends every reply, errors too. */
 		send_numeric(c, ERR_NONICKNAMEGIVEN);
+		send_numeric(c, RPL_ENDOFWHOWAS, "*");
 		return;
 	}
 	found = registry_whowas_find(msg->params[0], max > 0 ? max : 0);

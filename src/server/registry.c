@@ -188,10 +188,13 @@ void registry_whowas_add(const struct client *c)
 GPtrArray *registry_whowas_find(const char *nick, int max)
 {
 	GPtrArray *found = g_ptr_array_new();
+	/* RFC 2812 3.6.3 allows wildcards; a plain nick is compared exactly
+	 * (a nick may hold a backslash, which a mask reads as an escape). */
+	bool wild = strpbrk(nick, "*?") != NULL;
 
 	for (GList *l = whowas.head; l != NULL; l = l->next) {
 		struct whowas *w = l->data;
-		if (irc_casecmp(w->nick, nick) == 0)
+		if (wild ? irc_mask_match(nick, w->nick) : irc_casecmp(w->nick, nick) == 0)
 			g_ptr_array_add(found, w);
 		if (max > 0 && found->len >= (guint)max)
 			break;

@@ -45,7 +45,8 @@ unsigned registry_max_users(void);
 void registry_note_registered(void);
 
 void registry_whowas_add(const struct client *c);
-/* Entries for @nick, newest first, at most @max (0: all). */
+/* Entries for @nick (which may be a wildcard mask), newest first, at most
+ * @max (0: all). */
 GPtrArray *registry_whowas_find(const char *nick, int max);
 
 /* MONITOR: @watcher wants to know when @nick comes and goes. */

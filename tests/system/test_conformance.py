@@ -272,3 +272,43 @@ def test_replies_never_echo_a_trailing_parameter_as_a_middle_one(server):
             assert m.params[1] == "*", (line, m.text)
             assert m.params[-1].startswith(("End", "No ", "Erroneous", "There")), (line, m.text)
         assert numeric in numerics(got), (line, got)
+
+
+# --------------------------------------------------------------------------
+# WHO and WHOWAS (RFC 2812 3.6.1, 3.6.3)
+# --------------------------------------------------------------------------
+
+def test_who_zero_and_realname_and_oper_flag(server_factory):
+    """RFC 2812 3.6.1: WHO "0" lists all visible users; the mask is also
+    matched against the real name; "WHO <mask> o" lists only operators."""
+    srv = server_factory(opers={"boss": "hunter2"})
+    a = srv.client(unique("a"))
+    b = srv.connect(name="b")
+    b.register(unique("b"), realname="Unique Realname Here")
+    a.send("WHO 0")
+    got = a.collect_until("315")
+    assert {a.nick, b.nick} <= {m.params[5] for m in got if m.command == "352"}
+    a.send("WHO :*Realname*")
+    got = a.collect_until("315")
+    assert [m.params[5] for m in got if m.command == "352"] == [b.nick]
+    a.send("OPER boss hunter2")
+    a.expect("381")
+    a.send("WHO * o")
+    got = a.collect_until("315")
+    assert [m.params[5] for m in got if m.command == "352"] == [a.nick]
+
+
+def test_whowas_wildcard_and_end_after_error(server):
+    """RFC 2812 3.6.3: "Wildcards are allowed in the <target> parameter",
+    and RPL_ENDOFWHOWAS ends every reply, even a lone error."""
+    a = server.client(unique("a"))
+    gone = unique("gone")
+    b = server.client(gone)
+    b.send("QUIT :bye")
+    b.expect_closed()
+    a.send(f"WHOWAS {gone[:4]}*")
+    got = a.collect_until("369")
+    assert [m.params[1] for m in got if m.command == "314"] == [gone]
+    a.send("WHOWAS")
+    got = a.sync()
+    assert numerics(got) == ["431", "369"]
