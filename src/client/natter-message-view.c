@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "natter-linkify.h"
+
 struct _NatterMessageView {
 	GtkBox parent_instance;
 
@@ -49,35 +51,6 @@ char *natter_message_view_plain_text(NatterMessage *msg)
 	return g_strdup(text);
 }
 
-/* Escapes @text for markup and turns http(s):// and www. URLs into links. */
-static void append_linkified(GString *out, const char *text)
-{
-	static GRegex *url_re;
-	g_autoptr(GMatchInfo) match = NULL;
-	gsize pos = 0;
-
-	if (url_re == NULL)
-		url_re = g_regex_new("(https?://|www\\.)[^\\s<>\"]+[^\\s<>\".,;:!?)\\]}']",
-				     G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
-	g_regex_match(url_re, text, 0, &match);
-	while (g_match_info_matches(match)) {
-		int start, end;
-		g_match_info_fetch_pos(match, 0, &start, &end);
-		g_autofree char *before = g_markup_escape_text(text + pos, (gssize)((gsize)start - pos));
-		g_autofree char *url = g_strndup(text + start, (gsize)(end - start));
-		g_autofree char *href = g_str_has_prefix(url, "www.") || g_str_has_prefix(url, "WWW.")
-						? g_strconcat("http://", url, NULL) : g_strdup(url);
-		g_autofree char *url_esc = g_markup_escape_text(url, -1);
-		g_autofree char *href_esc = g_markup_escape_text(href, -1);
-		g_string_append(out, before);
-		g_string_append_printf(out, "<a href=\"%s\">%s</a>", href_esc, url_esc);
-		pos = (gsize)end;
-		g_match_info_next(match, NULL);
-	}
-	g_autofree char *rest = g_markup_escape_text(text + pos, -1);
-	g_string_append(out, rest);
-}
-
 char *natter_message_view_markup(NatterMessage *msg)
 {
 	GString *out = g_string_new(NULL);
@@ -92,26 +65,26 @@ char *natter_message_view_markup(NatterMessage *msg)
 	case NATTER_MESSAGE_TEXT:
 		g_string_append_printf(out, "<span foreground=\"%s\" weight=\"%s\">%s</span>: ",
 				       colour, weight, nick_esc);
-		append_linkified(out, natter_message_get_text(msg));
+		natter_linkify_append(out, natter_message_get_text(msg));
 		break;
 	case NATTER_MESSAGE_ACTION:
 		g_string_append_printf(out, "<i>* <span foreground=\"%s\" weight=\"%s\">%s</span> ",
 				       colour, weight, nick_esc);
-		append_linkified(out, natter_message_get_text(msg));
+		natter_linkify_append(out, natter_message_get_text(msg));
 		g_string_append(out, "</i>");
 		break;
 	case NATTER_MESSAGE_NOTICE:
 		g_string_append_printf(out, "-<span foreground=\"%s\">%s</span>- ", colour, nick_esc);
-		append_linkified(out, natter_message_get_text(msg));
+		natter_linkify_append(out, natter_message_get_text(msg));
 		break;
 	case NATTER_MESSAGE_EVENT:
 		g_string_append(out, "<span alpha=\"65%\" size=\"small\">— ");
-		append_linkified(out, natter_message_get_text(msg));
+		natter_linkify_append(out, natter_message_get_text(msg));
 		g_string_append(out, "</span>");
 		break;
 	case NATTER_MESSAGE_ERROR:
 		g_string_append(out, "<span foreground=\"#c01c28\">⚠ ");
-		append_linkified(out, natter_message_get_text(msg));
+		natter_linkify_append(out, natter_message_get_text(msg));
 		g_string_append(out, "</span>");
 		break;
 	}
