@@ -50,7 +50,8 @@ void client_set_nick(struct client *c, const char *nick)
 
 void client_destroy(struct client *c, const char *reason)
 {
-	if (c->registered) {
+	/* At shutdown everyone gets ERROR anyway: QUITs would cost O(n^2). */
+	if (c->registered && !server.shutting_down) {
 		struct outmsg m;
 		outmsg_init(&m, NULL);
 		outmsg_printf(&m, ":%s QUIT :%s", c->prefix, reason);

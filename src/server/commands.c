@@ -4,49 +4,50 @@
 #include <string.h>
 
 #include "client.h"
+#include "conn.h"
 #include "numerics.h"
 #include "send.h"
 
 static const struct command command_table[] = {
-	/* name       handler        min  before registration */
-	{ "CAP",      cmd_cap,       1,   true },
-	{ "PASS",     cmd_pass,      1,   true },
-	{ "NICK",     cmd_nick,      0,   true },
-	{ "USER",     cmd_user,      4,   true },
-	{ "PING",     cmd_ping,      1,   true },
-	{ "PONG",     cmd_pong,      0,   true },
-	{ "QUIT",     cmd_quit,      0,   true },
-	{ "PRIVMSG",  cmd_privmsg,   0,   false },
-	{ "NOTICE",   cmd_notice,    0,   false },
-	{ "TAGMSG",   cmd_tagmsg,    1,   false },
-	{ "AWAY",     cmd_away,      0,   false },
-	{ "JOIN",     cmd_join,      1,   false },
-	{ "PART",     cmd_part,      1,   false },
-	{ "TOPIC",    cmd_topic,     1,   false },
-	{ "NAMES",    cmd_names,     0,   false },
-	{ "LIST",     cmd_list,      0,   false },
-	{ "KICK",     cmd_kick,      2,   false },
-	{ "INVITE",   cmd_invite,    2,   false },
-	{ "MODE",     cmd_mode,      1,   false },
-	{ "WHO",      cmd_who,       0,   false },
-	{ "WHOIS",    cmd_whois,     0,   false },
-	{ "WHOWAS",   cmd_whowas,    0,   false },
-	{ "ISON",     cmd_ison,      1,   false },
-	{ "USERHOST", cmd_userhost,  1,   false },
-	{ "LUSERS",   cmd_lusers,    0,   false },
-	{ "MOTD",     cmd_motd,      0,   false },
-	{ "VERSION",  cmd_version,   0,   false },
-	{ "TIME",     cmd_time,      0,   false },
-	{ "INFO",     cmd_info,      0,   false },
-	{ "ADMIN",    cmd_admin,     0,   false },
-	{ "LINKS",    cmd_links,     0,   false },
-	{ "HELP",     cmd_help,      0,   false },
-	{ "HELPOP",   cmd_help,      0,   false },
-	{ "MONITOR",  cmd_monitor,   1,   false },
-	{ "OPER",     cmd_oper,      2,   false },
-	{ "KILL",     cmd_kill,      2,   false },
-	{ "WALLOPS",  cmd_wallops,   1,   false },
-	{ "SETNAME",  cmd_setname,   1,   false },
+	/* name       handler        min max cost before registration */
+	{ "CAP",      cmd_cap,        1,  2, 1,  true },
+	{ "PASS",     cmd_pass,       1,  1, 1,  true },
+	{ "NICK",     cmd_nick,       0,  1, 2,  true },
+	{ "USER",     cmd_user,       4,  4, 1,  true },
+	{ "PING",     cmd_ping,       1,  2, 1,  true },
+	{ "PONG",     cmd_pong,       0,  2, 1,  true },
+	{ "QUIT",     cmd_quit,       0,  1, 1,  true },
+	{ "PRIVMSG",  cmd_privmsg,    0,  2, 1,  false },
+	{ "NOTICE",   cmd_notice,     0,  2, 1,  false },
+	{ "TAGMSG",   cmd_tagmsg,     1,  1, 1,  false },
+	{ "AWAY",     cmd_away,       0,  1, 1,  false },
+	{ "JOIN",     cmd_join,       1,  2, 2,  false },
+	{ "PART",     cmd_part,       1,  2, 1,  false },
+	{ "TOPIC",    cmd_topic,      1,  2, 1,  false },
+	{ "NAMES",    cmd_names,      0,  2, 2,  false },
+	{ "LIST",     cmd_list,       0,  2, 3,  false },
+	{ "KICK",     cmd_kick,       2,  3, 1,  false },
+	{ "INVITE",   cmd_invite,     2,  2, 2,  false },
+	{ "MODE",     cmd_mode,       1, 15, 1,  false },
+	{ "WHO",      cmd_who,        0,  2, 2,  false },
+	{ "WHOIS",    cmd_whois,      0,  2, 1,  false },
+	{ "WHOWAS",   cmd_whowas,     0,  3, 2,  false },
+	{ "ISON",     cmd_ison,       1, 15, 1,  false },
+	{ "USERHOST", cmd_userhost,   1, 15, 1,  false },
+	{ "LUSERS",   cmd_lusers,     0,  2, 2,  false },
+	{ "MOTD",     cmd_motd,       0,  1, 2,  false },
+	{ "VERSION",  cmd_version,    0,  1, 2,  false },
+	{ "TIME",     cmd_time,       0,  1, 1,  false },
+	{ "INFO",     cmd_info,       0,  1, 2,  false },
+	{ "ADMIN",    cmd_admin,      0,  1, 1,  false },
+	{ "LINKS",    cmd_links,      0,  2, 2,  false },
+	{ "HELP",     cmd_help,       0,  1, 1,  false },
+	{ "HELPOP",   cmd_help,       0,  1, 1,  false },
+	{ "MONITOR",  cmd_monitor,    1,  2, 1,  false },
+	{ "OPER",     cmd_oper,       2,  2, 3,  false },
+	{ "KILL",     cmd_kill,       2,  2, 1,  false },
+	{ "WALLOPS",  cmd_wallops,    1,  1, 2,  false },
+	{ "SETNAME",  cmd_setname,    1,  1, 1,  false },
 };
 
 static GHashTable *commands; /* upper-case name -> struct command */
@@ -129,5 +130,9 @@ void command_dispatch(struct client *c, char *line)
 		send_numeric(c, ERR_NEEDMOREPARAMS, cmd->name);
 		return;
 	}
+	if (msg.nparams > cmd->max_params)
+		msg.nparams = cmd->max_params; /* extra parameters are ignored */
+	if (cmd->flood_cost > 1 && c->conn != NULL)
+		conn_charge(c->conn, cmd->flood_cost - 1);
 	cmd->handler(c, &msg);
 }

@@ -1,8 +1,8 @@
 /* commands.h - the command table and the handlers of each command family.
  *
- * Every command is declared once in commands.c with its arity and whether it
- * is allowed before registration; command_dispatch() checks those, so a
- * handler only does its own job. Handlers live one family per file:
+ * Every command is declared once in commands.c with its arity, its flood
+ * cost and whether it is allowed before registration; command_dispatch()
+ * applies those, so a handler only does its own job. Handlers live one family per file:
  * cmd_registration.c, cmd_message.c, cmd_channel.c, cmd_mode.c,
  * cmd_query.c and cmd_oper.c. */
 #ifndef NATTERD_COMMANDS_H
@@ -21,6 +21,8 @@ struct command {
 	const char *name;
 	command_handler handler;
 	int min_params;
+	int max_params;           /* more are ignored */
+	int flood_cost;           /* flood tokens used; an ordinary line uses 1 */
 	bool before_registration; /* may be used before 001 */
 };
 

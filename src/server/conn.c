@@ -334,6 +334,11 @@ static void refill_tokens(struct conn *conn, int64_t now)
 	conn->flood_stamp = now;
 }
 
+void conn_charge(struct conn *conn, double tokens)
+{
+	conn->flood_tokens -= (float)tokens;
+}
+
 static void release_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *conn = arg;

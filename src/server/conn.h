@@ -44,6 +44,10 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen);
  * A connection whose queue passes the send-queue limit is closed. */
 void conn_send(struct conn *conn, const char *data, size_t len);
 
+/* Uses @tokens more of the flood allowance (for costly commands such as
+ * JOIN or LIST); the client's next lines wait until it is paid back. */
+void conn_charge(struct conn *conn, double tokens);
+
 /* Marks @conn for closing at the end of this turn with `ERROR :reason`.
  * Safe to call from any handler: nothing is freed until the turn ends. */
 void conn_close(struct conn *conn, const char *reason);
