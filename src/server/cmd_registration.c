@@ -79,7 +79,8 @@ static void cap_req(struct client *c, const char *request)
 		if (name[0] == '\0')
 			continue;
 		cap = find_cap(minus ? name + 1 : name);
-		if (cap == NULL) {
+		/* After CAP LS 302, cap-notify is implied and cannot be turned off. */
+		if (cap == NULL || (minus && cap->bit == CAP_CAP_NOTIFY && c->cap_version >= 302)) {
 			send_line(c, ":%s CAP %s NAK :%s", server.cfg->name, client_nick(c), request);
 			return;
 		}

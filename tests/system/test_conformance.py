@@ -312,3 +312,15 @@ def test_whowas_wildcard_and_end_after_error(server):
     a.send("WHOWAS")
     got = a.sync()
     assert numerics(got) == ["431", "369"]
+
+
+def test_cap_notify_cannot_be_disabled_after_ls_302(server):
+    """IRCv3 cap-notify: it is implied by CAP LS 302 and cannot be disabled."""
+    c = server.connect()
+    c.send("CAP LS 302")
+    c.expect("CAP")
+    c.send("CAP REQ :-cap-notify")
+    m = c.expect("CAP")
+    assert m.params[1] == "NAK", m.text
+    c.send("CAP LIST")
+    assert "cap-notify" in c.expect("CAP").params[-1].split()
