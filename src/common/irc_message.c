@@ -186,3 +186,21 @@ char *irc_utf8_dup_truncated(const char *text, long max_chars)
 		return g_strdup(text);
 	return g_utf8_substring(text, 0, max_chars);
 }
+
+bool irc_utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	/* Most chat is ASCII: check eight bytes at a time for a high bit and
+	 * hand GLib only the rest, from the first non-ASCII byte on. */
+	while (i + 8 <= len) {
+		guint64 word;
+		memcpy(&word, s + i, sizeof(word));
+		if (word & G_GUINT64_CONSTANT(0x8080808080808080))
+			break;
+		i += 8;
+	}
+	while (i < len && !((unsigned char)s[i] & 0x80))
+		i++;
+	return i == len || g_utf8_validate_len(s + i, len - i, NULL);
+}

@@ -55,6 +55,9 @@ void irc_message_format(GString *out, const struct irc_message *msg);
 /* Appends a tag value with IRCv3 escaping (\: \s \\ \r \n). */
 void irc_tag_escape(GString *out, const char *value);
 
+/* True when @len bytes at @s are valid UTF-8 (fast for plain ASCII). */
+bool irc_utf8_valid(const char *s, size_t len);
+
 /* A copy of UTF-8 text @text cut to at most @max_chars characters. */
 char *irc_utf8_dup_truncated(const char *text, long max_chars);
 

@@ -4,10 +4,38 @@
 #include <glib.h>
 #include <string.h>
 
-#define BYTEBUF_MIN 2048
+/* Small enough for glibc's per-thread cache, so the malloc/free of a
+ * buffer that lives for one turn stays cheap. */
+#define BYTEBUF_MIN 1000
 /* Emptied buffers up to this size are freed at once; bigger ones (a reader
  * that lagged) are kept until the tick, so they are not re-grown each turn. */
 #define BYTEBUF_KEEP 16384
+
+/* Emptied minimum-size buffers wait here for the next connection that has
+ * something to send: most are reused within the same loop turn, so the
+ * write path does not go through malloc. Only the loop thread uses it. */
+#define POOL_MAX 512
+static char *pool[POOL_MAX];
+static int pooled;
+
+static char *take_block(void)
+{
+	return pooled > 0 ? pool[--pooled] : g_malloc(BYTEBUF_MIN);
+}
+
+static void give_block(char *block)
+{
+	if (pooled < POOL_MAX)
+		pool[pooled++] = block;
+	else
+		g_free(block);
+}
+
+void bytebuf_pool_drain(void)
+{
+	while (pooled > 0)
+		g_free(pool[--pooled]);
+}
 
 void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
 {
@@ -20,11 +48,22 @@ void bytebuf_append(struct bytebuf *b, const char *data, size_t len)
 		b->start = 0;
 	}
 	need += b->start;
-	if (need > b->cap) {
+	if (b->data == NULL && need <= BYTEBUF_MIN) {
+		b->data = take_block();
+		b->cap = BYTEBUF_MIN;
+	} else if (need > b->cap) {
 		size_t cap = b->cap > 0 ? b->cap : BYTEBUF_MIN;
 		while (cap < need)
 			cap *= 2;
-		b->data = g_realloc(b->data, cap);
+		if (b->cap == BYTEBUF_MIN) {
+			/* Leaving the pool's size: move to a block of our own. */
+			char *bigger = g_malloc(cap);
+			memcpy(bigger, b->data, (size_t)b->start + b->len);
+			give_block(b->data);
+			b->data = bigger;
+		} else {
+			b->data = g_realloc(b->data, cap);
+		}
 		b->cap = (uint32_t)cap;
 	}
 	memcpy(b->data + b->start + b->len, data, len);
@@ -46,7 +85,10 @@ void bytebuf_consume(struct bytebuf *b, size_t n)
 
 void bytebuf_clear(struct bytebuf *b)
 {
-	g_free(b->data);
+	if (b->data != NULL && b->cap == BYTEBUF_MIN)
+		give_block(b->data);
+	else
+		g_free(b->data);
 	b->data = NULL;
 	b->start = b->len = b->cap = 0;
 }

@@ -24,6 +24,9 @@ void bytebuf_clear(struct bytebuf *b);
 bool bytebuf_release_if_empty(struct bytebuf *b);
 
 
+/* Frees the blocks kept for reuse (at exit, and by the idle tick). */
+void bytebuf_pool_drain(void);
+
 static inline char *bytebuf_head(const struct bytebuf *b)
 {
 	return b->data + b->start;

@@ -63,11 +63,24 @@ static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
 		send_numeric(c, RPL_AWAY, to->nick, to->away);
 }
 
+static void relay_one(struct client *c, const struct irc_message *msg, const char *target,
+		      const char *text, enum relay_kind kind)
+{
+	struct outmsg m;
+
+	outmsg_init(&m, msg);
+	outmsg_compose(&m, c->prefix, relay_command[kind], target, text);
+	if (irc_is_channel(target))
+		relay_to_channel(c, target, &m, kind);
+	else
+		relay_to_user(c, target, &m, kind);
+	outmsg_clear(&m);
+}
+
 static void relay(struct client *c, struct irc_message *msg, enum relay_kind kind)
 {
 	const char *command = relay_command[kind];
 	const char *text = NULL;
-	g_auto(GStrv) targets = NULL;
 
 	if (msg->nparams < 1 || msg->params[0][0] == '\0') {
 		if (may_answer(kind))
@@ -81,25 +94,22 @@ static void relay(struct client *c, struct irc_message *msg, enum relay_kind kin
 	}
 	if (kind != RELAY_TAGMSG)
 		text = msg->params[1];
-	targets = g_strsplit(msg->params[0], ",", MAX_TARGETS + 1);
-	/* Targets past TARGMAX are refused, not dropped unseen (RFC 2812 3.3.1
-	 * ERR_TOOMANYTARGETS); the last split item holds all of them. */
-	if (g_strv_length(targets) > MAX_TARGETS && may_answer(kind))
-		send_numeric(c, ERR_TOOMANYTARGETS, reply_param(targets[MAX_TARGETS]));
-	for (int i = 0; targets[i] != NULL && i < MAX_TARGETS; i++) {
-		struct outmsg m;
-		if (targets[i][0] == '\0')
-			continue;
-		outmsg_init(&m, msg);
-		if (text != NULL)
-			outmsg_printf(&m, ":%s %s %s :%s", c->prefix, command, targets[i], text);
-		else
-			outmsg_printf(&m, ":%s %s %s", c->prefix, command, targets[i]);
-		if (irc_is_channel(targets[i]))
-			relay_to_channel(c, targets[i], &m, kind);
-		else
-			relay_to_user(c, targets[i], &m, kind);
-		outmsg_clear(&m);
+	/* The target list is split in place: no allocation per message. */
+	char *target = msg->params[0];
+	for (int n = 0; target != NULL; n++) {
+		char *comma = strchr(target, ',');
+		if (n == MAX_TARGETS) {
+			/* Targets past TARGMAX are refused, not dropped unseen
+			 * (RFC 2812 3.3.1 ERR_TOOMANYTARGETS). */
+			if (may_answer(kind))
+				send_numeric(c, ERR_TOOMANYTARGETS, reply_param(target));
+			break;
+		}
+		if (comma != NULL)
+			*comma = '\0';
+		if (target[0] != '\0')
+			relay_one(c, msg, target, text, kind);
+		target = comma != NULL ? comma + 1 : NULL;
 	}
 	if (kind == RELAY_PRIVMSG)
 		c->last_message = server_wall_us() / 1000000;

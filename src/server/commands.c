@@ -79,23 +79,11 @@ const char *reply_param(const char *s)
 	return s;
 }
 
-static bool message_is_utf8(const struct irc_message *msg)
-{
-	if (!g_utf8_validate(msg->command, -1, NULL))
-		return false;
-	for (int i = 0; i < msg->ntags; i++)
-		if (!g_utf8_validate(msg->tags[i].key, -1, NULL) ||
-		    !g_utf8_validate(msg->tags[i].value, -1, NULL))
-			return false;
-	for (int i = 0; i < msg->nparams; i++)
-		if (!g_utf8_validate(msg->params[i], -1, NULL))
-			return false;
-	return true;
-}
-
 void command_dispatch(struct client *c, char *line)
 {
 	struct irc_message msg;
+	/* Text must be UTF-8; checked on the whole line before it is split. */
+	bool utf8 = irc_utf8_valid(line, strlen(line));
 	enum irc_parse_result result = irc_message_parse(&msg, line);
 	const struct command *cmd;
 
@@ -107,9 +95,9 @@ void command_dispatch(struct client *c, char *line)
 			     irc_parse_result_str(result));
 		return;
 	}
-	/* Text must be UTF-8; a line that is not is never forwarded, and its
-	 * command is not echoed back in a reply. */
-	if (!message_is_utf8(&msg)) {
+	/* A line that is not UTF-8 is never forwarded, and its command is not
+	 * echoed back in a reply unless the command itself is valid. */
+	if (!utf8) {
 		send_fail(c, g_utf8_validate(msg.command, -1, NULL) ? msg.command : "*",
 			  "INVALID_UTF8", "Message rejected: it is not valid UTF-8");
 		return;

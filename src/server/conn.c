@@ -529,7 +529,9 @@ void conn_tick(void)
 			conn->ping_sent = true;
 		}
 	}
-	/* Buffers freed mid-heap stay resident until the allocator is told. */
+	/* Buffers freed mid-heap stay resident until the allocator is told;
+	 * the reuse pool is emptied too, so a quiet server holds nothing. */
+	bytebuf_pool_drain();
 	if (released > 0)
 		malloc_trim(0);
 }

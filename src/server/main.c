@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytebuf.h"
 #include "channel.h"
 #include "commands.h"
 #include "config.h"
@@ -255,6 +256,7 @@ static void run(void)
 static void stop(void)
 {
 	conn_free_all();
+	bytebuf_pool_drain();
 	if (server.listeners != NULL)
 		listener_close_all();
 	if (server.base != NULL) {

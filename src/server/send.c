@@ -129,6 +129,33 @@ void outmsg_printf(struct outmsg *m, const char *fmt, ...)
 	m->body[m->body_len++] = '\n';
 }
 
+/* Appends @s to the body, keeping room for CRLF; false when full. */
+static bool body_add(struct outmsg *m, const char *s)
+{
+	size_t len = strlen(s), room = BODY_MAX - m->body_len;
+
+	if (len > room) {
+		len = utf8_fit(s, len, room);
+		memcpy(m->body + m->body_len, s, len);
+		m->body_len += len;
+		return false;
+	}
+	memcpy(m->body + m->body_len, s, len);
+	m->body_len += len;
+	return true;
+}
+
+void outmsg_compose(struct outmsg *m, const char *source, const char *command,
+		    const char *target, const char *text)
+{
+	m->body_len = 0;
+	(void)(body_add(m, ":") && body_add(m, source) && body_add(m, " ") &&
+	       body_add(m, command) && body_add(m, " ") && body_add(m, target) &&
+	       (text == NULL || (body_add(m, " :") && body_add(m, text))));
+	m->body[m->body_len++] = '\r';
+	m->body[m->body_len++] = '\n';
+}
+
 void outmsg_clear(struct outmsg *m)
 {
 	if (m->client_tags != NULL)

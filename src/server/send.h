@@ -41,6 +41,10 @@ struct outmsg {
  * carried to recipients that negotiated message-tags. */
 void outmsg_init(struct outmsg *m, const struct irc_message *origin);
 void outmsg_printf(struct outmsg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The hot-path body ":@source @command @target :@text" (no :text when
+ * @text is NULL), built by copying, without printf. */
+void outmsg_compose(struct outmsg *m, const char *source, const char *command,
+		    const char *target, const char *text);
 void outmsg_clear(struct outmsg *m);
 
 /* Queues @m to one client. */

@@ -389,6 +389,27 @@ static void test_result_str(void)
 	g_assert_nonnull(irc_parse_result_str((enum irc_parse_result)99));
 }
 
+/* The ASCII fast path must agree with GLib wherever the first bad byte is. */
+static void test_utf8_valid(void)
+{
+	static const char *bad[] = { "\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82" };
+	char buf[64];
+
+	g_assert_true(irc_utf8_valid("", 0));
+	g_assert_true(irc_utf8_valid("plain ascii text, longer than eight", 35));
+	g_assert_true(irc_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
+	for (size_t b = 0; b < G_N_ELEMENTS(bad); b++) {
+		for (size_t at = 0; at < 20; at++) {
+			size_t blen = strlen(bad[b]);
+			memset(buf, 'a', at);
+			memcpy(buf + at, bad[b], blen);
+			memcpy(buf + at + blen, "tail", 4);
+			g_assert_false(irc_utf8_valid(buf, at + blen + 4));
+			g_assert_false(irc_utf8_valid(buf, at + blen)); /* bad at the very end */
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -414,5 +435,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/irc_message/round-trip", test_round_trip);
 	g_test_add_func("/irc_message/normalise", test_normalise);
 	g_test_add_func("/irc_message/result-str", test_result_str);
+	g_test_add_func("/irc_message/utf8-valid", test_utf8_valid);
 	return g_test_run();
 }
