@@ -69,6 +69,15 @@ static void on_show_conversation(GSimpleAction *action, GVariant *param, gpointe
 		natter_window_show_conversation(NATTER_WINDOW(window), g_variant_get_string(param, NULL));
 }
 
+void natter_application_load_style(void)
+{
+	g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
+
+	gtk_css_provider_load_from_resource(css, "/org/natter/Natter/style.css");
+	gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
+						   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
 static void natter_application_startup(GApplication *app)
 {
 	static const GActionEntry actions[] = {
@@ -78,10 +87,7 @@ static void natter_application_startup(GApplication *app)
 	G_APPLICATION_CLASS(natter_application_parent_class)->startup(app);
 	g_action_map_add_action_entries(G_ACTION_MAP(app), actions, G_N_ELEMENTS(actions), app);
 
-	g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
-	gtk_css_provider_load_from_resource(css, "/org/natter/Natter/style.css");
-	gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
-						   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+	natter_application_load_style();
 	gtk_window_set_default_icon_name(NATTER_APP_ID);
 }
 

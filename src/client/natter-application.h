@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(NatterApplication, natter_application, NATTER, APPLICATION, GtkApplication)
 
 NatterApplication *natter_application_new(void);
+/* Adds natter's style sheet to the default display (done at startup; the
+ * in-process tests call it for windows made without the application). */
+void natter_application_load_style(void);
 
 G_END_DECLS
 

@@ -57,13 +57,33 @@ static void update_banner(NatterChatPage *self)
 	gtk_revealer_set_reveal_child(self->banner, text != NULL);
 }
 
-static void update_topic(NatterChatPage *self)
+/* Header: the conversation's name, and its topic (or who a private chat is with). */
+static void update_header(NatterChatPage *self)
 {
 	const char *topic = self->shown != NULL ? natter_conversation_get_topic(self->shown) : "";
+	g_autofree char *private_line = NULL;
 
+	if (*topic == '\0' && self->shown != NULL &&
+	    natter_conversation_get_kind(self->shown) == NATTER_CONVERSATION_PRIVATE)
+		topic = private_line = g_strdup_printf("Private chat with %s",
+							natter_conversation_get_name(self->shown));
+
+	gtk_label_set_text(self->title_label, self->shown != NULL ? natter_conversation_get_name(self->shown) : "");
 	gtk_label_set_text(self->topic_label, topic);
 	gtk_widget_set_tooltip_text(GTK_WIDGET(self->topic_label), topic);
 	gtk_widget_set_visible(GTK_WIDGET(self->topic_label), *topic != '\0');
+}
+
+/* The member list belongs to rooms: in a private chat both people are
+ * already in the header, so the pane and its button go away. */
+static void update_members_visible(NatterChatPage *self)
+{
+	gboolean room = self->shown == NULL ||
+			natter_conversation_get_kind(self->shown) == NATTER_CONVERSATION_ROOM;
+
+	gtk_widget_set_visible(GTK_WIDGET(self->members_toggle), room);
+	gtk_widget_set_visible(GTK_WIDGET(self->member_list),
+			       room && gtk_toggle_button_get_active(self->members_toggle));
 }
 
 static void show_conversation(NatterChatPage *self)
@@ -76,11 +96,11 @@ static void show_conversation(NatterChatPage *self)
 	g_set_object(&self->shown, conv);
 	natter_message_view_set_conversation(self->message_view, conv);
 	natter_member_list_set_conversation(self->member_list, conv);
-	gtk_label_set_text(self->title_label, conv != NULL ? natter_conversation_get_name(conv) : "");
-	if (conv != NULL)
-		self->topic_handler = g_signal_connect_swapped(conv, "notify::topic",
-							       G_CALLBACK(update_topic), self);
-	update_topic(self);
+	if (conv != NULL) /* name (a nick change) and topic */
+		self->topic_handler = g_signal_connect_swapped(conv, "notify",
+							       G_CALLBACK(update_header), self);
+	update_header(self);
+	update_members_visible(self);
 }
 
 static void on_conversation_opened(NatterChatPage *self, NatterConversation *conv, gboolean focus)
@@ -189,4 +209,7 @@ static void natter_chat_page_init(NatterChatPage *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
 	self->narrow = -1;
+	g_signal_connect_swapped(self->members_toggle, "notify::active",
+				 G_CALLBACK(update_members_visible), self);
+	update_members_visible(self);
 }

@@ -57,13 +57,24 @@ static void show_status(NatterConnectPage *self, const char *text, gboolean erro
 
 static void show_busy(NatterConnectPage *self, gboolean busy)
 {
+	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+	GtkWidget *focus = root != NULL ? gtk_root_get_focus(root) : NULL;
+	gboolean had_focus = focus != NULL && gtk_widget_is_ancestor(focus, GTK_WIDGET(self));
+
 	gtk_widget_set_visible(GTK_WIDGET(self->spinner), busy);
 	gtk_spinner_set_spinning(self->spinner, busy);
 	gtk_widget_set_visible(GTK_WIDGET(self->cancel_button), busy);
+	/* Move the keyboard focus before its widget goes insensitive (GTK
+	 * warns otherwise): to Cancel while busy, so Enter cancels; back to
+	 * the name afterwards. */
+	if (busy && had_focus)
+		gtk_widget_grab_focus(GTK_WIDGET(self->cancel_button));
 	gtk_widget_set_sensitive(GTK_WIDGET(self->connect_button), !busy);
 	gtk_widget_set_sensitive(GTK_WIDGET(self->server_entry), !busy);
 	gtk_widget_set_sensitive(GTK_WIDGET(self->port_entry), !busy);
 	gtk_widget_set_sensitive(GTK_WIDGET(self->nick_entry), !busy);
+	if (!busy && had_focus && focus == GTK_WIDGET(self->cancel_button))
+		gtk_widget_grab_focus(GTK_WIDGET(self->nick_entry));
 }
 
 static void on_nick_changed(NatterConnectPage *self)

@@ -23,6 +23,22 @@ static void update_unread(NatterConversation *conv, GParamSpec *pspec, GtkLabel 
 	gtk_widget_set_visible(GTK_WIDGET(badge), unread > 0);
 }
 
+/* What a screen reader says for a row: "bob, private chat, 2 unread". */
+static void update_row_label(NatterConversation *conv, GParamSpec *pspec, GtkWidget *row)
+{
+	guint unread = natter_conversation_get_unread(conv);
+	g_autoptr(GString) text = g_string_new(natter_conversation_get_name(conv));
+
+	(void)pspec;
+	if (natter_conversation_get_kind(conv) == NATTER_CONVERSATION_PRIVATE)
+		g_string_append(text, ", private chat");
+	else if (!natter_conversation_get_joined(conv))
+		g_string_append(text, ", not joined");
+	if (unread > 0)
+		g_string_append_printf(text, ", %u unread", unread);
+	gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, text->str, -1);
+}
+
 static void update_joined(NatterConversation *conv, GParamSpec *pspec, GtkWidget *name)
 {
 	(void)pspec;
@@ -53,6 +69,8 @@ static GtkWidget *create_row(gpointer item, gpointer user_data)
 	GtkWidget *row = gtk_list_box_row_new();
 	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
 	g_object_set_data_full(G_OBJECT(row), "conversation", g_object_ref(conv), g_object_unref);
+	g_signal_connect_object(conv, "notify", G_CALLBACK(update_row_label), row, 0);
+	update_row_label(conv, NULL, row);
 	return row;
 }
 

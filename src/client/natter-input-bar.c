@@ -15,7 +15,16 @@ struct _NatterInputBar {
 
 	GPtrArray *history; /* oldest first */
 	guint history_pos;  /* == len: not browsing */
-	char *draft;        /* what was typed before browsing */
+	/* Unsent text per history position (index len: what was typed before
+	 * browsing), so Up/Down never lose an edit; NULL = unchanged. */
+	GPtrArray *edits;
+
+	/* Tab again right after a completion cycles through the other matches. */
+	GPtrArray *matches;     /* of the last Tab, or NULL */
+	guint match_index;
+	int match_start;        /* character offset of the completed name */
+	char *match_suffix;     /* ": " at the start of the line, else " " */
+	char *completed_text;   /* the entry's text right after that Tab */
 };
 
 G_DEFINE_FINAL_TYPE(NatterInputBar, natter_input_bar, GTK_TYPE_BOX)
@@ -45,7 +54,7 @@ void natter_input_bar_send(NatterInputBar *self)
 	if (self->history->len > HISTORY_MAX)
 		g_ptr_array_remove_index(self->history, 0);
 	self->history_pos = self->history->len;
-	g_clear_pointer(&self->draft, g_free);
+	g_ptr_array_set_size(self->edits, 0);
 	gtk_editable_set_text(GTK_EDITABLE(self->entry), "");
 }
 
@@ -63,30 +72,69 @@ static void on_changed(NatterInputBar *self)
 		show_error(self, NULL);
 }
 
-static void history_move(NatterInputBar *self, int delta)
+static const char *history_text(NatterInputBar *self, guint pos)
+{
+	const char *edit = pos < self->edits->len ? g_ptr_array_index(self->edits, pos) : NULL;
+
+	if (edit != NULL)
+		return edit;
+	return pos < self->history->len ? g_ptr_array_index(self->history, pos) : "";
+}
+
+void natter_input_bar_history_move(NatterInputBar *self, int delta)
 {
 	int pos = (int)self->history_pos + delta;
+	const char *text = gtk_editable_get_text(GTK_EDITABLE(self->entry));
 
 	if (pos < 0 || pos > (int)self->history->len)
 		return;
-	if (self->history_pos == self->history->len) {
-		g_free(self->draft);
-		self->draft = g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->entry)));
+	/* Keep what is in the entry if it differs from what was shown there. */
+	if (self->edits->len <= self->history->len)
+		g_ptr_array_set_size(self->edits, (int)self->history->len + 1);
+	if (strcmp(text, history_text(self, self->history_pos)) != 0) {
+		g_free(self->edits->pdata[self->history_pos]);
+		self->edits->pdata[self->history_pos] = g_strdup(text);
 	}
 	self->history_pos = (guint)pos;
-	const char *text = self->history_pos == self->history->len
-				   ? (self->draft != NULL ? self->draft : "")
-				   : g_ptr_array_index(self->history, self->history_pos);
-	gtk_editable_set_text(GTK_EDITABLE(self->entry), text);
+	gtk_editable_set_text(GTK_EDITABLE(self->entry), history_text(self, self->history_pos));
 	gtk_editable_set_position(GTK_EDITABLE(self->entry), -1);
 }
 
-/* Tab: completes the word before the cursor to a member's nickname. */
-static void complete(NatterInputBar *self)
+static void forget_matches(NatterInputBar *self)
+{
+	g_clear_pointer(&self->matches, g_ptr_array_unref);
+	g_clear_pointer(&self->match_suffix, g_free);
+	g_clear_pointer(&self->completed_text, g_free);
+}
+
+/* Replaces the characters [start, cursor) with the nick + suffix. */
+static void insert_match(NatterInputBar *self, int start, int cursor)
+{
+	GtkEditable *editable = GTK_EDITABLE(self->entry);
+	const char *nick = g_ptr_array_index(self->matches, self->match_index);
+	g_autofree char *insert = g_strconcat(nick, self->match_suffix, NULL);
+	int pos = start;
+
+	gtk_editable_delete_text(editable, start, cursor);
+	gtk_editable_insert_text(editable, insert, -1, &pos);
+	gtk_editable_set_position(editable, pos);
+	g_free(self->completed_text);
+	self->completed_text = g_strdup(gtk_editable_get_text(editable));
+}
+
+void natter_input_bar_complete(NatterInputBar *self)
 {
 	GtkEditable *editable = GTK_EDITABLE(self->entry);
 	const char *text = gtk_editable_get_text(editable);
 	int cursor = gtk_editable_get_position(editable);
+
+	if (self->matches != NULL && g_strcmp0(text, self->completed_text) == 0) {
+		/* Tab again: the next match in place of the last one. */
+		self->match_index = (self->match_index + 1) % self->matches->len;
+		insert_match(self, self->match_start, cursor);
+		return;
+	}
+	forget_matches(self);
 	g_autofree char *before = g_utf8_substring(text, 0, cursor);
 	const char *word = strrchr(before, ' ');
 	word = word != NULL ? word + 1 : before;
@@ -101,14 +149,12 @@ static void complete(NatterInputBar *self)
 		gtk_widget_error_bell(GTK_WIDGET(self));
 		return;
 	}
-	const char *nick = g_ptr_array_index(matches, 0);
 	gboolean line_start = word - (at ? 1 : 0) == before;
-	g_autofree char *insert = g_strconcat(nick, line_start && !at ? ": " : " ", NULL);
-	int word_chars = (int)g_utf8_strlen(word, -1);
-	gtk_editable_delete_text(editable, cursor - word_chars, cursor);
-	int pos = cursor - word_chars;
-	gtk_editable_insert_text(editable, insert, -1, &pos);
-	gtk_editable_set_position(editable, pos);
+	self->matches = g_steal_pointer(&matches);
+	self->match_index = 0;
+	self->match_suffix = g_strdup(line_start && !at ? ": " : " ");
+	self->match_start = cursor - (int)g_utf8_strlen(word, -1);
+	insert_match(self, self->match_start, cursor);
 }
 
 static gboolean on_key(GtkEventControllerKey *ctrl, guint keyval, guint keycode,
@@ -119,15 +165,15 @@ static gboolean on_key(GtkEventControllerKey *ctrl, guint keyval, guint keycode,
 		return FALSE;
 	switch (keyval) {
 	case GDK_KEY_Up:
-		history_move(self, -1);
+		natter_input_bar_history_move(self, -1);
 		return TRUE;
 	case GDK_KEY_Down:
-		history_move(self, 1);
+		natter_input_bar_history_move(self, 1);
 		return TRUE;
 	case GDK_KEY_Tab:
 		if (*gtk_editable_get_text(GTK_EDITABLE(self->entry)) == '\0')
 			return FALSE; /* let Tab move the focus */
-		complete(self);
+		natter_input_bar_complete(self);
 		return TRUE;
 	default:
 		return FALSE;
@@ -157,7 +203,8 @@ static void natter_input_bar_finalize(GObject *object)
 	NatterInputBar *self = NATTER_INPUT_BAR(object);
 
 	g_ptr_array_unref(self->history);
-	g_free(self->draft);
+	g_ptr_array_unref(self->edits);
+	forget_matches(self);
 	G_OBJECT_CLASS(natter_input_bar_parent_class)->finalize(object);
 }
 
@@ -180,6 +227,7 @@ static void natter_input_bar_init(NatterInputBar *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
 	self->history = g_ptr_array_new_with_free_func(g_free);
+	self->edits = g_ptr_array_new_with_free_func(g_free);
 
 	GtkEventController *keys = gtk_event_controller_key_new();
 	gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);

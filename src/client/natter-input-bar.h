@@ -17,6 +17,13 @@ void natter_input_bar_set_session(NatterInputBar *self, NatterSession *session);
 /* Sends what is in the entry, as Enter and the Send button do. */
 void natter_input_bar_send(NatterInputBar *self);
 void natter_input_bar_focus(NatterInputBar *self);
+/* What Tab does: completes the word before the cursor to the nickname of
+ * someone in the conversation shown ("bo" -> "bob: " at the start of the
+ * line, "bob " elsewhere); Tab again cycles through the other matches. */
+void natter_input_bar_complete(NatterInputBar *self);
+/* What Up (-1) and Down (+1) do: walk the input history. Edits to a line
+ * (and what was typed before browsing) are kept while walking. */
+void natter_input_bar_history_move(NatterInputBar *self, int delta);
 
 G_END_DECLS
 

@@ -13,6 +13,7 @@ G_DEFINE_FINAL_TYPE(NatterMemberList, natter_member_list, GTK_TYPE_BOX)
 
 static void update_member(NatterMember *m, GParamSpec *pspec, GtkLabel *label)
 {
+	GtkWidget *row = gtk_widget_get_parent(GTK_WIDGET(label));
 	const char *prefixes = natter_member_get_prefixes(m);
 	g_autofree char *text = g_strdup_printf("%.1s%s", prefixes, natter_member_get_nick(m));
 	g_autofree char *a11y = g_strdup_printf("%s%s%s", natter_member_get_nick(m),
@@ -22,6 +23,8 @@ static void update_member(NatterMember *m, GParamSpec *pspec, GtkLabel *label)
 	(void)pspec;
 	gtk_label_set_text(label, text);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+	if (row != NULL)
+		gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
 	gtk_widget_set_opacity(GTK_WIDGET(label), natter_member_get_away(m) ? 0.55 : 1.0);
 }
 
@@ -33,9 +36,12 @@ static GtkWidget *create_row(gpointer item, gpointer user_data)
 	(void)user_data;
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
+	GtkWidget *row = gtk_list_box_row_new();
+	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), label);
+	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
 	g_signal_connect_object(m, "notify", G_CALLBACK(update_member), label, 0);
 	update_member(m, NULL, GTK_LABEL(label));
-	return label;
+	return row;
 }
 
 static void update_heading(NatterMemberList *self)

@@ -13,6 +13,8 @@ struct _NatterWindow {
 	NatterConnectPage *connect_page;
 	NatterChatPage *chat_page;
 	NatterSession *session;
+	NatterNotifyFunc notify_func;
+	gpointer notify_data;
 };
 
 G_DEFINE_FINAL_TYPE(NatterWindow, natter_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -46,26 +48,49 @@ static void on_state(NatterWindow *self)
 	}
 }
 
-static void on_message_added(NatterWindow *self, NatterConversation *conv, NatterMessage *msg)
+gboolean natter_window_wants_notification(NatterConversation *conv, NatterMessage *msg,
+					  gboolean window_focused)
 {
 	NatterMessageKind kind = natter_message_get_kind(msg);
 
-	if (natter_conversation_get_kind(conv) != NATTER_CONVERSATION_PRIVATE ||
-	    natter_message_is_own(msg) ||
-	    (kind != NATTER_MESSAGE_TEXT && kind != NATTER_MESSAGE_ACTION) ||
-	    gtk_window_is_active(GTK_WINDOW(self)))
-		return;
+	return natter_conversation_get_kind(conv) == NATTER_CONVERSATION_PRIVATE &&
+	       !natter_message_is_own(msg) &&
+	       (kind == NATTER_MESSAGE_TEXT || kind == NATTER_MESSAGE_ACTION) && !window_focused;
+}
+
+static void send_notification(NatterWindow *self, const char *id, const char *title,
+			      const char *body, const char *conversation, gpointer data)
+{
 	GApplication *app = G_APPLICATION(gtk_window_get_application(GTK_WINDOW(self)));
-	if (app == NULL)
+
+	(void)data;
+	if (app == NULL || !g_application_get_is_registered(app))
 		return;
-	g_autofree char *title = g_strdup_printf("%s wrote to you", natter_message_get_nick(msg));
 	g_autoptr(GNotification) n = g_notification_new(title);
-	g_notification_set_body(n, natter_message_get_text(msg));
+	g_notification_set_body(n, body);
 	g_notification_set_priority(n, G_NOTIFICATION_PRIORITY_HIGH);
-	g_notification_set_default_action_and_target(n, "app.show-conversation", "s",
-						     natter_conversation_get_name(conv));
-	g_autofree char *id = g_strdup_printf("private-%s", natter_conversation_get_name(conv));
+	g_notification_set_default_action_and_target(n, "app.show-conversation", "s", conversation);
 	g_application_send_notification(app, id, n);
+}
+
+void natter_window_set_notify_func(NatterWindow *self, NatterNotifyFunc func, gpointer data)
+{
+	self->notify_func = func != NULL ? func : send_notification;
+	self->notify_data = func != NULL ? data : NULL;
+}
+
+static void on_message_added(NatterWindow *self, NatterConversation *conv, NatterMessage *msg)
+{
+	if (!natter_window_wants_notification(conv, msg, gtk_window_is_active(GTK_WINDOW(self))))
+		return;
+	const char *name = natter_conversation_get_name(conv);
+	g_autofree char *title = g_strdup_printf("%s wrote to you", natter_message_get_nick(msg));
+	g_autofree char *body = natter_message_get_kind(msg) == NATTER_MESSAGE_ACTION
+					? g_strdup_printf("* %s %s", natter_message_get_nick(msg),
+							  natter_message_get_text(msg))
+					: g_strdup(natter_message_get_text(msg));
+	g_autofree char *id = g_strdup_printf("private-%s", name);
+	self->notify_func(self, id, title, body, name, self->notify_data);
 }
 
 static void on_width(NatterWindow *self)
@@ -93,6 +118,11 @@ void natter_window_fill(NatterWindow *self, const char *host, guint16 port, cons
 void natter_window_connect(NatterWindow *self)
 {
 	natter_connect_page_connect(self->connect_page);
+}
+
+NatterSession *natter_window_get_session(NatterWindow *self)
+{
+	return self->session;
 }
 
 static void natter_window_dispose(GObject *object)
@@ -125,6 +155,7 @@ static void natter_window_init(NatterWindow *self)
 	g_autoptr(NatterSettings) settings = natter_settings_load();
 
 	gtk_widget_init_template(GTK_WIDGET(self));
+	self->notify_func = send_notification;
 	self->session = natter_session_new();
 	natter_connect_page_set_session(self->connect_page, self->session);
 	natter_chat_page_set_session(self->chat_page, self->session);

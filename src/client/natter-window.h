@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "natter-session.h"
+
 G_BEGIN_DECLS
 
 #define NATTER_TYPE_WINDOW (natter_window_get_type())
@@ -15,8 +17,22 @@ NatterWindow *natter_window_new(GtkApplication *app);
 /* Fills the connect screen (NULL/0: keep the remembered value). */
 void natter_window_fill(NatterWindow *self, const char *host, guint16 port, const char *nick);
 void natter_window_connect(NatterWindow *self);
+/* The window's connection (owned by the window). */
+NatterSession *natter_window_get_session(NatterWindow *self);
 /* Shows the conversation called @name, if open. */
 void natter_window_show_conversation(NatterWindow *self, const char *name);
+
+/* TRUE when @msg in @conv deserves a desktop notification: someone else's
+ * words in a private chat while the window is not focused. */
+gboolean natter_window_wants_notification(NatterConversation *conv, NatterMessage *msg,
+					  gboolean window_focused);
+
+/* Where the window's notifications go. The default sends a GNotification
+ * (id "private-NICK", default action app.show-conversation) through the
+ * window's application; tests put their own function here to observe them. */
+typedef void (*NatterNotifyFunc)(NatterWindow *window, const char *id, const char *title,
+				 const char *body, const char *conversation, gpointer data);
+void natter_window_set_notify_func(NatterWindow *self, NatterNotifyFunc func, gpointer data);
 
 G_END_DECLS
 

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 static GPtrArray *raw_clients;
 
@@ -14,9 +15,17 @@ static const char *natterd_path(void)
 	return path;
 }
 
+/* natterd goes when the test process goes, even when a test aborts. */
+static void die_with_parent(gpointer data)
+{
+	(void)data;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void spawn(TestServer *s)
 {
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	/* Its stdout is not ours: that is the TAP stream. */
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *log = g_strdup_printf("%s/natterd-%d.log", s->dir, ++s->starts);
 	g_autofree char *listen = g_strdup_printf("127.0.0.1:%u", s->port);
 	g_autofree char *data = g_build_filename(s->dir, "data", NULL);
@@ -24,6 +33,7 @@ static void spawn(TestServer *s)
 
 	g_mkdir_with_parents(data, 0700);
 	g_subprocess_launcher_set_stderr_file_path(launcher, log);
+	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
 	s->proc = g_subprocess_launcher_spawn(launcher, &error, natterd_path(), "--listen", listen,
 					      "--data-dir", data, NULL);
 	g_assert_no_error(error);

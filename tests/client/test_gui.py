@@ -132,12 +132,12 @@ def find_label(win, pred):
 def screenshot(name):
     path = os.path.join(ARTIFACTS, name)
     subprocess.run(['import', '-window', 'root', '-crop', '900x600+0+0', '+repage', path],
-                   check=True)
+                   check=True, stdout=sys.stderr)
     log(f'screenshot: {path}')
 
 
 def main():
-    print('1..13', flush=True)
+    print('1..15', flush=True)
     server = Server()
     server.start()
     bob = Raw(server.port, 'bob')
@@ -173,15 +173,16 @@ def main():
                                        requireResult=False), 'another name offered')
         ok('a taken name says so and offers another')
 
+        # Keyboard only: Enter in the name field connects.
         user.text = ''
         user.click()
         user.typeText('alice')
-        win.button('Connect').doActionNamed('click')
+        user.keyCombo('Return')
         msg = win.textentry('Message')
         wait_for(lambda: find_label(win, lambda s: s == 'You are alice'), 'the chat screen')
         wait_for(lambda: find_label(win, lambda s: s.endswith('You joined #lobby')), 'joining #lobby')
         bob.expect('JOIN')
-        ok('typed a name, clicked Connect, joined #lobby')
+        ok('typed a name, pressed Enter, joined #lobby')
 
         # A room message reaches the other person.
         msg.click()
@@ -196,6 +197,23 @@ def main():
         bob.send('PRIVMSG #lobby :hi alice, bob here')
         wait_for(lambda: find_label(win, lambda s: 'bob: hi alice, bob here' in s), 'the reply')
         ok('reply from the second client is shown')
+
+        # Real keys: Tab completes a nickname, Up brings the line back.
+        msg.click()
+        msg.typeText('bo')
+        msg.keyCombo('Tab')
+        wait_for(lambda: text_of(msg) == 'bob: ', 'Tab to complete "bo" to "bob: "')
+        msg.typeText('tab works')
+        msg.keyCombo('Return')
+        wait_for(lambda: text_of(msg) == '', 'the entry to empty')
+        line = bob.expect('PRIVMSG #lobby')
+        assert line.endswith(':bob: tab works'), line
+        ok('Tab completes a nickname (real key press)')
+        msg.keyCombo('Up')
+        wait_for(lambda: text_of(msg) == 'bob: tab works', 'Up to bring the last line back')
+        msg.keyCombo('Down')
+        wait_for(lambda: text_of(msg) == '', 'Down to return to the empty line')
+        ok('Up/Down walk the input history (real key presses)')
 
         members = win.child('Members', roleName='list')
         wait_for(lambda: any('bob' in (c.name or '') for c in members.findChildren(
@@ -262,10 +280,10 @@ def main():
 
         # 360 px wide: the side panels collapse behind the header buttons.
         subprocess.run(['xdotool', 'search', '--name', '^Natter$', 'windowsize', '%@', '360', '600'],
-                       check=False)
+                       check=False, stdout=sys.stderr)
         time.sleep(0.5)
         subprocess.run(['import', '-window', 'root', '-crop', '360x600+0+0', '+repage',
-                        os.path.join(ARTIFACTS, 'natter-narrow.png')], check=False)
+                        os.path.join(ARTIFACTS, 'natter-narrow.png')], check=False, stdout=sys.stderr)
     finally:
         natter.terminate()
         try:
@@ -278,7 +296,7 @@ def main():
         if os.environ.get('NATTER_KEEP_TEST_DIR'):
             log(f'logs kept in {server.dir}')
         else:
-            subprocess.run(['rm', '-rf', server.dir])
+            subprocess.run(['rm', '-rf', server.dir], stdout=sys.stderr)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,705 @@
+/* test-widgets.c - the real natter window, in process (GTest + GTK test
+ * utilities, GTK_A11Y=test), against the real natterd on a free loopback
+ * port with raw socket clients as the other people: keyboard-only connect,
+ * accessible names on every control, Tab completion, Up/Down history, text
+ * kept on failure, no member pane in private chats, the desktop notification
+ * for a private message while the window is not focused, and a screenshot
+ * of #lobby (tests/artifacts/natter-lobby.png).
+ *
+ * Needs a display: meson runs it through with-xvfb.sh. */
+#include <string.h>
+
+#include "natter-application.h"
+#include "natter-chat-page.h"
+#include "natter-connect-page.h"
+#include "natter-input-bar.h"
+#include "natter-member-list.h"
+#include "natter-message-view.h"
+#include "natter-window.h"
+#include "natterd-harness.h"
+
+typedef struct {
+	char *id, *title, *body, *conversation;
+} Notification;
+
+typedef struct {
+	TestServer *server;
+	NatterWindow *win;
+	NatterSession *session;
+	GPtrArray *notes; /* Notification, from the window's notify seam */
+} Fixture;
+
+static void notification_free(gpointer data)
+{
+	Notification *n = data;
+
+	g_free(n->id);
+	g_free(n->title);
+	g_free(n->body);
+	g_free(n->conversation);
+	g_free(n);
+}
+
+static void record_notification(NatterWindow *win, const char *id, const char *title,
+				const char *body, const char *conversation, gpointer data)
+{
+	Fixture *f = data;
+	Notification *n = g_new0(Notification, 1);
+
+	g_assert_true(win == f->win);
+	n->id = g_strdup(id);
+	n->title = g_strdup(title);
+	n->body = g_strdup(body);
+	n->conversation = g_strdup(conversation);
+	g_ptr_array_add(f->notes, n);
+}
+
+static void setup(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	f->server = test_server_start();
+	f->win = g_object_ref_sink(natter_window_new(NULL));
+	f->session = natter_window_get_session(f->win);
+	f->notes = g_ptr_array_new_with_free_func(notification_free);
+	natter_window_set_notify_func(f->win, record_notification, f);
+	natter_session_set_reconnect_base(f->session, 1);
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	gtk_window_destroy(GTK_WINDOW(f->win));
+	g_clear_object(&f->win);
+	test_pump(0);
+	g_ptr_array_unref(f->notes);
+	test_server_free(f->server);
+	test_pump(0);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void show_window(Fixture *f)
+{
+	gtk_window_present(GTK_WINDOW(f->win));
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
+}
+
+/* The first widget of @type under @root (depth first), or NULL. */
+static GtkWidget *find_widget(GtkWidget *root, GType type)
+{
+	if (G_TYPE_CHECK_INSTANCE_TYPE(root, type))
+		return root;
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
+		GtkWidget *hit = find_widget(c, type);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+/* The visible GtkButton or GtkLabel showing @text under @root, or NULL. */
+static GtkWidget *find_text(GtkWidget *root, GType type, const char *text)
+{
+	if (!gtk_widget_get_visible(root))
+		return NULL;
+	if (type == GTK_TYPE_BUTTON && GTK_IS_BUTTON(root) &&
+	    g_strcmp0(gtk_button_get_label(GTK_BUTTON(root)), text) == 0)
+		return root;
+	if (type == GTK_TYPE_LABEL && GTK_IS_LABEL(root) &&
+	    g_strcmp0(gtk_label_get_text(GTK_LABEL(root)), text) == 0)
+		return root;
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
+		GtkWidget *hit = find_text(c, type, text);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+/* The GtkEntry whose accessible label is @label. */
+static GtkEntry *find_entry(GtkWidget *root, const char *label)
+{
+	if (GTK_IS_ENTRY(root)) {
+		g_autofree char *diff = gtk_test_accessible_check_property(
+			GTK_ACCESSIBLE(root), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+		if (diff == NULL)
+			return GTK_ENTRY(root);
+	}
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
+		GtkEntry *hit = find_entry(c, label);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+static const char *entry_text(GtkEntry *e)
+{
+	return gtk_editable_get_text(GTK_EDITABLE(e));
+}
+
+static void set_entry(GtkEntry *e, const char *text)
+{
+	gtk_editable_set_text(GTK_EDITABLE(e), text);
+	gtk_editable_set_position(GTK_EDITABLE(e), -1);
+}
+
+static NatterInputBar *input_bar(Fixture *f)
+{
+	return NATTER_INPUT_BAR(find_widget(GTK_WIDGET(f->win), NATTER_TYPE_INPUT_BAR));
+}
+
+static GtkEntry *message_entry(Fixture *f)
+{
+	return find_entry(GTK_WIDGET(input_bar(f)), "Message");
+}
+
+static gboolean has_member(NatterSession *s, const char *room, const char *nick)
+{
+	NatterConversation *c = natter_session_find_conversation(s, room);
+	return c != NULL && natter_conversation_find_member(c, nick) != NULL;
+}
+
+static gboolean in_lobby(NatterSession *s)
+{
+	NatterConversation *c = natter_session_find_conversation(s, NATTER_LOBBY);
+	return c != NULL && natter_conversation_get_joined(c);
+}
+
+static gboolean has_message(NatterSession *s, const char *conv, const char *text)
+{
+	NatterConversation *c = natter_session_find_conversation(s, conv);
+	GListModel *msgs = c != NULL ? natter_conversation_get_messages(c) : NULL;
+
+	for (guint i = 0; msgs != NULL && i < g_list_model_get_n_items(msgs); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
+		if (strstr(natter_message_get_text(m), text) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Connects as @nick through the connect screen's own code path. */
+static void connect_as(Fixture *f, const char *nick)
+{
+	natter_window_fill(f->win, "127.0.0.1", f->server->port, nick);
+	natter_window_connect(f->win);
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
+	TEST_WAIT(in_lobby(f->session));
+	TEST_WAIT(has_member(f->session, NATTER_LOBBY, nick));
+}
+
+/* Another person in #lobby, seen by the window. */
+static RawClient *join_lobby(Fixture *f, const char *nick)
+{
+	RawClient *c = raw_connect(f->server->port, nick);
+	raw_send(c, "JOIN #lobby");
+	g_free(raw_expect(c, " 366 "));
+	TEST_WAIT(has_member(f->session, NATTER_LOBBY, nick));
+	return c;
+}
+
+/* Types @text in the message box and presses Enter. */
+static void type_and_enter(Fixture *f, const char *text)
+{
+	GtkEntry *entry = message_entry(f);
+	set_entry(entry, text);
+	g_signal_emit_by_name(entry, "activate");
+}
+
+/* ---------------------------------------------------------------- accessibility */
+
+/* Widgets a person can operate, which therefore need a name. */
+static gboolean is_control(GtkWidget *w)
+{
+	if (GTK_IS_BUTTON(w) || GTK_IS_ENTRY(w) || GTK_IS_LIST_BOX(w) || GTK_IS_SPINNER(w) ||
+	    GTK_IS_CHECK_BUTTON(w) || GTK_IS_SWITCH(w) || GTK_IS_DROP_DOWN(w) || GTK_IS_SCALE(w))
+		return TRUE;
+	if (GTK_IS_LIST_BOX_ROW(w))
+		return gtk_list_box_row_get_activatable(GTK_LIST_BOX_ROW(w)) ||
+		       gtk_list_box_row_get_selectable(GTK_LIST_BOX_ROW(w));
+	return FALSE;
+}
+
+static gboolean has_accessible_name(GtkWidget *w)
+{
+	GtkAccessible *a = GTK_ACCESSIBLE(w);
+
+	if (gtk_test_accessible_has_property(a, GTK_ACCESSIBLE_PROPERTY_LABEL)) {
+		g_autofree char *diff = gtk_test_accessible_check_property(a, GTK_ACCESSIBLE_PROPERTY_LABEL, "");
+		if (diff != NULL) /* set, and not "" */
+			return TRUE;
+	}
+	if (gtk_test_accessible_has_relation(a, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+		return TRUE;
+	/* A button is named by its label (what the screen reader reads). */
+	if (GTK_IS_BUTTON(w)) {
+		const char *label = gtk_button_get_label(GTK_BUTTON(w));
+		return label != NULL && *label != '\0';
+	}
+	return FALSE;
+}
+
+/* Walks the visible widget tree; returns how many controls were checked
+ * and adds the unnamed ones to @unnamed. Entries count as one control
+ * (their inner GtkText is part of them). */
+static guint check_names(GtkWidget *w, GString *unnamed)
+{
+	guint n = 0;
+
+	if (!gtk_widget_get_visible(w))
+		return 0;
+	if (is_control(w)) {
+		n++;
+		if (!has_accessible_name(w))
+			g_string_append_printf(unnamed, " %s(%s)", G_OBJECT_TYPE_NAME(w),
+					       GTK_IS_BUTTON(w) ? "no label" : "no accessible label");
+		if (GTK_IS_ENTRY(w) || GTK_IS_BUTTON(w))
+			return n;
+	}
+	for (GtkWidget *c = gtk_widget_get_first_child(w); c != NULL; c = gtk_widget_get_next_sibling(c))
+		n += check_names(c, unnamed);
+	return n;
+}
+
+static void assert_all_named(Fixture *f, guint at_least)
+{
+	g_autoptr(GString) unnamed = g_string_new(NULL);
+	guint n = check_names(GTK_WIDGET(f->win), unnamed);
+
+	g_test_message("%u controls checked", n);
+	g_assert_cmpuint(n, >=, at_least);
+	if (unnamed->len > 0)
+		g_error("controls without an accessible name:%s", unnamed->str);
+}
+
+static void test_a11y_names(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	/* Connect screen: server, port, username, Connect (the chat page's
+	 * widgets are in the tree too, hidden behind the stack). */
+	assert_all_named(f, 4);
+	gtk_test_accessible_assert_role(GTK_ACCESSIBLE(find_entry(GTK_WIDGET(f->win), "Username")),
+					GTK_ACCESSIBLE_ROLE_TEXT_BOX);
+
+	/* The chat screen with people, a private chat and unread counts. */
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	raw_send(bob, "PRIVMSG alice :psst");
+	TEST_WAIT(natter_session_find_conversation(f->session, "bob") != NULL);
+	raw_send(bob, "PRIVMSG #lobby :hello all");
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "hello all"));
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
+	/* Chats/People toggles, Message, Send, 3 lists, 2 conversation rows. */
+	assert_all_named(f, 9);
+
+	/* Rows say what they are. */
+	GtkWidget *convs = find_widget(GTK_WIDGET(f->win), GTK_TYPE_LIST_BOX);
+	g_assert_nonnull(convs);
+	GtkListBoxRow *row = gtk_list_box_get_row_at_index(GTK_LIST_BOX(convs), 1);
+	gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+					    "bob, private chat, 1 unread");
+	raw_close(bob);
+}
+
+/* ---------------------------------------------------------------- keyboard */
+
+/* Enter in the focused text field: GtkText binds Return to its "activate"
+ * signal, which GtkEntry passes on as its own. */
+static void press_enter(Fixture *f)
+{
+	GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(f->win));
+
+	g_assert_true(GTK_IS_TEXT(focus));
+	g_signal_emit_by_name(focus, "activate");
+}
+
+/* The widget that has the keyboard focus, seen as the control it belongs to. */
+static GtkWidget *focused_control(Fixture *f)
+{
+	GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(f->win));
+	GtkWidget *entry = focus != NULL ? gtk_widget_get_ancestor(focus, GTK_TYPE_ENTRY) : NULL;
+	return entry != NULL ? entry : focus;
+}
+
+static void test_connect_keyboard(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	natter_window_fill(f->win, "127.0.0.1", f->server->port, "");
+	show_window(f);
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *server = GTK_WIDGET(find_entry(win, "Server"));
+	GtkWidget *port = GTK_WIDGET(find_entry(win, "Port"));
+	GtkWidget *user = GTK_WIDGET(find_entry(win, "Username"));
+	GtkWidget *connect = find_text(win, GTK_TYPE_BUTTON, "Connect");
+	g_assert_nonnull(connect);
+
+	/* The window opens with the cursor in Username. */
+	g_assert_true(focused_control(f) == user);
+
+	/* Tab goes round the fields in reading order, and to Connect. */
+	gtk_window_set_focus(GTK_WINDOW(win), NULL);
+	GtkWidget *want[] = { server, port, user, connect };
+	for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+		g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_FORWARD));
+		g_assert_true(focused_control(f) == want[i]);
+	}
+	/* Shift+Tab goes back. */
+	g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_BACKWARD));
+	g_assert_true(focused_control(f) == user);
+
+	/* An invalid name and Enter: the reason shows, nothing is sent. */
+	gtk_editable_set_text(GTK_EDITABLE(user), "9lives");
+	press_enter(f);
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "Start with a letter (or one of []\\`_^{|})."));
+	g_assert_cmpint(natter_session_get_state(f->session), ==, NATTER_SESSION_DISCONNECTED);
+	g_assert_true(focused_control(f) == user);
+
+	/* A good name and Enter connects; the cursor lands in the message box. */
+	gtk_editable_set_text(GTK_EDITABLE(user), "alice");
+	press_enter(f);
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
+	TEST_WAIT(in_lobby(f->session));
+	g_assert_true(focused_control(f) == GTK_WIDGET(message_entry(f)));
+
+	/* And the message box sends with Enter too. */
+	RawClient *bob = join_lobby(f, "bob");
+	GtkEntry *msg = message_entry(f);
+	set_entry(msg, "typed, not clicked");
+	press_enter(f);
+	g_autofree char *line = raw_expect(bob, "PRIVMSG #lobby");
+	g_assert_true(g_str_has_suffix(line, "typed, not clicked"));
+	g_assert_cmpstr(entry_text(msg), ==, "");
+	raw_close(bob);
+}
+
+/* ---------------------------------------------------------------- input bar */
+
+static void complete_and_check(Fixture *f, const char *want)
+{
+	natter_input_bar_complete(input_bar(f));
+	g_assert_cmpstr(entry_text(message_entry(f)), ==, want);
+	g_assert_cmpint(gtk_editable_get_position(GTK_EDITABLE(message_entry(f))), ==,
+			(int)g_utf8_strlen(want, -1));
+}
+
+static void test_completion(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	RawClient *bobby = join_lobby(f, "Bobby");
+	RawClient *carol = join_lobby(f, "carol");
+	GtkEntry *msg = message_entry(f);
+
+	/* At the start of the line: "name: "; Tab again cycles. */
+	set_entry(msg, "bo");
+	complete_and_check(f, "bob: ");
+	complete_and_check(f, "Bobby: ");
+	complete_and_check(f, "bob: ");
+	/* Later in the line: "name ", case-insensitive. */
+	set_entry(msg, "thanks CA");
+	complete_and_check(f, "thanks carol ");
+	/* After @: a private message to them. */
+	set_entry(msg, "@car");
+	complete_and_check(f, "@carol ");
+	/* In the middle of a line: only the word before the cursor. */
+	set_entry(msg, "hi ca, how are you");
+	gtk_editable_set_position(GTK_EDITABLE(msg), 5);
+	natter_input_bar_complete(input_bar(f));
+	g_assert_cmpstr(entry_text(msg), ==, "hi carol , how are you");
+	/* Not oneself, and nothing when nobody matches. */
+	set_entry(msg, "ali");
+	complete_and_check(f, "ali");
+	set_entry(msg, "zed");
+	complete_and_check(f, "zed");
+	/* Typing after a completion starts afresh. */
+	set_entry(msg, "bo");
+	complete_and_check(f, "bob: ");
+	set_entry(msg, "bob: and bo");
+	complete_and_check(f, "bob: and bob ");
+
+	/* In a private chat, the other person's name. */
+	natter_session_open_private(f->session, "carol");
+	TEST_WAIT(g_strcmp0(natter_conversation_get_name(natter_session_get_active(f->session)), "carol") == 0);
+	set_entry(msg, "c");
+	complete_and_check(f, "carol: ");
+	raw_close(bob);
+	raw_close(bobby);
+	raw_close(carol);
+}
+
+static void test_history(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	NatterInputBar *bar = input_bar(f);
+	GtkEntry *msg = message_entry(f);
+
+	type_and_enter(f, "one");
+	g_free(raw_expect(bob, ":one"));
+	type_and_enter(f, "two");
+	g_free(raw_expect(bob, ":two"));
+	g_assert_cmpstr(entry_text(msg), ==, "");
+
+	set_entry(msg, "draft");
+	natter_input_bar_history_move(bar, -1);
+	g_assert_cmpstr(entry_text(msg), ==, "two");
+	natter_input_bar_history_move(bar, -1);
+	g_assert_cmpstr(entry_text(msg), ==, "one");
+	natter_input_bar_history_move(bar, -1); /* nothing older */
+	g_assert_cmpstr(entry_text(msg), ==, "one");
+	/* An edit to a recalled line survives walking away and back. */
+	set_entry(msg, "one, edited");
+	natter_input_bar_history_move(bar, 1);
+	g_assert_cmpstr(entry_text(msg), ==, "two");
+	natter_input_bar_history_move(bar, -1);
+	g_assert_cmpstr(entry_text(msg), ==, "one, edited");
+	natter_input_bar_history_move(bar, 1);
+	natter_input_bar_history_move(bar, 1);
+	g_assert_cmpstr(entry_text(msg), ==, "draft"); /* what was being typed */
+	natter_input_bar_history_move(bar, 1);
+	g_assert_cmpstr(entry_text(msg), ==, "draft");
+
+	/* Sending a recalled line sends it and ends browsing. */
+	natter_input_bar_history_move(bar, -1);
+	g_signal_emit_by_name(msg, "activate");
+	g_free(raw_expect(bob, ":two"));
+	g_assert_cmpstr(entry_text(msg), ==, "");
+	natter_input_bar_history_move(bar, -1);
+	g_assert_cmpstr(entry_text(msg), ==, "two"); /* not repeated in the history */
+	natter_input_bar_history_move(bar, -1);
+	g_assert_cmpstr(entry_text(msg), ==, "one");
+	raw_close(bob);
+}
+
+/* Whatever goes wrong, what was typed stays in the box, with a plain reason. */
+static void test_text_kept(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	GtkEntry *msg = message_entry(f);
+	GtkWidget *bar = GTK_WIDGET(input_bar(f));
+
+	/* A command that cannot work: explained, text kept. */
+	type_and_enter(f, "/join");
+	g_assert_cmpstr(entry_text(msg), ==, "/join");
+	g_assert_nonnull(find_text(bar, GTK_TYPE_LABEL, "Which room? Type /join #room"));
+
+	/* The server goes away: text kept, and sent once back. */
+	test_server_stop(f->server);
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_RECONNECT_WAIT);
+	type_and_enter(f, "said while away");
+	g_assert_cmpstr(entry_text(msg), ==, "said while away");
+	g_assert_nonnull(find_text(bar, GTK_TYPE_LABEL,
+				   "Not connected. Your text is kept and can be sent once reconnected."));
+	g_assert_nonnull(find_text(GTK_WIDGET(f->win), GTK_TYPE_BUTTON, "Reconnect now"));
+	test_server_restart(f->server);
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "JOIN #lobby");
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
+	TEST_WAIT(in_lobby(f->session) && has_member(f->session, NATTER_LOBBY, "bob"));
+	g_signal_emit_by_name(msg, "activate");
+	g_free(raw_expect(bob, "said while away"));
+	g_assert_cmpstr(entry_text(msg), ==, "");
+	/* The reason went with it. */
+	g_assert_null(find_text(bar, GTK_TYPE_LABEL,
+				"Not connected. Your text is kept and can be sent once reconnected."));
+	raw_close(bob);
+}
+
+/* ---------------------------------------------------------------- private chats */
+
+static void test_private_members(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *members = find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *people = find_text(win, GTK_TYPE_BUTTON, "People");
+	g_assert_nonnull(people);
+	g_assert_true(gtk_widget_get_visible(members));
+
+	type_and_enter(f, "@bob hi");
+	g_free(raw_expect(bob, "PRIVMSG bob"));
+	TEST_WAIT(g_strcmp0(natter_conversation_get_name(natter_session_get_active(f->session)), "bob") == 0);
+	/* No member pane (and no button for it) in a private chat; the header
+	 * says who it is with. */
+	g_assert_false(gtk_widget_get_visible(members));
+	g_assert_false(gtk_widget_get_visible(people));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "Private chat with bob"));
+
+	/* Back in the room: the pane is back, as the person left it. */
+	natter_window_show_conversation(f->win, NATTER_LOBBY);
+	g_assert_true(gtk_widget_get_visible(members));
+	g_assert_true(gtk_widget_get_visible(people));
+	gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(people), FALSE);
+	g_assert_false(gtk_widget_get_visible(members));
+	natter_window_show_conversation(f->win, "bob");
+	natter_window_show_conversation(f->win, NATTER_LOBBY);
+	g_assert_false(gtk_widget_get_visible(members));
+	gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(people), TRUE);
+	g_assert_true(gtk_widget_get_visible(members));
+
+	/* A nick change renames the private chat and its header. */
+	raw_send(bob, "NICK robert");
+	TEST_WAIT(natter_session_find_conversation(f->session, "robert") != NULL);
+	natter_window_show_conversation(f->win, "robert");
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "robert"));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "Private chat with robert"));
+	raw_close(bob);
+}
+
+/* ---------------------------------------------------------------- notifications */
+
+static void test_notification(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	/* The window is never shown here, so it never has the focus. */
+	connect_as(f, "alice");
+	g_assert_false(gtk_window_is_active(GTK_WINDOW(f->win)));
+	RawClient *bob = join_lobby(f, "bob");
+
+	/* Room talk and one's own private messages do not notify. */
+	raw_send(bob, "PRIVMSG #lobby :room talk");
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "room talk"));
+	type_and_enter(f, "@bob are you there?");
+	g_free(raw_expect(bob, "are you there?"));
+	TEST_WAIT(has_message(f->session, "bob", "are you there?"));
+	g_assert_cmpuint(f->notes->len, ==, 0);
+
+	/* A private message does. */
+	raw_send(bob, "PRIVMSG alice :psst, just between us");
+	TEST_WAIT(f->notes->len == 1);
+	Notification *n = g_ptr_array_index(f->notes, 0);
+	g_assert_cmpstr(n->id, ==, "private-bob");
+	g_assert_cmpstr(n->title, ==, "bob wrote to you");
+	g_assert_cmpstr(n->body, ==, "psst, just between us");
+	g_assert_cmpstr(n->conversation, ==, "bob");
+
+	/* So does /me, written as an action; a NOTICE does not. */
+	raw_send(bob, "NOTICE alice :automated");
+	raw_send(bob, "PRIVMSG alice :\001ACTION waves\001");
+	TEST_WAIT(f->notes->len == 2);
+	n = g_ptr_array_index(f->notes, 1);
+	g_assert_cmpstr(n->body, ==, "* bob waves");
+	g_assert_true(has_message(f->session, "bob", "automated"));
+
+	/* The rule itself, for a focused window. */
+	NatterConversation *conv = natter_session_find_conversation(f->session, "bob");
+	g_autoptr(NatterMessage) m = natter_message_new(NATTER_MESSAGE_TEXT, NULL, "bob", "hi", FALSE);
+	g_assert_true(natter_window_wants_notification(conv, m, FALSE));
+	g_assert_false(natter_window_wants_notification(conv, m, TRUE));
+	raw_close(bob);
+}
+
+/* ---------------------------------------------------------------- screenshot */
+
+static void save_png(GtkWidget *widget, const char *path)
+{
+	int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+	g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
+	GtkSnapshot *snapshot = gtk_snapshot_new();
+
+	gdk_paintable_snapshot(paintable, snapshot, w, h);
+	g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(snapshot);
+	g_assert_nonnull(node);
+	GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
+	g_autoptr(GdkTexture) texture = gsk_renderer_render_texture(
+		renderer, node, &GRAPHENE_RECT_INIT(0, 0, (float)w, (float)h));
+	g_assert_true(gdk_texture_save_to_png(texture, path));
+	g_test_message("screenshot: %s (%dx%d)", path, w, h);
+}
+
+static guint member_rows(Fixture *f)
+{
+	GtkWidget *members = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *list = find_widget(members, GTK_TYPE_LIST_BOX);
+	guint n = 0;
+	for (GtkWidget *c = gtk_widget_get_first_child(list); c != NULL; c = gtk_widget_get_next_sibling(c))
+		n += GTK_IS_LIST_BOX_ROW(c);
+	return n;
+}
+
+static void test_lobby_screenshot(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	const char *dir = g_getenv("NATTER_ARTIFACTS");
+	show_window(f);
+	/* The first in a fresh server's #lobby runs it: alice is '@'. */
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	RawClient *carol = join_lobby(f, "carol");
+	type_and_enter(f, "/topic Welcome to natter — be kind, stay curious");
+	TEST_WAIT(g_strcmp0(natter_conversation_get_topic(natter_session_find_conversation(
+				    f->session, NATTER_LOBBY)), "Welcome to natter — be kind, stay curious") == 0);
+	type_and_enter(f, "Hi both! The meeting notes are up.");
+	raw_send(bob, "PRIVMSG #lobby :Thanks! Found them at https://natter.example.org/notes/2024-05 :)");
+	raw_send(carol, "PRIVMSG #lobby :\001ACTION is reading them now\001");
+	raw_send(carol, "PRIVMSG #lobby :Looks good to me.");
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "Looks good to me."));
+	TEST_WAIT(member_rows(f) == 3);
+
+	GtkWidget *win = GTK_WIDGET(f->win);
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "@alice"));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "bob"));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "carol"));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "Members (3)"));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "Welcome to natter — be kind, stay curious"));
+	g_assert_true(gtk_widget_get_visible(find_text(win, GTK_TYPE_LABEL,
+							  "Welcome to natter — be kind, stay curious")));
+
+	/* The address is a link in the message view. */
+	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	gboolean linked = FALSE;
+	for (GtkWidget *row = gtk_widget_get_first_child(find_widget(view, GTK_TYPE_LIST_BOX)); row != NULL;
+	     row = gtk_widget_get_next_sibling(row)) {
+		GtkWidget *label = find_widget(row, GTK_TYPE_LABEL);
+		if (label != NULL && strstr(gtk_label_get_label(GTK_LABEL(label)),
+					    "<a href=\"https://natter.example.org/notes/2024-05\">") != NULL)
+			linked = TRUE;
+	}
+	g_assert_true(linked);
+
+	gtk_widget_queue_draw(win);
+	gtk_test_widget_wait_for_draw(win);
+	if (dir != NULL) {
+		g_mkdir_with_parents(dir, 0755);
+		g_autofree char *path = g_build_filename(dir, "natter-lobby.png", NULL);
+		save_png(win, path);
+	}
+	raw_close(bob);
+	raw_close(carol);
+}
+
+int main(int argc, char **argv)
+{
+	/* Keep the remembered connection out of the real config dir. */
+	g_autofree char *config = g_dir_make_tmp("natter-widgets-XXXXXX", NULL);
+	g_setenv("XDG_CONFIG_HOME", config, TRUE);
+	gtk_test_init(&argc, &argv, NULL);
+	natter_application_load_style();
+
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
+	ADD("/widgets/a11y-names", test_a11y_names);
+	ADD("/widgets/connect-keyboard", test_connect_keyboard);
+	ADD("/widgets/completion", test_completion);
+	ADD("/widgets/history", test_history);
+	ADD("/widgets/text-kept-on-failure", test_text_kept);
+	ADD("/widgets/private-no-members-pane", test_private_members);
+	ADD("/widgets/notification-unfocused", test_notification);
+	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
+	int rc = g_test_run();
+
+	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", config);
+	if (system(cmd) != 0)
+		g_printerr("could not remove %s\n", config);
+	return rc;
+}
