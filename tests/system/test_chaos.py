@@ -78,7 +78,12 @@ def test_random_commands_from_many_clients(server_factory):
     assert srv.proc.poll() is None, f"natterd died:\n{srv.log()}"
     for s in socks.values():
         s.close()
+    # The chaos may have locked #lobby (+i, +k, a ban on *!*@*), so the
+    # newcomer opens a room of its own and talks there.
     fresh = srv.client(unique("After"))
-    fresh.join("#lobby")
-    fresh.send("PRIVMSG #lobby :still standing")
-    fresh.sync()
+    other = srv.client(unique("Other"))
+    room = "#" + unique("after")
+    fresh.join(room)
+    other.join(room)
+    fresh.send(f"PRIVMSG {room} :still standing")
+    assert other.expect("PRIVMSG").params[-1] == "still standing"
