@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +191,25 @@ static bool parse_options(int *argc, char ***argv, struct options *opts)
 	return true;
 }
 
+/* Raises the soft open-file limit to the hard one, and says so when the
+ * configured max_clients cannot fit (accepting then pauses at the limit). */
+static void check_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)server.cfg->max_clients + 32 > rl.rlim_cur)
+		log_warn("max_clients=%d does not fit the open-file limit %llu: "
+			 "about %llu clients fit", server.cfg->max_clients,
+			 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_cur - 32);
+}
+
 static bool start(void)
 {
 	GError *error = NULL;
@@ -200,6 +220,7 @@ static bool start(void)
 		g_error_free(error);
 		return false;
 	}
+	check_fd_limit();
 	if (g_mkdir_with_parents(server.cfg->data_dir, 0700) != 0) {
 		log_error("cannot create data directory %s: %s", server.cfg->data_dir,
 			  strerror(errno));

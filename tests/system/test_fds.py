@@ -5,9 +5,9 @@ once a descriptor is free again.
 Spec: issue 2, "running out of file descriptors (stop accepting, retry on a
 timer; never spin)"; style.md lesson 9.
 """
-import resource
 import time
 
+import conftest
 from conftest import unique
 
 FD_LIMIT = 40
@@ -19,19 +19,19 @@ def cpu_seconds(pid: int) -> float:
     return ticks / 100.0
 
 
-def start_with_fd_limit(server_factory, limit: int):
-    srv = server_factory(start=False)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
-    try:
-        srv.start()  # the child inherits the lowered limit
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-    return srv
+def start_with_fd_limit(server_factory, monkeypatch, tmp_path, limit: int):
+    """Starts natterd with soft = hard = @limit open files (natterd raises
+    its soft limit to the hard one, so both must be low)."""
+    wrapper = tmp_path / "natterd-limited"
+    wrapper.write_text(f'#!/bin/sh\nexec prlimit --nofile={limit}:{limit} -- '
+                       f'"{conftest.NATTERD}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(conftest, "NATTERD", str(wrapper))
+    return server_factory()
 
 
-def test_out_of_fds_pauses_accept_and_recovers(server_factory):
-    srv = start_with_fd_limit(server_factory, FD_LIMIT)
+def test_out_of_fds_pauses_accept_and_recovers(server_factory, monkeypatch, tmp_path):
+    srv = start_with_fd_limit(server_factory, monkeypatch, tmp_path, FD_LIMIT)
     registered = []
     waiting = None
     for i in range(FD_LIMIT + 20):
