@@ -77,17 +77,9 @@ static void address_adjust(const char *addr, int delta)
 		g_hash_table_replace(server.per_address, g_strdup(addr), GINT_TO_POINTER(count));
 }
 
-/* Asks libevent for exactly the directions the connection needs now:
- * reading unless closed or held by flood control, writing while output
- * is left over after a write. */
-static void update_events(struct conn *conn)
+/* Points the connection's one event at exactly the directions in @want. */
+static void arm(struct conn *conn, short want)
 {
-	short want = 0;
-
-	if (!conn->closing && !conn->throttled)
-		want |= EV_READ;
-	if (conn->out.len > 0 && (conn->io_events & EV_WRITE || conn->lingering))
-		want |= EV_WRITE;
 	if (want == conn->io_events)
 		return;
 	if (conn->io_events != 0)
@@ -99,16 +91,23 @@ static void update_events(struct conn *conn)
 	event_add(&conn->io_ev, NULL);
 }
 
+/* Reading unless closed or held by flood control; writing while output is
+ * left over after a write (or while a closed connection lingers). */
+static void update_events(struct conn *conn)
+{
+	short want = 0;
+
+	if (!conn->closing && !conn->throttled)
+		want |= EV_READ;
+	if (conn->out.len > 0 && (conn->io_events & EV_WRITE || conn->lingering))
+		want |= EV_WRITE;
+	arm(conn, want);
+}
+
 /* Adds EV_WRITE: the kernel buffer was full and output is left over. */
 static void want_write(struct conn *conn)
 {
-	short want = (short)(conn->io_events | EV_WRITE);
-
-	if (conn->io_events != 0)
-		event_del(&conn->io_ev);
-	conn->io_events = want;
-	event_assign(&conn->io_ev, server.base, conn->fd, want | EV_PERSIST, conn_io_cb, conn);
-	event_add(&conn->io_ev, NULL);
+	arm(conn, (short)(conn->io_events | EV_WRITE));
 }
 
 void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen)
