@@ -31,11 +31,14 @@
  * the 8191 is kept for tags the server adds (IRCv3 message-tags). */
 #define CLIENT_TAGS_MAX (4094 + 2)
 #define READ_CHUNK 16384
+/* Output queued within one turn past this is written at once. */
+#define EARLY_WRITE 16384
 /* How long a closed connection may take to receive its last lines. */
 #define LINGER_SECONDS 5
 
 static void conn_io_cb(evutil_socket_t fd, short events, void *arg);
 static void conn_free(struct conn *conn);
+static void flush_one(struct conn *conn);
 static void process_input(struct conn *conn);
 
 /* --- accepting --------------------------------------------------------------- */
@@ -167,6 +170,11 @@ void conn_send(struct conn *conn, const char *data, size_t len)
 	}
 	bytebuf_append(&conn->out, data, len);
 	mark_dirty(conn);
+	/* A big turn (a burst into a large room) would otherwise pile up every
+	 * member's share until the flush; writing once a share is this big keeps
+	 * the buffers, and so the heap, small, with each write still large. */
+	if (conn->out.len >= EARLY_WRITE && !(conn->io_events & EV_WRITE))
+		flush_one(conn);
 }
 
 void conn_close(struct conn *conn, const char *reason)
