@@ -1,8 +1,9 @@
 /* main.c - natterd: options, start-up, signals and the event loop.
  *
  * The loop runs one turn at a time (event_base_loop EVLOOP_ONCE) and, after
- * each turn, the flush pass writes every socket that has output: each client
- * gets at most one write per turn however many messages were queued to it. */
+ * each turn, the flush pass writes every socket that has output: a client
+ * gets one write per turn however many messages were queued to it (and an
+ * early one only when a single turn queues 16 KiB to it; see conn.c). */
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
