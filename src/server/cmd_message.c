@@ -57,7 +57,9 @@ static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
 	}
 	if (kind != RELAY_TAGMSG || (to->caps & CAP_MESSAGE_TAGS))
 		outmsg_send(m, to);
-	if ((c->caps & CAP_ECHO_MESSAGE) && (kind != RELAY_TAGMSG || (c->caps & CAP_MESSAGE_TAGS)))
+	/* A message to oneself is already the echo: send it once. */
+	if (to != c && (c->caps & CAP_ECHO_MESSAGE) &&
+	    (kind != RELAY_TAGMSG || (c->caps & CAP_MESSAGE_TAGS)))
 		outmsg_send(m, c);
 	if (kind == RELAY_PRIVMSG && to->away != NULL)
 		send_numeric(c, RPL_AWAY, to->nick, to->away);

@@ -324,3 +324,18 @@ def test_cap_notify_cannot_be_disabled_after_ls_302(server):
     assert m.params[1] == "NAK", m.text
     c.send("CAP LIST")
     assert "cap-notify" in c.expect("CAP").params[-1].split()
+
+
+def test_echo_message_to_self_arrives_once(server):
+    """IRCv3 echo-message: the echo is the message itself, so a message to
+    oneself is delivered once, not twice."""
+    a = server.client(unique("Self"), caps=["echo-message"])
+    a.send(f"PRIVMSG {a.nick} :just me")
+    a.send("PING :after")
+    got = []
+    while True:
+        m = a.expect(("PRIVMSG", "PONG"))
+        if m.command == "PONG":
+            break
+        got.append(m)
+    assert len(got) == 1, [m.text for m in got]
