@@ -11,6 +11,9 @@
 
 struct conn;
 
+/* Real names (USER, SETNAME) are cut to this many characters. */
+#define CLIENT_REALNAME_MAX 100
+
 /* IRCv3 capabilities a client may negotiate. */
 enum client_cap {
 	CAP_CAP_NOTIFY = 1 << 0,

@@ -11,7 +11,6 @@
 #include "server.h"
 #include "worker.h"
 
-#define REALNAME_MAX 100
 
 struct oper_check {
 	struct client *client; /* NULL if the client left while we checked */
@@ -110,7 +109,7 @@ void cmd_wallops(struct client *c, struct irc_message *msg)
 
 void cmd_setname(struct client *c, struct irc_message *msg)
 {
-	g_autofree char *realname = irc_utf8_dup_truncated(msg->params[0], REALNAME_MAX);
+	g_autofree char *realname = irc_utf8_dup_truncated(msg->params[0], CLIENT_REALNAME_MAX);
 	struct outmsg m;
 
 	if (realname[0] == '\0') {

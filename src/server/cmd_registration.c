@@ -14,7 +14,6 @@
 #include "version.h"
 
 #define USER_MAX 10
-#define REALNAME_MAX 100
 
 struct cap_info {
 	const char *name;
@@ -186,19 +185,10 @@ static void clean_username(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* Cuts a string that g_strlcpy may have split inside a UTF-8 character. */
-static void truncate_utf8(char *s)
-{
-	const char *end;
-
-	if (!g_utf8_validate(s, -1, &end))
-		*(char *)end = '\0';
-}
-
 void cmd_user(struct client *c, struct irc_message *msg)
 {
 	char user[USER_MAX + 2];
-	char realname[REALNAME_MAX + 1];
+	g_autofree char *realname = NULL;
 
 	if (c->registered || c->user != NULL) {
 		send_numeric(c, ERR_ALREADYREGISTERED);
@@ -209,8 +199,7 @@ void cmd_user(struct client *c, struct irc_message *msg)
 		return;
 	}
 	clean_username(msg->params[0], user, sizeof(user));
-	g_strlcpy(realname, msg->params[3], sizeof(realname));
-	truncate_utf8(realname);
+	realname = irc_utf8_dup_truncated(msg->params[3], CLIENT_REALNAME_MAX);
 	client_set_user(c, user, realname);
 	registration_try_complete(c);
 }

@@ -79,11 +79,11 @@ const char *reply_param(const char *s)
 	return s;
 }
 
-void command_dispatch(struct client *c, char *line)
+void command_dispatch(struct client *c, char *line, size_t len)
 {
 	struct irc_message msg;
 	/* Text must be UTF-8; checked on the whole line before it is split. */
-	bool utf8 = irc_utf8_valid(line, strlen(line));
+	bool utf8 = irc_utf8_valid(line, len);
 	enum irc_parse_result result = irc_message_parse(&msg, line);
 	const struct command *cmd;
 

@@ -9,6 +9,7 @@
 #define NATTERD_COMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "irc_message.h"
 
@@ -29,8 +30,9 @@ struct command {
 void commands_init(void);
 void commands_shutdown(void);
 
-/* Parses @line (modified in place) and runs its command for @c. */
-void command_dispatch(struct client *c, char *line);
+/* Parses @line (@len bytes, NUL-terminated, modified in place) and runs its
+ * command for @c. */
+void command_dispatch(struct client *c, char *line, size_t len);
 
 /* @s when it can be echoed as one middle parameter of a reply (not empty,
  * no space, no leading ':'), else "*". A client's last parameter may be

@@ -415,7 +415,7 @@ static void take_line(struct conn *conn, char *line, size_t len)
 		return;
 	conn->last_input = server_now_us();
 	conn->ping_sent = false;
-	command_dispatch(conn->client, line);
+	command_dispatch(conn->client, line, len);
 }
 
 /* Handles the complete lines in @data, as flood control allows. Returns how
