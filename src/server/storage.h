@@ -1,6 +1,6 @@
-/* storage.h - natterd's SQLite file (DATA_DIR/natterd.db). Today it keeps the
- * permanent rooms' topics; accounts and history will live here too. Writes
- * run on a storage thread so the event loop never waits for the disk. */
+/* storage.h - what natterd keeps about rooms in its SQLite file (db.h owns
+ * the file, its schema migrations and the writer thread). Writes run on the
+ * writer thread so the event loop never waits for the disk. */
 #ifndef NATTERD_STORAGE_H
 #define NATTERD_STORAGE_H
 
@@ -9,6 +9,7 @@
 
 struct channel;
 
+/* Opens the data file (db_open()). */
 bool storage_open(const char *data_dir, GError **error);
 /* Finishes pending writes and closes the database. */
 void storage_close(void);

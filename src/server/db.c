@@ -1,0 +1,192 @@
+/* db.c - the SQLite file, its schema migrations and the writer thread
+ * (see db.h). */
+#include "db.h"
+
+#include "log.h"
+
+static sqlite3 *db;
+static GThreadPool *writer; /* one thread: writes land in the order made */
+static int schema_version;
+
+/* The schema, one step per entry, applied in order inside a transaction
+ * each. Append only: a file at version N has run entries 1..N. */
+static const char *const migrations[] = {
+	/* 1: permanent rooms' topics (storage.c). IF NOT EXISTS because files
+	 * from before schema versions already have this table. */
+	"CREATE TABLE IF NOT EXISTS rooms ("
+	" name TEXT PRIMARY KEY COLLATE NOCASE,"
+	" topic TEXT, topic_setter TEXT, topic_time INTEGER);",
+};
+
+struct write_job {
+	db_write_fn fn;
+	gpointer data;
+	GMutex *done_lock; /* db_sync() only */
+	GCond *done_cond;
+	bool *done;
+};
+
+static void run_write(gpointer job_ptr, gpointer unused)
+{
+	struct write_job *job = job_ptr;
+
+	(void)unused;
+	if (job->fn != NULL)
+		job->fn(db, job->data);
+	if (job->done != NULL) {
+		g_mutex_lock(job->done_lock);
+		*job->done = true;
+		g_cond_signal(job->done_cond);
+		g_mutex_unlock(job->done_lock);
+	}
+	g_free(job);
+}
+
+static bool exec_sql(const char *sql, GError **error)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK)
+		return true;
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s",
+		    err != NULL ? err : sqlite3_errmsg(db));
+	sqlite3_free(err);
+	return false;
+}
+
+static int read_version(void)
+{
+	sqlite3_stmt *stmt = NULL;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &stmt, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return version;
+}
+
+/* Brings the file up to the last migration; each step commits with the
+ * version it reached, so an interrupted upgrade resumes where it stopped. */
+static bool migrate(GError **error)
+{
+	int latest = (int)G_N_ELEMENTS(migrations);
+
+	if (!exec_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
+		      "INSERT INTO schema_version SELECT 0 "
+		      "WHERE NOT EXISTS (SELECT 1 FROM schema_version);", error))
+		return false;
+	schema_version = read_version();
+	if (schema_version < 0) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "unreadable schema version");
+		return false;
+	}
+	if (schema_version > latest) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "the file is at schema version %d, newer than this natterd (%d)",
+			    schema_version, latest);
+		return false;
+	}
+	while (schema_version < latest) {
+		g_autofree char *bump = g_strdup_printf("UPDATE schema_version SET version = %d;",
+							schema_version + 1);
+		if (!exec_sql("BEGIN IMMEDIATE;", error))
+			return false;
+		if (!exec_sql(migrations[schema_version], error) || !exec_sql(bump, error)) {
+			g_prefix_error(error, "schema migration %d: ", schema_version + 1);
+			exec_sql("ROLLBACK;", NULL);
+			return false;
+		}
+		if (!exec_sql("COMMIT;", error))
+			return false;
+		schema_version++;
+		log_info("data file upgraded to schema version %d", schema_version);
+	}
+	return true;
+}
+
+bool db_open(const char *data_dir, GError **error)
+{
+	g_autofree char *path = g_build_filename(data_dir, "natterd.db", NULL);
+	GError *local = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot open %s: %s", path,
+			    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		db = NULL;
+		return false;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (!exec_sql("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", &local) ||
+	    !migrate(&local)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot set up %s: %s", path,
+			    local->message);
+		g_error_free(local);
+		sqlite3_close(db);
+		db = NULL;
+		return false;
+	}
+	writer = g_thread_pool_new(run_write, NULL, 1, FALSE, NULL);
+	return true;
+}
+
+void db_close(void)
+{
+	if (writer != NULL)
+		g_thread_pool_free(writer, FALSE, TRUE);
+	writer = NULL;
+	if (db != NULL)
+		sqlite3_close(db);
+	db = NULL;
+}
+
+sqlite3 *db_handle(void)
+{
+	return db;
+}
+
+int db_schema_version(void)
+{
+	return schema_version;
+}
+
+void db_write(db_write_fn fn, gpointer data)
+{
+	struct write_job *job;
+
+	if (writer == NULL) {
+		fn(NULL, data);
+		return;
+	}
+	job = g_new0(struct write_job, 1);
+	job->fn = fn;
+	job->data = data;
+	g_thread_pool_push(writer, job, NULL);
+}
+
+void db_sync(void)
+{
+	struct write_job *job;
+	GMutex lock;
+	GCond cond;
+	bool done = false;
+
+	if (writer == NULL)
+		return;
+	g_mutex_init(&lock);
+	g_cond_init(&cond);
+	job = g_new0(struct write_job, 1);
+	job->done_lock = &lock;
+	job->done_cond = &cond;
+	job->done = &done;
+	g_mutex_lock(&lock);
+	g_thread_pool_push(writer, job, NULL);
+	while (!done)
+		g_cond_wait(&cond, &lock);
+	g_mutex_unlock(&lock);
+	g_mutex_clear(&lock);
+	g_cond_clear(&cond);
+}
