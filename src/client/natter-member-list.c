@@ -1,19 +1,53 @@
 /* natter-member-list.c - a room's people (see natter-member-list.h). */
 #include "natter-member-list.h"
 
+#include <string.h>
+
+#include "irc_names.h"
+
 struct _NatterMemberList {
 	GtkBox parent_instance;
 
 	GtkLabel *heading;
-	GtkListBox *list;
+	GtkListView *list;
+	GtkSignalListItemFactory *factory;
 	NatterConversation *conv;
+	GtkSortListModel *sorted;
+	GtkSingleSelection *selection;
 };
 
 G_DEFINE_FINAL_TYPE(NatterMemberList, natter_member_list, GTK_TYPE_BOX)
 
+enum { SIGNAL_MEMBER_ACTIVATED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---------------------------------------------------------------- order */
+
+static int prefix_rank(NatterMember *m)
+{
+	static const char order[] = "~&@%+";
+	const char *p = natter_member_get_prefixes(m);
+	const char *at = *p != '\0' ? strchr(order, *p) : NULL;
+
+	return at != NULL ? (int)(at - order) : (int)sizeof(order);
+}
+
+/* Operators first, then voiced, then everyone by name. */
+static int compare_members(gconstpointer a, gconstpointer b, gpointer data)
+{
+	NatterMember *ma = (NatterMember *)a, *mb = (NatterMember *)b;
+	int ra = prefix_rank(ma), rb = prefix_rank(mb);
+
+	(void)data;
+	if (ra != rb)
+		return ra < rb ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
+	return gtk_ordering_from_cmpfunc(irc_casecmp(natter_member_get_nick(ma), natter_member_get_nick(mb)));
+}
+
+/* ---------------------------------------------------------------- rows */
+
 static void update_member(NatterMember *m, GParamSpec *pspec, GtkLabel *label)
 {
-	GtkWidget *row = gtk_widget_get_parent(GTK_WIDGET(label));
 	const char *prefixes = natter_member_get_prefixes(m);
 	g_autofree char *text = g_strdup_printf("%.1s%s", prefixes, natter_member_get_nick(m));
 	g_autofree char *a11y = g_strdup_printf("%s%s%s", natter_member_get_nick(m),
@@ -23,32 +57,66 @@ static void update_member(NatterMember *m, GParamSpec *pspec, GtkLabel *label)
 	(void)pspec;
 	gtk_label_set_text(label, text);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
-	if (row != NULL)
-		gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
-	gtk_widget_set_opacity(GTK_WIDGET(label), natter_member_get_away(m) ? 0.55 : 1.0);
+	if (natter_member_get_away(m))
+		gtk_widget_add_css_class(GTK_WIDGET(label), "away");
+	else
+		gtk_widget_remove_css_class(GTK_WIDGET(label), "away");
 }
 
-static GtkWidget *create_row(gpointer item, gpointer user_data)
+static void setup_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
-	NatterMember *m = item;
 	GtkWidget *label = gtk_label_new(NULL);
 
-	(void)user_data;
+	(void)factory; (void)data;
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
-	GtkWidget *row = gtk_list_box_row_new();
-	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), label);
-	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
-	g_signal_connect_object(m, "notify", G_CALLBACK(update_member), label, 0);
-	update_member(m, NULL, GTK_LABEL(label));
-	return row;
+	gtk_list_item_set_child(item, label);
 }
+
+static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+	NatterMember *m = gtk_list_item_get_item(item);
+	GtkWidget *label = gtk_list_item_get_child(item);
+
+	(void)factory; (void)data;
+	update_member(m, NULL, GTK_LABEL(label));
+	g_signal_connect_object(m, "notify", G_CALLBACK(update_member), label, 0);
+}
+
+static void unbind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+	NatterMember *m = gtk_list_item_get_item(item);
+
+	(void)factory; (void)data;
+	if (m != NULL)
+		g_signal_handlers_disconnect_by_func(m, update_member, gtk_list_item_get_child(item));
+}
+
+/* ---------------------------------------------------------------- the list */
 
 static void update_heading(NatterMemberList *self)
 {
 	guint n = self->conv != NULL ? g_list_model_get_n_items(natter_conversation_get_members(self->conv)) : 0;
 	g_autofree char *text = n > 0 ? g_strdup_printf("Members (%u)", n) : g_strdup("Members");
 	gtk_label_set_text(self->heading, text);
+}
+
+static void on_activate(NatterMemberList *self, guint position)
+{
+	g_autoptr(NatterMember) m = g_list_model_get_item(G_LIST_MODEL(self->sorted), position);
+
+	if (m != NULL)
+		g_signal_emit(self, signals[SIGNAL_MEMBER_ACTIVATED], 0, m);
+}
+
+NatterMember *natter_member_list_get_selected(NatterMemberList *self)
+{
+	return gtk_single_selection_get_selected_item(self->selection);
+}
+
+GListModel *natter_member_list_get_model(NatterMemberList *self)
+{
+	return G_LIST_MODEL(self->sorted);
 }
 
 void natter_member_list_set_conversation(NatterMemberList *self, NatterConversation *conv)
@@ -58,7 +126,7 @@ void natter_member_list_set_conversation(NatterMemberList *self, NatterConversat
 	if (!g_set_object(&self->conv, conv))
 		return;
 	GListModel *members = conv != NULL ? natter_conversation_get_members(conv) : NULL;
-	gtk_list_box_bind_model(self->list, members, create_row, self, NULL);
+	gtk_sort_list_model_set_model(self->sorted, members);
 	if (members != NULL)
 		g_signal_connect_swapped(members, "items-changed", G_CALLBACK(update_heading), self);
 	update_heading(self);
@@ -70,7 +138,8 @@ static void natter_member_list_dispose(GObject *object)
 
 	natter_member_list_set_conversation(self, NULL);
 	if (self->list != NULL)
-		gtk_list_box_bind_model(self->list, NULL, NULL, NULL, NULL);
+		gtk_list_view_set_model(self->list, NULL);
+	g_clear_object(&self->selection);
 	G_OBJECT_CLASS(natter_member_list_parent_class)->dispose(object);
 }
 
@@ -79,12 +148,27 @@ static void natter_member_list_class_init(NatterMemberListClass *klass)
 	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
 
 	G_OBJECT_CLASS(klass)->dispose = natter_member_list_dispose;
+	/* A member was activated (Enter, double click): open a private chat. */
+	signals[SIGNAL_MEMBER_ACTIVATED] = g_signal_new("member-activated", G_TYPE_FROM_CLASS(klass),
+							G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+							G_TYPE_NONE, 1, NATTER_TYPE_MEMBER);
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-member-list.ui");
 	gtk_widget_class_bind_template_child(widget_class, NatterMemberList, heading);
 	gtk_widget_class_bind_template_child(widget_class, NatterMemberList, list);
+	gtk_widget_class_bind_template_child(widget_class, NatterMemberList, factory);
+	gtk_widget_class_bind_template_callback(widget_class, on_activate);
 }
 
 static void natter_member_list_init(NatterMemberList *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
+	g_signal_connect(self->factory, "setup", G_CALLBACK(setup_row), self);
+	g_signal_connect(self->factory, "bind", G_CALLBACK(bind_row), self);
+	g_signal_connect(self->factory, "unbind", G_CALLBACK(unbind_row), self);
+	GtkSorter *sorter = GTK_SORTER(gtk_custom_sorter_new(compare_members, NULL, NULL));
+	self->sorted = gtk_sort_list_model_new(NULL, sorter);
+	self->selection = gtk_single_selection_new(G_LIST_MODEL(self->sorted));
+	gtk_single_selection_set_autoselect(self->selection, FALSE);
+	gtk_single_selection_set_can_unselect(self->selection, TRUE);
+	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->selection));
 }

@@ -1,5 +1,7 @@
 /* natter-member-list.h - the people in the shown room, operators (@) and
- * voiced (+) first. */
+ * voiced (+) first: a GtkListView over a GtkSortListModel, so only the
+ * visible rows have widgets. Emits "member-activated" (NatterMember) on
+ * Enter or double click. */
 #ifndef NATTER_MEMBER_LIST_H
 #define NATTER_MEMBER_LIST_H
 
@@ -13,6 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(NatterMemberList, natter_member_list, NATTER, MEMBER_LIST, GtkBox)
 
 void natter_member_list_set_conversation(NatterMemberList *self, NatterConversation *conv);
+/* The members as shown (sorted), and the one selected (or NULL). */
+GListModel *natter_member_list_get_model(NatterMemberList *self);
+NatterMember *natter_member_list_get_selected(NatterMemberList *self);
 
 G_END_DECLS
 

@@ -9,9 +9,17 @@ struct _NatterMessageView {
 	GtkBox parent_instance;
 
 	GtkScrolledWindow *scroller;
-	GtkListBox *list;
+	GtkListView *list;
+	GtkSignalListItemFactory *factory;
+	GtkButton *jump_button;
 	NatterConversation *conv;
-	gboolean follow; /* keep the newest line in view */
+	GtkNoSelection *model;
+	gboolean follow;      /* keep the newest line in view */
+	gboolean need_scroll; /* follow_tick: go to the end on the next frame */
+	gboolean scrolling;   /* our own adjustment changes, not the person's */
+	guint stable;         /* frames the end has stayed in view */
+	guint tick_id;
+	double last_value;
 };
 
 G_DEFINE_FINAL_TYPE(NatterMessageView, natter_message_view, GTK_TYPE_BOX)
@@ -91,72 +99,186 @@ char *natter_message_view_markup(NatterMessage *msg)
 	return g_string_free(out, FALSE);
 }
 
-static GtkWidget *create_row(gpointer item, gpointer user_data)
+/* ---------------------------------------------------------------- rows */
+
+static void setup_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
-	NatterMessage *msg = item;
-	g_autofree char *markup = natter_message_view_markup(msg);
 	GtkWidget *label = gtk_label_new(NULL);
 
-	(void)user_data;
-	gtk_label_set_markup(GTK_LABEL(label), markup);
+	(void)factory; (void)data;
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
 	gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
 	gtk_label_set_selectable(GTK_LABEL(label), TRUE);
 	gtk_widget_set_focusable(label, FALSE);
-	gtk_widget_set_margin_start(label, 8);
-	gtk_widget_set_margin_end(label, 8);
-	gtk_widget_set_margin_top(label, 2);
-	gtk_widget_set_margin_bottom(label, 2);
+	gtk_widget_add_css_class(label, "message");
+	gtk_list_item_set_child(item, label);
+	gtk_list_item_set_activatable(item, FALSE);
+	gtk_list_item_set_selectable(item, FALSE);
+}
 
-	GtkWidget *row = gtk_list_box_row_new();
-	gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), label);
-	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), FALSE);
-	gtk_widget_set_focusable(row, FALSE);
+static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+	NatterMessage *msg = gtk_list_item_get_item(item);
+	GtkWidget *label = gtk_list_item_get_child(item);
+	g_autofree char *markup = natter_message_view_markup(msg);
 	/* Screen readers get the line as plain words, not as markup. */
 	g_autofree char *plain = natter_message_view_plain_text(msg);
-	gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, plain, -1);
+
+	(void)factory; (void)data;
+	gtk_label_set_markup(GTK_LABEL(label), markup);
+	gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_LABEL, plain, -1);
 	if (natter_message_is_own(msg))
-		gtk_widget_add_css_class(row, "own");
+		gtk_widget_add_css_class(label, "own");
+	else
+		gtk_widget_remove_css_class(label, "own");
 	if (natter_message_get_kind(msg) == NATTER_MESSAGE_EVENT)
-		gtk_widget_add_css_class(row, "event");
-	return row;
+		gtk_widget_add_css_class(label, "event");
+	else
+		gtk_widget_remove_css_class(label, "event");
 }
 
-static void scroll_to_end(NatterMessageView *self)
+/* ---------------------------------------------------------------- following the newest line */
+
+static guint n_rows(NatterMessageView *self)
 {
-	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
-	gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj));
+	return self->model != NULL ? g_list_model_get_n_items(G_LIST_MODEL(self->model)) : 0;
 }
 
-static void on_upper_changed(NatterMessageView *self)
+static double bottom_of(GtkAdjustment *adj)
+{
+	return MAX(0.0, gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj));
+}
+
+static void show_jump(NatterMessageView *self, gboolean show)
+{
+	gtk_widget_set_visible(GTK_WIDGET(self->jump_button), show);
+}
+
+/* Row heights are only known once rows are laid out, so the scroll range
+ * grows as the list measures them: keep going to the end, frame after
+ * frame, until the end stays put. */
+static gboolean follow_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+	NatterMessageView *self = data;
+	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+	guint n = n_rows(self);
+
+	(void)widget; (void)clock;
+	if (!self->follow || n == 0) {
+		self->tick_id = 0;
+		return G_SOURCE_REMOVE;
+	}
+	if (self->need_scroll || gtk_adjustment_get_value(adj) < bottom_of(adj) - 0.5) {
+		self->need_scroll = FALSE;
+		self->stable = 0;
+		self->scrolling = TRUE;
+		gtk_widget_activate_action(GTK_WIDGET(self->list), "list.scroll-to-item", "u", n - 1);
+		gtk_adjustment_set_value(adj, bottom_of(adj));
+		self->scrolling = FALSE;
+		return G_SOURCE_CONTINUE;
+	}
+	if (++self->stable < 3)
+		return G_SOURCE_CONTINUE;
+	self->tick_id = 0;
+	return G_SOURCE_REMOVE;
+}
+
+static void follow_end(NatterMessageView *self)
+{
+	self->need_scroll = TRUE;
+	self->stable = 0;
+	if (self->tick_id == 0)
+		self->tick_id = gtk_widget_add_tick_callback(GTK_WIDGET(self->list), follow_tick, self, NULL);
+}
+
+void natter_message_view_scroll_to_end(NatterMessageView *self)
+{
+	self->follow = TRUE;
+	show_jump(self, FALSE);
+	follow_end(self);
+}
+
+static void on_items_changed(GListModel *model, guint pos, guint removed, guint added,
+			     NatterMessageView *self)
+{
+	(void)model; (void)pos; (void)removed;
+	if (added == 0)
+		return;
+	if (self->follow)
+		follow_end(self);
+	else
+		show_jump(self, TRUE);
+}
+
+/* The range or the page changed (rows measured, window resized). */
+static void on_range_changed(NatterMessageView *self)
 {
 	if (self->follow)
-		scroll_to_end(self);
+		follow_end(self);
 }
 
+/* Only the person scrolling up stops the following; the list growing under
+ * a still value does not, and reaching the bottom starts it again. */
 static void on_value_changed(GtkAdjustment *adj, NatterMessageView *self)
 {
-	double bottom = gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj);
-	self->follow = gtk_adjustment_get_value(adj) >= bottom - 8;
+	double value = gtk_adjustment_get_value(adj);
+
+	if (!self->scrolling) {
+		if (value >= bottom_of(adj) - 2) {
+			self->follow = TRUE;
+			show_jump(self, FALSE);
+		} else if (value < self->last_value - 0.5 && self->tick_id == 0) {
+			self->follow = FALSE;
+		}
+	}
+	self->last_value = value;
+}
+
+static void on_jump_clicked(NatterMessageView *self)
+{
+	natter_message_view_scroll_to_end(self);
+}
+
+void natter_message_view_scroll_page(NatterMessageView *self, int pages)
+{
+	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+	double page = gtk_adjustment_get_page_size(adj) * 0.9;
+	double value = CLAMP(gtk_adjustment_get_value(adj) + pages * page, 0.0, bottom_of(adj));
+
+	gtk_adjustment_set_value(adj, value);
 }
 
 void natter_message_view_set_conversation(NatterMessageView *self, NatterConversation *conv)
 {
 	if (!g_set_object(&self->conv, conv))
 		return;
-	gtk_list_box_bind_model(self->list, conv != NULL ? natter_conversation_get_messages(conv) : NULL,
-				create_row, self, NULL);
-	self->follow = TRUE;
-	scroll_to_end(self);
+	if (self->model != NULL)
+		g_signal_handlers_disconnect_by_data(self->model, self);
+	g_clear_object(&self->model);
+	if (conv != NULL) {
+		GListModel *messages = g_object_ref(natter_conversation_get_messages(conv));
+		self->model = gtk_no_selection_new(messages);
+		g_signal_connect_object(self->model, "items-changed", G_CALLBACK(on_items_changed), self,
+					G_CONNECT_AFTER);
+	}
+	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->model));
+	/* A conversation opens at its newest lines. */
+	natter_message_view_scroll_to_end(self);
 }
 
 static void natter_message_view_dispose(GObject *object)
 {
 	NatterMessageView *self = NATTER_MESSAGE_VIEW(object);
 
+	if (self->tick_id != 0 && self->list != NULL)
+		gtk_widget_remove_tick_callback(GTK_WIDGET(self->list), self->tick_id);
+	self->tick_id = 0;
 	if (self->list != NULL)
-		gtk_list_box_bind_model(self->list, NULL, NULL, NULL, NULL);
+		gtk_list_view_set_model(self->list, NULL);
+	if (self->model != NULL)
+		g_signal_handlers_disconnect_by_data(self->model, self);
+	g_clear_object(&self->model);
 	g_clear_object(&self->conv);
 	G_OBJECT_CLASS(natter_message_view_parent_class)->dispose(object);
 }
@@ -169,6 +291,9 @@ static void natter_message_view_class_init(NatterMessageViewClass *klass)
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-message-view.ui");
 	gtk_widget_class_bind_template_child(widget_class, NatterMessageView, scroller);
 	gtk_widget_class_bind_template_child(widget_class, NatterMessageView, list);
+	gtk_widget_class_bind_template_child(widget_class, NatterMessageView, factory);
+	gtk_widget_class_bind_template_child(widget_class, NatterMessageView, jump_button);
+	gtk_widget_class_bind_template_callback(widget_class, on_jump_clicked);
 }
 
 static void natter_message_view_init(NatterMessageView *self)
@@ -176,6 +301,9 @@ static void natter_message_view_init(NatterMessageView *self)
 	gtk_widget_init_template(GTK_WIDGET(self));
 	self->follow = TRUE;
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
-	g_signal_connect_object(adj, "notify::upper", G_CALLBACK(on_upper_changed), self, G_CONNECT_SWAPPED);
+	g_signal_connect(self->factory, "setup", G_CALLBACK(setup_row), self);
+	g_signal_connect(self->factory, "bind", G_CALLBACK(bind_row), self);
+	g_signal_connect_object(adj, "notify::upper", G_CALLBACK(on_range_changed), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(adj, "notify::page-size", G_CALLBACK(on_range_changed), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(adj, "value-changed", G_CALLBACK(on_value_changed), self, 0);
 }

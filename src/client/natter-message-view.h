@@ -1,6 +1,8 @@
 /* natter-message-view.h - the lines of one conversation: timestamps, nick
  * colours, own lines set apart, events as quiet lines, clickable URLs.
- * Follows the newest line unless the person scrolled up. */
+ * A GtkListView: only the visible lines have widgets. Follows the newest
+ * line unless the person scrolled up; then a "New messages" button offers
+ * the way back down. */
 #ifndef NATTER_MESSAGE_VIEW_H
 #define NATTER_MESSAGE_VIEW_H
 
@@ -13,7 +15,12 @@ G_BEGIN_DECLS
 #define NATTER_TYPE_MESSAGE_VIEW (natter_message_view_get_type())
 G_DECLARE_FINAL_TYPE(NatterMessageView, natter_message_view, NATTER, MESSAGE_VIEW, GtkBox)
 
+/* Shows @conv's lines, scrolled to the newest. */
 void natter_message_view_set_conversation(NatterMessageView *self, NatterConversation *conv);
+/* Goes to the newest line and follows new ones again. */
+void natter_message_view_scroll_to_end(NatterMessageView *self);
+/* Scrolls by @pages screens (negative: back in time), as Page Up/Down. */
+void natter_message_view_scroll_page(NatterMessageView *self, int pages);
 
 /* The plain text of a row, also its accessible name: "12:34 bob: hi". */
 char *natter_message_view_plain_text(NatterMessage *msg);

@@ -600,6 +600,242 @@ static void test_notification(Fixture *f, gconstpointer data)
 	raw_close(bob);
 }
 
+/* ---------------------------------------------------------------- scrolling */
+
+static GtkAdjustment *message_adjustment(Fixture *f)
+{
+	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *scroller = find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
+	return gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroller));
+}
+
+/* Lets the window lay out and draw what arrived (a few frames). */
+static void settle(Fixture *f)
+{
+	for (int i = 0; i < 4; i++) {
+		test_pump(10);
+		gtk_widget_queue_draw(GTK_WIDGET(f->win));
+		gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
+	}
+	test_pump(0);
+}
+
+/* How far the view is from showing its newest line, in pixels. */
+static double distance_from_bottom(Fixture *f)
+{
+	GtkAdjustment *adj = message_adjustment(f);
+	return gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj) -
+	       gtk_adjustment_get_value(adj);
+}
+
+/* The text of the message line drawn at the bottom of the visible area. */
+static char *bottom_line_text(Fixture *f)
+{
+	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *scroller = find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
+	double x = gtk_widget_get_width(scroller) / 3.0;
+
+	for (int y = gtk_widget_get_height(scroller) - 2; y > gtk_widget_get_height(scroller) - 40; y -= 2) {
+		GtkWidget *hit = gtk_widget_pick(scroller, x, y, GTK_PICK_DEFAULT);
+		GtkWidget *label = hit != NULL && GTK_IS_LABEL(hit) ? hit
+				   : hit != NULL ? gtk_widget_get_ancestor(hit, GTK_TYPE_LABEL) : NULL;
+		if (label == NULL && hit != NULL)
+			label = find_widget(hit, GTK_TYPE_LABEL);
+		if (label != NULL)
+			return g_strdup(gtk_label_get_text(GTK_LABEL(label)));
+	}
+	return g_strdup("");
+}
+
+static const char *newest_text(Fixture *f)
+{
+	NatterConversation *c = natter_session_get_active(f->session);
+	GListModel *msgs = natter_conversation_get_messages(c);
+	g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, g_list_model_get_n_items(msgs) - 1);
+	return natter_message_get_text(m);
+}
+
+/* The view is at the bottom (by its adjustment) and the newest line is the
+ * one drawn at the bottom edge (so no row hides below the scroll range). */
+#define ASSERT_AT_BOTTOM(f, what) \
+	G_STMT_START { \
+		settle(f); \
+		double d_ = distance_from_bottom(f); \
+		if (d_ > 1.0) \
+			g_error("%s: the newest line is %.0f px below the visible area", what, d_); \
+		g_autofree char *bottom_ = bottom_line_text(f); \
+		const char *newest_ = newest_text(f); \
+		if (strstr(bottom_, newest_) == NULL) \
+			g_error("%s: the line at the bottom is “%s”, not the newest “%s”", what, bottom_, newest_); \
+	} G_STMT_END
+
+static GtkWidget *jump_button(Fixture *f)
+{
+	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	return find_text(view, GTK_TYPE_BUTTON, "New messages");
+}
+
+static gboolean jump_shown(Fixture *f)
+{
+	GtkWidget *jump = jump_button(f);
+	return jump != NULL && gtk_widget_get_child_visible(jump) && gtk_widget_get_mapped(jump);
+}
+
+static guint message_count(Fixture *f, const char *conv)
+{
+	NatterConversation *c = natter_session_find_conversation(f->session, conv);
+	return g_list_model_get_n_items(natter_conversation_get_messages(c));
+}
+
+/* @n lines in #lobby from @who (several people, so flood control never holds them). */
+static void fill_lobby(Fixture *f, RawClient **who, guint n_who, guint n, const char *tag)
+{
+	guint before = message_count(f, NATTER_LOBBY);
+	for (guint i = 0; i < n; i++)
+		raw_send(who[i % n_who], "PRIVMSG #lobby :%s line %u of %u", tag, i + 1, n);
+	TEST_WAIT(message_count(f, NATTER_LOBBY) >= before + n);
+}
+
+static void test_scroll_stays_at_bottom(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *who[4] = { join_lobby(f, "bob"), join_lobby(f, "carol"), join_lobby(f, "dave"),
+			      join_lobby(f, "erin") };
+	fill_lobby(f, who, 4, 40, "filler");
+	ASSERT_AT_BOTTOM(f, "after 40 lines");
+	g_assert_cmpfloat(gtk_adjustment_get_upper(message_adjustment(f)), >,
+			  gtk_adjustment_get_page_size(message_adjustment(f)));
+
+	/* One's own message. */
+	type_and_enter(f, "my own words");
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "my own words"));
+	ASSERT_AT_BOTTOM(f, "after one's own message");
+
+	/* A long message that wraps over many lines. */
+	g_autoptr(GString) longtext = g_string_new("long:");
+	for (int i = 0; i < 28; i++)
+		g_string_append(longtext, " wrapping words");
+	raw_send(who[0], "PRIVMSG #lobby :%s", longtext->str);
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "long: wrapping"));
+	ASSERT_AT_BOTTOM(f, "after a long message");
+
+	/* A burst of 50 quits. */
+	RawClient *many[50];
+	for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
+		g_autofree char *nick = g_strdup_printf("q%02u", i);
+		many[i] = raw_connect(f->server->port, nick);
+		raw_send(many[i], "JOIN #lobby");
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
+		g_autofree char *nick = g_strdup_printf("q%02u", i);
+		TEST_WAIT(has_member(f->session, NATTER_LOBBY, nick));
+	}
+	ASSERT_AT_BOTTOM(f, "after 50 joins");
+	for (guint i = 0; i < G_N_ELEMENTS(many); i++)
+		raw_send(many[i], "QUIT :bye");
+	for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
+		g_autofree char *nick = g_strdup_printf("q%02u", i);
+		TEST_WAIT(!has_member(f->session, NATTER_LOBBY, nick));
+		raw_close(many[i]);
+	}
+	ASSERT_AT_BOTTOM(f, "after a burst of 50 quits");
+	g_assert_false(jump_shown(f));
+	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
+		raw_close(who[i]);
+}
+
+static void test_scroll_kept_when_reading(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *who[4] = { join_lobby(f, "bob"), join_lobby(f, "carol"), join_lobby(f, "dave"),
+			      join_lobby(f, "erin") };
+	fill_lobby(f, who, 4, 40, "filler");
+	ASSERT_AT_BOTTOM(f, "after 40 lines");
+
+	/* Scrolled up to read: new lines do not move the view... */
+	GtkAdjustment *adj = message_adjustment(f);
+	gtk_adjustment_set_value(adj, 0);
+	settle(f);
+	fill_lobby(f, who, 4, 8, "while reading");
+	settle(f);
+	g_assert_cmpfloat(gtk_adjustment_get_value(adj), <, 1.0);
+	g_assert_cmpfloat(distance_from_bottom(f), >, 100.0);
+	/* ...and a button offers to jump to them. */
+	g_assert_true(jump_shown(f));
+	g_signal_emit_by_name(jump_button(f), "clicked");
+	ASSERT_AT_BOTTOM(f, "after the jump button");
+	g_assert_false(jump_shown(f));
+
+	/* Back at the bottom it follows again. */
+	fill_lobby(f, who, 4, 4, "following again");
+	ASSERT_AT_BOTTOM(f, "following again");
+
+	/* Switching away and back shows the latest lines. */
+	natter_session_open_private(f->session, "bob");
+	TEST_WAIT(g_strcmp0(natter_conversation_get_name(natter_session_get_active(f->session)), "bob") == 0);
+	settle(f);
+	fill_lobby(f, who, 4, 20, "while away");
+	settle(f);
+	natter_window_show_conversation(f->win, NATTER_LOBBY);
+	ASSERT_AT_BOTTOM(f, "after switching back to #lobby");
+	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
+		raw_close(who[i]);
+}
+
+/* ---------------------------------------------------------------- big rooms */
+
+static guint count_labels(GtkWidget *root)
+{
+	guint n = GTK_IS_LABEL(root);
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c))
+		n += count_labels(c);
+	return n;
+}
+
+/* Thousands of members and lines: the views keep a screenful of row
+ * widgets (recycled), not one per member or line. */
+static void test_big_room(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	NatterConversation *lobby = natter_session_find_conversation(f->session, NATTER_LOBBY);
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *members = find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+
+	for (guint i = 0; i < 3000; i++) {
+		g_autofree char *nick = g_strdup_printf("user%04u", i);
+		natter_conversation_add_member(lobby, nick, i % 100 == 0 ? "+" : "");
+		g_autoptr(NatterMessage) m = natter_message_new(NATTER_MESSAGE_TEXT, NULL, nick,
+								 "a line of chatter", FALSE);
+		natter_conversation_add_message(lobby, m);
+	}
+	g_autoptr(NatterMessage) last = natter_message_new(NATTER_MESSAGE_TEXT, NULL, "user2999",
+							    "the very last line", FALSE);
+	natter_conversation_add_message(lobby, last);
+	ASSERT_AT_BOTTOM(f, "after 3000 lines");
+	g_assert_nonnull(find_text(members, GTK_TYPE_LABEL, "Members (3001)"));
+	guint member_labels = count_labels(members), message_labels = count_labels(view);
+	g_test_message("row labels: %u members, %u messages", member_labels, message_labels);
+	g_assert_cmpuint(member_labels, <, 400); /* GTK keeps about 200 rows around */
+	g_assert_cmpuint(message_labels, <, 400);
+
+	/* Sorted: the operator first, then the voiced, then by name. */
+	GListModel *shown = natter_member_list_get_model(NATTER_MEMBER_LIST(members));
+	g_autoptr(NatterMember) first = g_list_model_get_item(shown, 0);
+	g_autoptr(NatterMember) second = g_list_model_get_item(shown, 1);
+	g_autoptr(NatterMember) after_voiced = g_list_model_get_item(shown, 31);
+	g_assert_cmpstr(natter_member_get_nick(first), ==, "alice");
+	g_assert_cmpstr(natter_member_get_nick(second), ==, "user0000");
+	g_assert_cmpstr(natter_member_get_prefixes(second), ==, "+");
+	g_assert_cmpstr(natter_member_get_nick(after_voiced), ==, "user0001");
+}
+
 /* ---------------------------------------------------------------- screenshot */
 
 static void save_png(GtkWidget *widget, const char *path)
@@ -618,14 +854,31 @@ static void save_png(GtkWidget *widget, const char *path)
 	g_test_message("screenshot: %s (%dx%d)", path, w, h);
 }
 
+/* Whether a label under @root has @needle in its markup. */
+static gboolean label_markup_contains(GtkWidget *root, const char *needle)
+{
+	if (GTK_IS_LABEL(root) && strstr(gtk_label_get_label(GTK_LABEL(root)), needle) != NULL)
+		return TRUE;
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c))
+		if (label_markup_contains(c, needle))
+			return TRUE;
+	return FALSE;
+}
+
+static guint count_mapped_labels(GtkWidget *root)
+{
+	guint n = GTK_IS_LABEL(root) && gtk_widget_get_mapped(root);
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c))
+		n += count_mapped_labels(c);
+	return n;
+}
+
+/* Member rows on screen (the list's labels, less its heading). */
 static guint member_rows(Fixture *f)
 {
 	GtkWidget *members = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MEMBER_LIST);
-	GtkWidget *list = find_widget(members, GTK_TYPE_LIST_BOX);
-	guint n = 0;
-	for (GtkWidget *c = gtk_widget_get_first_child(list); c != NULL; c = gtk_widget_get_next_sibling(c))
-		n += GTK_IS_LIST_BOX_ROW(c);
-	return n;
+	GtkWidget *list = find_widget(members, GTK_TYPE_LIST_VIEW);
+	return count_mapped_labels(list);
 }
 
 static void test_lobby_screenshot(Fixture *f, gconstpointer data)
@@ -658,14 +911,7 @@ static void test_lobby_screenshot(Fixture *f, gconstpointer data)
 
 	/* The address is a link in the message view. */
 	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
-	gboolean linked = FALSE;
-	for (GtkWidget *row = gtk_widget_get_first_child(find_widget(view, GTK_TYPE_LIST_BOX)); row != NULL;
-	     row = gtk_widget_get_next_sibling(row)) {
-		GtkWidget *label = find_widget(row, GTK_TYPE_LABEL);
-		if (label != NULL && strstr(gtk_label_get_label(GTK_LABEL(label)),
-					    "<a href=\"https://natter.example.org/notes/2024-05\">") != NULL)
-			linked = TRUE;
-	}
+	gboolean linked = label_markup_contains(view, "<a href=\"https://natter.example.org/notes/2024-05\">");
 	g_assert_true(linked);
 
 	gtk_widget_queue_draw(win);
@@ -695,6 +941,9 @@ int main(int argc, char **argv)
 	ADD("/widgets/text-kept-on-failure", test_text_kept);
 	ADD("/widgets/private-no-members-pane", test_private_members);
 	ADD("/widgets/notification-unfocused", test_notification);
+	ADD("/widgets/scroll-stays-at-bottom", test_scroll_stays_at_bottom);
+	ADD("/widgets/scroll-kept-when-reading", test_scroll_kept_when_reading);
+	ADD("/widgets/big-room", test_big_room);
 	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
 	int rc = g_test_run();
 
