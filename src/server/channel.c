@@ -4,8 +4,21 @@
 #include <string.h>
 
 #include "client.h"
+#include "hooks.h"
+#include "irc_message.h"
+#include "proto_limits.h"
+#include "modes.h"
 #include "registry.h"
 #include "server.h"
+
+static void ban_free(gpointer data)
+{
+	struct ban *b = data;
+
+	g_free(b->mask);
+	g_free(b->setter);
+	g_free(b);
+}
 
 struct channel *channel_create(const char *name, bool permanent)
 {
@@ -17,19 +30,11 @@ struct channel *channel_create(const char *name, bool permanent)
 	ch->permanent = permanent;
 	ch->members = g_hash_table_new(g_direct_hash, g_direct_equal);
 	ch->member_list = g_ptr_array_new();
-	ch->bans = g_ptr_array_new();
+	for (int i = 0; i < CHANLIST_COUNT; i++)
+		ch->lists[i] = g_ptr_array_new_with_free_func(ban_free);
 	ch->invited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	registry_add_channel(ch);
 	return ch;
-}
-
-static void ban_free(gpointer data)
-{
-	struct ban *b = data;
-
-	g_free(b->mask);
-	g_free(b->setter);
-	g_free(b);
 }
 
 void channel_free(struct channel *ch)
@@ -40,8 +45,8 @@ void channel_free(struct channel *ch)
 	g_free(ch->key);
 	g_hash_table_destroy(ch->members);
 	g_ptr_array_free(ch->member_list, TRUE);
-	g_ptr_array_set_free_func(ch->bans, ban_free);
-	g_ptr_array_free(ch->bans, TRUE);
+	for (int i = 0; i < CHANLIST_COUNT; i++)
+		g_ptr_array_free(ch->lists[i], TRUE);
 	g_hash_table_destroy(ch->invited);
 	g_free(ch);
 }
@@ -66,6 +71,8 @@ void channel_add_member(struct channel *ch, struct client *c, unsigned flags)
 	g_ptr_array_add(c->channels, ch);
 	irc_casefold(folded, sizeof(folded), c->nick);
 	g_hash_table_remove(ch->invited, folded);
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_JOIN, .client = c, .channel = ch,
+				      .bit = flags | MEMBER_IN });
 }
 
 void channel_remove_member(struct channel *ch, struct client *c)
@@ -76,6 +83,7 @@ void channel_remove_member(struct channel *ch, struct client *c)
 
 	if (value == 0)
 		return;
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_PART, .client = c, .channel = ch });
 	if (index != last) {
 		struct client *moved = g_ptr_array_index(ch->member_list, last);
 		ch->member_list->pdata[index] = moved;
@@ -99,18 +107,108 @@ void channel_set_member_flags(struct channel *ch, struct client *c, unsigned fla
 {
 	guint value = GPOINTER_TO_UINT(g_hash_table_lookup(ch->members, c));
 
-	if (value != 0)
-		set_entry(ch, c, value >> FLAG_BITS, flags);
+	if (value == 0)
+		return;
+	set_entry(ch, c, value >> FLAG_BITS, flags);
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_MEMBER, .client = c, .channel = ch,
+				      .bit = flags | MEMBER_IN });
 }
 
-bool channel_is_banned(const struct channel *ch, const struct client *c)
+void channel_set_topic(struct channel *ch, struct client *setter, const char *topic)
 {
-	for (guint i = 0; i < ch->bans->len; i++) {
-		const struct ban *b = g_ptr_array_index(ch->bans, i);
+	g_clear_pointer(&ch->topic, g_free);
+	g_free(ch->topic_setter);
+	ch->topic_setter = g_strdup(setter != NULL ? setter->prefix : "*");
+	ch->topic_time = server_wall_us() / 1000000;
+	if (topic != NULL && topic[0] != '\0')
+		ch->topic = irc_utf8_dup_truncated(topic, LIMIT_TOPICLEN);
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_TOPIC, .client = setter, .channel = ch,
+				      .text = ch->topic });
+}
+
+bool channel_set_mode(struct channel *ch, unsigned bit, bool on)
+{
+	if (((ch->modes & bit) != 0) == on)
+		return false;
+	ch->modes = on ? ch->modes | bit : ch->modes & ~bit;
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_MODE, .channel = ch, .bit = bit,
+				      .on = on });
+	return true;
+}
+
+void channel_set_key(struct channel *ch, const char *key)
+{
+	g_clear_pointer(&ch->key, g_free);
+	if (key != NULL)
+		ch->key = g_strndup(key, LIMIT_KEYLEN);
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_MODE, .channel = ch, .text = "k",
+				      .on = key != NULL });
+}
+
+void channel_set_limit(struct channel *ch, int limit)
+{
+	ch->limit = limit;
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_MODE, .channel = ch, .text = "l",
+				      .on = limit > 0 });
+}
+
+enum list_result channel_list_add(struct channel *ch, enum channel_list list, const char *mask,
+				  const char *setter)
+{
+	GPtrArray *entries = ch->lists[list];
+	struct ban *b;
+
+	for (guint i = 0; i < entries->len; i++)
+		if (irc_casecmp(((struct ban *)g_ptr_array_index(entries, i))->mask, mask) == 0)
+			return LIST_UNCHANGED;
+	if (entries->len >= LIMIT_MAXLIST)
+		return LIST_FULL;
+	b = g_new0(struct ban, 1);
+	b->mask = g_strdup(mask);
+	b->setter = g_strdup(setter);
+	b->when = server_wall_us() / 1000000;
+	g_ptr_array_add(entries, b);
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_LIST, .channel = ch, .bit = list,
+				      .text = mask, .on = true });
+	return LIST_CHANGED;
+}
+
+enum list_result channel_list_remove(struct channel *ch, enum channel_list list,
+				     const char *mask, char **removed)
+{
+	GPtrArray *entries = ch->lists[list];
+
+	for (guint i = 0; i < entries->len; i++) {
+		struct ban *b = g_ptr_array_index(entries, i);
+		if (irc_casecmp(b->mask, mask) != 0)
+			continue;
+		hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_LIST, .channel = ch,
+					      .bit = list, .text = b->mask, .on = false });
+		if (removed != NULL)
+			*removed = g_strdup(b->mask);
+		g_ptr_array_remove_index(entries, i);
+		return LIST_CHANGED;
+	}
+	return LIST_UNCHANGED;
+}
+
+bool channel_list_matches(const struct channel *ch, enum channel_list list,
+			  const struct client *c)
+{
+	const GPtrArray *entries = ch->lists[list];
+
+	for (guint i = 0; i < entries->len; i++) {
+		const struct ban *b = g_ptr_array_index(entries, i);
 		if (irc_mask_match(b->mask, c->prefix))
 			return true;
 	}
 	return false;
+}
+
+bool channel_is_banned(const struct channel *ch, const struct client *c)
+{
+	return channel_list_matches(ch, CHANLIST_BAN, c) &&
+	       !channel_list_matches(ch, CHANLIST_EXCEPT, c);
 }
 
 bool channel_is_invited(const struct channel *ch, const struct client *c)
@@ -143,16 +241,9 @@ void channel_prefix(unsigned flags, bool multi, char out[3])
 void channel_mode_string(const struct channel *ch, bool show_key, GString *out)
 {
 	g_string_append_c(out, '+');
-	if (ch->modes & CMODE_INVITE_ONLY)
-		g_string_append_c(out, 'i');
-	if (ch->modes & CMODE_MODERATED)
-		g_string_append_c(out, 'm');
-	if (ch->modes & CMODE_NO_EXTERNAL)
-		g_string_append_c(out, 'n');
-	if (ch->modes & CMODE_SECRET)
-		g_string_append_c(out, 's');
-	if (ch->modes & CMODE_TOPIC_LOCK)
-		g_string_append_c(out, 't');
+	for (size_t i = 0; i < chanmode_count; i++)
+		if (chanmode_table[i].kind == CHANMODE_FLAG && (ch->modes & chanmode_table[i].bit))
+			g_string_append_c(out, chanmode_table[i].letter);
 	if (ch->key != NULL)
 		g_string_append_c(out, 'k');
 	if (ch->limit > 0)

@@ -24,16 +24,25 @@ enum member_flag {
 	MEMBER_VOICE = 1 << 2, /* + */
 };
 
+/* The list modes: bans (+b), ban exceptions (+e), invite exceptions (+I). */
+enum channel_list {
+	CHANLIST_BAN,
+	CHANLIST_EXCEPT,
+	CHANLIST_INVEX,
+	CHANLIST_COUNT
+};
+
+/* One entry of a list mode. */
 struct ban {
 	char *mask;
-	char *setter;
+	char *setter;   /* nick!user@host of who set it */
 	int64_t when;
 };
 
 struct channel {
 	char *name;
 	char *topic;          /* NULL when unset */
-	char *topic_setter;
+	char *topic_setter;   /* nick!user@host of who set it (333) */
 	int64_t topic_time;
 	int64_t created;
 	unsigned modes;       /* enum channel_mode */
@@ -42,7 +51,7 @@ struct channel {
 	bool permanent;       /* stays when empty (#lobby) */
 	GHashTable *members;  /* struct client * -> GUINT_TO_POINTER(index << 4 | flags) */
 	GPtrArray *member_list; /* the same clients, for fast fan-out iteration */
-	GPtrArray *bans;      /* struct ban * */
+	GPtrArray *lists[CHANLIST_COUNT]; /* struct ban *, per list mode */
 	GHashTable *invited;  /* folded nick set */
 };
 
@@ -50,9 +59,35 @@ struct channel {
 struct channel *channel_create(const char *name, bool permanent);
 void channel_free(struct channel *ch);
 
+/* State changes. Handlers never write struct channel fields themselves:
+ * each change goes through one of these, which runs its hook (hooks.h). */
+
 void channel_add_member(struct channel *ch, struct client *c, unsigned flags);
 /* Removes @c; an empty non-permanent channel is destroyed. */
 void channel_remove_member(struct channel *ch, struct client *c);
+
+/* Sets the topic (NULL or "" clears it), cut to LIMIT_TOPICLEN, recording
+ * @setter's nick!user@host and the time. @setter may be NULL (restored). */
+void channel_set_topic(struct channel *ch, struct client *setter, const char *topic);
+
+/* Sets or clears a flag mode (enum channel_mode); false when unchanged. */
+bool channel_set_mode(struct channel *ch, unsigned bit, bool on);
+/* Sets the key (NULL clears it), cut to LIMIT_KEYLEN. */
+void channel_set_key(struct channel *ch, const char *key);
+/* Sets the member limit (0 clears it). */
+void channel_set_limit(struct channel *ch, int limit);
+
+enum list_result { LIST_CHANGED, LIST_UNCHANGED, LIST_FULL };
+/* Adds @mask (already normalised) to list @list; LIST_FULL past MAXLIST. */
+enum list_result channel_list_add(struct channel *ch, enum channel_list list, const char *mask,
+				  const char *setter);
+/* Removes @mask (case-insensitively); the removed entry's own spelling is
+ * copied to @removed (may be NULL) when it was there. */
+enum list_result channel_list_remove(struct channel *ch, enum channel_list list,
+				     const char *mask, char **removed);
+/* True when @c's nick!user@host matches an entry of @list. */
+bool channel_list_matches(const struct channel *ch, enum channel_list list,
+			  const struct client *c);
 
 static inline guint channel_member_count(const struct channel *ch)
 {
@@ -68,6 +103,7 @@ static inline struct client *channel_member_at(const struct channel *ch, guint i
 unsigned channel_member_flags(const struct channel *ch, const struct client *c);
 void channel_set_member_flags(struct channel *ch, struct client *c, unsigned flags);
 
+/* Banned (+b) and not excepted (+e). */
 bool channel_is_banned(const struct channel *ch, const struct client *c);
 bool channel_is_invited(const struct channel *ch, const struct client *c);
 void channel_invite(struct channel *ch, const char *nick);

@@ -5,6 +5,8 @@
 
 #include "channel.h"
 #include "conn.h"
+#include "hooks.h"
+#include "modes.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
@@ -43,9 +45,39 @@ void client_set_user(struct client *c, const char *user, const char *realname)
 
 void client_set_nick(struct client *c, const char *nick)
 {
+	char old[IRC_NICK_MAX + 1];
+
+	g_strlcpy(old, c->nick, sizeof(old));
 	registry_rename(c, nick);
 	g_strlcpy(c->nick, nick, sizeof(c->nick));
 	rebuild_prefix(c);
+	hook_run(&(struct hook_args){ .event = HOOK_CLIENT_NICK, .client = c, .text = old });
+}
+
+void client_set_away(struct client *c, const char *text)
+{
+	g_clear_pointer(&c->away, g_free);
+	if (text != NULL && text[0] != '\0')
+		c->away = irc_utf8_dup_truncated(text, LIMIT_AWAYLEN);
+	hook_run(&(struct hook_args){ .event = HOOK_CLIENT_AWAY, .client = c, .text = c->away });
+}
+
+bool client_set_mode(struct client *c, unsigned bit, bool on)
+{
+	if (((c->modes & bit) != 0) == on)
+		return false;
+	c->modes = on ? c->modes | bit : c->modes & ~bit;
+	hook_run(&(struct hook_args){ .event = HOOK_CLIENT_MODE, .client = c, .bit = bit,
+				      .on = on });
+	return true;
+}
+
+void client_set_realname(struct client *c, const char *realname)
+{
+	g_free(c->realname);
+	c->realname = irc_utf8_dup_truncated(realname, LIMIT_REALNAME);
+	hook_run(&(struct hook_args){ .event = HOOK_CLIENT_REALNAME, .client = c,
+				      .text = c->realname });
 }
 
 void client_destroy(struct client *c, const char *reason)
@@ -90,12 +122,9 @@ void client_mode_string(const struct client *c, char *out, size_t len)
 {
 	g_autoptr(GString) s = g_string_new("+");
 
-	if (c->modes & UMODE_INVISIBLE)
-		g_string_append_c(s, 'i');
-	if (c->modes & UMODE_OPER)
-		g_string_append_c(s, 'o');
-	if (c->modes & UMODE_WALLOPS)
-		g_string_append_c(s, 'w');
+	for (size_t i = 0; i < usermode_count; i++)
+		if (c->modes & usermode_table[i].bit)
+			g_string_append_c(s, usermode_table[i].letter);
 	g_strlcpy(out, s->str, len);
 }
 

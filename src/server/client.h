@@ -11,8 +11,10 @@
 
 struct conn;
 
+#include "proto_limits.h"
+
 /* Real names (USER, SETNAME) are cut to this many characters. */
-#define CLIENT_REALNAME_MAX 100
+#define CLIENT_REALNAME_MAX LIMIT_REALNAME
 
 /* IRCv3 capabilities a client may negotiate. */
 enum client_cap {
@@ -66,8 +68,21 @@ bool client_is_registered(const struct client *c);
 /* Sets user name and real name (at registration), rebuilding the prefix. */
 void client_set_user(struct client *c, const char *user, const char *realname);
 
+/* State changes. Handlers never write struct client fields themselves: each
+ * change goes through one of these, which runs its hook (hooks.h). */
+
 /* Sets the nick, keeping the registry and the cached prefix in step. */
 void client_set_nick(struct client *c, const char *nick);
+
+/* Marks @c away with @text (cut to LIMIT_AWAYLEN), or back when @text is
+ * NULL or empty. */
+void client_set_away(struct client *c, const char *text);
+
+/* Sets or clears user mode @bit (enum client_mode); false when unchanged. */
+bool client_set_mode(struct client *c, unsigned bit, bool on);
+
+/* Changes the real name (SETNAME), cut to LIMIT_REALNAME. */
+void client_set_realname(struct client *c, const char *realname);
 
 /* The mode string, e.g. "+iw". */
 void client_mode_string(const struct client *c, char *out, size_t len);

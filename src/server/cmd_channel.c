@@ -4,14 +4,13 @@
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "proto_limits.h"
 #include "numerics.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
 #include "storage.h"
 
-#define TOPIC_MAX 390
-#define KICK_REASON_MAX 300
 #define NAMES_LINE_MAX 400
 
 /* Queues ":prefix <rest>" to every member of @ch, the sender included. */
@@ -226,12 +225,7 @@ void cmd_topic(struct client *c, struct irc_message *msg)
 		send_numeric(c, ERR_CHANOPRIVSNEEDED, ch->name);
 		return;
 	}
-	g_clear_pointer(&ch->topic, g_free);
-	g_free(ch->topic_setter);
-	ch->topic_setter = g_strdup(c->nick);
-	ch->topic_time = server_wall_us() / 1000000;
-	if (msg->params[1][0] != '\0')
-		ch->topic = irc_utf8_dup_truncated(msg->params[1], TOPIC_MAX);
+	channel_set_topic(ch, c, msg->params[1]);
 	storage_save_topic(ch);
 	tell_channel(ch, c, "TOPIC %s :%s", ch->name, ch->topic != NULL ? ch->topic : "");
 }
@@ -271,7 +265,12 @@ void cmd_names(struct client *c, struct irc_message *msg)
 	}
 	names = g_strsplit(msg->params[0], ",", -1);
 	for (int i = 0; names[i] != NULL; i++) {
-		struct channel *ch = registry_find_channel(names[i]);
+		struct channel *ch;
+		if (i == LIMIT_TARGMAX_NAMES) {
+			send_numeric(c, ERR_TOOMANYTARGETS, reply_param(names[i]));
+			break;
+		}
+		ch = registry_find_channel(names[i]);
 		if (ch != NULL)
 			send_names(c, ch);
 		else
@@ -320,10 +319,15 @@ void cmd_kick(struct client *c, struct irc_message *msg)
 		return;
 	}
 	reason = irc_utf8_dup_truncated(msg->nparams > 2 && msg->params[2][0] != '\0'
-				  ? msg->params[2] : c->nick, KICK_REASON_MAX);
+				  ? msg->params[2] : c->nick, LIMIT_KICKLEN);
 	nicks = g_strsplit(msg->params[1], ",", -1);
 	for (int i = 0; nicks[i] != NULL; i++) {
-		struct client *target = registry_find_nick(nicks[i]);
+		struct client *target;
+		if (i == LIMIT_TARGMAX_KICK) {
+			send_numeric(c, ERR_TOOMANYTARGETS, reply_param(nicks[i]));
+			break;
+		}
+		target = registry_find_nick(nicks[i]);
 		if (target == NULL || channel_member_flags(ch, target) == 0) {
 			send_numeric(c, ERR_USERNOTINCHANNEL, reply_param(nicks[i]), ch->name);
 			continue;

@@ -6,13 +6,13 @@
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "proto_limits.h"
 #include "numerics.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
 
-#define MAX_TARGETS 4
-#define AWAY_MAX 200
+#define MAX_TARGETS LIMIT_TARGMAX_PRIVMSG
 
 enum relay_kind { RELAY_PRIVMSG, RELAY_NOTICE, RELAY_TAGMSG };
 
@@ -137,13 +137,12 @@ void cmd_away(struct client *c, struct irc_message *msg)
 	struct outmsg m;
 	const char *text = msg->nparams > 0 ? msg->params[0] : "";
 
-	g_clear_pointer(&c->away, g_free);
+	client_set_away(c, text);
 	outmsg_init(&m, NULL);
-	if (text[0] == '\0') {
+	if (c->away == NULL) {
 		send_numeric(c, RPL_UNAWAY);
 		outmsg_printf(&m, ":%s AWAY", c->prefix);
 	} else {
-		c->away = irc_utf8_dup_truncated(text, AWAY_MAX);
 		send_numeric(c, RPL_NOWAWAY);
 		outmsg_printf(&m, ":%s AWAY :%s", c->prefix, c->away);
 	}

@@ -6,15 +6,13 @@
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "proto_limits.h"
+#include "modes.h"
 #include "numerics.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
 
-#define MAX_BANS 100
-#define KEY_MAX 23
-#define MASK_MAX 150
-#define LIMIT_MAX 1000000
 
 /* The changes that took effect, as "+o-v" plus their arguments. */
 struct mode_change {
@@ -79,21 +77,21 @@ static void user_mode(struct client *c, struct irc_message *msg)
 		goto out;
 	}
 	for (const char *p = msg->params[1]; *p != '\0'; p++) {
-		unsigned bit = 0;
+		const struct usermode_info *info;
 		if (*p == '+' || *p == '-') {
 			sign = *p;
 			continue;
 		}
-		switch (*p) {
-		case 'i': bit = UMODE_INVISIBLE; break;
-		case 'w': bit = UMODE_WALLOPS; break;
-		case 'o': bit = sign == '-' ? UMODE_OPER : 0; break; /* +o only via OPER */
-		default: unknown = true; continue;
-		}
-		if (bit == 0 || ((c->modes & bit) != 0) == (sign == '+'))
+		info = usermode_find(*p);
+		if (info == NULL) {
+			unknown = true;
 			continue;
-		c->modes = sign == '+' ? c->modes | bit : c->modes & ~bit;
-		change_add(&mc, sign, *p, NULL);
+		}
+		/* +o only via OPER */
+		if (!(sign == '+' ? info->user_settable : info->user_clearable))
+			continue;
+		if (client_set_mode(c, info->bit, sign == '+'))
+			change_add(&mc, sign, *p, NULL);
 	}
 	if (unknown)
 		send_numeric(c, ERR_UMODEUNKNOWNFLAG);
@@ -120,56 +118,61 @@ static char *normalize_mask(const char *mask)
 	return g_strdup_printf("%s!*@*", mask);
 }
 
-static void send_ban_list(struct client *c, struct channel *ch)
+/* The numerics that list each list mode and end the listing. */
+static const struct {
+	const char *entry, *end;
+} list_numerics[CHANLIST_COUNT] = {
+	[CHANLIST_BAN] = { RPL_BANLIST, RPL_ENDOFBANLIST },
+};
+
+static void send_mode_list(struct client *c, struct channel *ch, enum channel_list list)
 {
-	for (guint i = 0; i < ch->bans->len; i++) {
-		const struct ban *b = g_ptr_array_index(ch->bans, i);
-		send_numeric(c, RPL_BANLIST, ch->name, b->mask, b->setter, (long long)b->when);
+	const GPtrArray *entries = ch->lists[list];
+
+	for (guint i = 0; i < entries->len; i++) {
+		const struct ban *b = g_ptr_array_index(entries, i);
+		send_numeric(c, list_numerics[list].entry, ch->name, b->mask, b->setter,
+			     (long long)b->when);
 	}
-	send_numeric(c, RPL_ENDOFBANLIST, ch->name);
+	send_numeric(c, list_numerics[list].end, ch->name);
 }
 
-static void ban_change(struct client *c, struct channel *ch, char sign, const char *arg,
-		       struct mode_change *mc)
+static void list_change(struct client *c, struct channel *ch, char sign, char mode,
+			enum channel_list list, const char *arg, struct mode_change *mc)
 {
 	g_autofree char *mask = NULL;
+	g_autofree char *removed = NULL;
 
 	/* The mask is echoed in MODE and 367 lines, so it must be one plain
 	 * parameter (Modern, "Ban Channel Mode"; RFC 2812 3.2.3). */
-	if (!is_plain_token(arg) || strlen(arg) > MASK_MAX) {
-		invalid_param(c, ch, 'b', arg, "Invalid ban mask");
+	if (!is_plain_token(arg) || strlen(arg) > LIMIT_MASKLEN) {
+		invalid_param(c, ch, mode, arg, "Invalid mask");
 		return;
 	}
 	mask = normalize_mask(arg);
-
-	for (guint i = 0; i < ch->bans->len; i++) {
-		struct ban *b = g_ptr_array_index(ch->bans, i);
-		if (irc_casecmp(b->mask, mask) != 0)
-			continue;
-		if (sign == '-') {
-			change_add(mc, '-', 'b', b->mask);
-			g_ptr_array_remove_index(ch->bans, i);
-			g_free(b->mask);
-			g_free(b->setter);
-			g_free(b);
-		}
+	if (sign == '-') {
+		if (channel_list_remove(ch, list, mask, &removed) == LIST_CHANGED)
+			change_add(mc, '-', mode, removed);
 		return;
 	}
-	if (sign == '-' || ch->bans->len >= MAX_BANS)
-		return;
-	struct ban *b = g_new0(struct ban, 1);
-	b->mask = g_strdup(mask);
-	b->setter = g_strdup(c->prefix);
-	b->when = server_wall_us() / 1000000;
-	g_ptr_array_add(ch->bans, b);
-	change_add(mc, '+', 'b', mask);
+	switch (channel_list_add(ch, list, mask, c->prefix)) {
+	case LIST_CHANGED:
+		change_add(mc, '+', mode, mask);
+		break;
+	case LIST_FULL:
+		send_numeric(c, ERR_BANLISTFULL, ch->name, mode);
+		break;
+	case LIST_UNCHANGED:
+		break;
+	}
 }
 
-static void member_change(struct client *c, struct channel *ch, char sign, char mode,
-			  const char *nick, struct mode_change *mc)
+static void member_change(struct client *c, struct channel *ch, char sign,
+			  const struct chanmode_info *info, const char *nick,
+			  struct mode_change *mc)
 {
 	struct client *target = registry_find_nick(nick);
-	unsigned bit = mode == 'o' ? MEMBER_OP : MEMBER_VOICE;
+	unsigned bit = info->bit;
 	unsigned flags;
 
 	if (target == NULL) {
@@ -184,19 +187,7 @@ static void member_change(struct client *c, struct channel *ch, char sign, char 
 	if (((flags & bit) != 0) == (sign == '+'))
 		return;
 	channel_set_member_flags(ch, target, sign == '+' ? flags | bit : flags & ~bit);
-	change_add(mc, sign, mode, target->nick);
-}
-
-static unsigned simple_mode_bit(char mode)
-{
-	switch (mode) {
-	case 'i': return CMODE_INVITE_ONLY;
-	case 'm': return CMODE_MODERATED;
-	case 'n': return CMODE_NO_EXTERNAL;
-	case 's': return CMODE_SECRET;
-	case 't': return CMODE_TOPIC_LOCK;
-	default: return 0;
-	}
+	change_add(mc, sign, info->letter, target->nick);
 }
 
 static void key_change(struct client *c, struct channel *ch, char sign, const char *arg,
@@ -205,7 +196,7 @@ static void key_change(struct client *c, struct channel *ch, char sign, const ch
 	if (sign == '-') {
 		if (ch->key == NULL)
 			return;
-		g_clear_pointer(&ch->key, g_free);
+		channel_set_key(ch, NULL);
 		change_add(mc, '-', 'k', "*");
 		return;
 	}
@@ -216,8 +207,7 @@ static void key_change(struct client *c, struct channel *ch, char sign, const ch
 		send_numeric(c, ERR_INVALIDMODEPARAM, ch->name, 'k', "*", "Invalid channel key");
 		return;
 	}
-	g_free(ch->key);
-	ch->key = g_strndup(arg, KEY_MAX);
+	channel_set_key(ch, arg);
 	change_add(mc, '+', 'k', ch->key);
 }
 
@@ -230,7 +220,7 @@ static int parse_limit(const char *arg)
 	if (!g_ascii_isdigit(arg[0]))
 		return 0;
 	n = strtol(arg, &end, 10);
-	return *end == '\0' && n >= 1 && n <= LIMIT_MAX ? (int)n : 0;
+	return *end == '\0' && n >= 1 && n <= LIMIT_CHAN_LIMIT ? (int)n : 0;
 }
 
 static void limit_change(struct client *c, struct channel *ch, char sign, const char *arg,
@@ -242,7 +232,7 @@ static void limit_change(struct client *c, struct channel *ch, char sign, const 
 	if (sign == '-') {
 		if (ch->limit == 0)
 			return;
-		ch->limit = 0;
+		channel_set_limit(ch, 0);
 		change_add(mc, '-', 'l', NULL);
 		return;
 	}
@@ -251,16 +241,9 @@ static void limit_change(struct client *c, struct channel *ch, char sign, const 
 		invalid_param(c, ch, 'l', arg, "Invalid limit, must be a positive number");
 		return;
 	}
-	ch->limit = limit;
+	channel_set_limit(ch, limit);
 	snprintf(num, sizeof(num), "%d", ch->limit);
 	change_add(mc, '+', 'l', num);
-}
-
-/* True when @mode with @sign takes an argument. */
-static bool takes_arg(char mode, char sign)
-{
-	return mode == 'o' || mode == 'v' || mode == 'b' || mode == 'k' ||
-	       (mode == 'l' && sign == '+');
 }
 
 static void apply_channel_modes(struct client *c, struct channel *ch, struct irc_message *msg,
@@ -272,42 +255,41 @@ static void apply_channel_modes(struct client *c, struct channel *ch, struct irc
 	char sign = '+';
 
 	for (const char *p = msg->params[1]; *p != '\0'; p++) {
+		const struct chanmode_info *info;
 		const char *arg = NULL;
 		if (*p == '+' || *p == '-') {
 			sign = *p;
 			continue;
 		}
-		if (takes_arg(*p, sign) && argi < msg->nparams)
-			arg = msg->params[argi++];
-		if (*p == 'b' && arg == NULL) {
-			send_ban_list(c, ch);
+		info = chanmode_find(*p);
+		if (info == NULL) {
+			send_numeric(c, ERR_UNKNOWNMODE, *p);
 			continue;
 		}
-		if (simple_mode_bit(*p) == 0 && strchr("kblov", *p) == NULL) {
-			send_numeric(c, ERR_UNKNOWNMODE, *p);
+		if (chanmode_takes_arg(info, sign) && argi < msg->nparams)
+			arg = msg->params[argi++];
+		if (info->kind == CHANMODE_LIST && arg == NULL) {
+			send_mode_list(c, ch, (enum channel_list)info->bit);
 			continue;
 		}
 		if (!is_op) {
 			denied = true;
 			continue;
 		}
-		if (simple_mode_bit(*p) != 0) {
-			unsigned bit = simple_mode_bit(*p);
-			if (((ch->modes & bit) != 0) == (sign == '+'))
-				continue;
-			ch->modes = sign == '+' ? ch->modes | bit : ch->modes & ~bit;
-			change_add(mc, sign, *p, NULL);
-		} else if (arg == NULL && (sign == '+' || *p == 'o' || *p == 'v')) {
+		if (info->kind == CHANMODE_FLAG) {
+			if (channel_set_mode(ch, info->bit, sign == '+'))
+				change_add(mc, sign, *p, NULL);
+		} else if (arg == NULL && (sign == '+' || info->kind == CHANMODE_PREFIX)) {
 			/* +k, +l, +o, +v (and -o, -v) need an argument. */
 			send_numeric(c, ERR_NEEDMOREPARAMS, "MODE");
-		} else if (*p == 'k') {
+		} else if (info->kind == CHANMODE_PARAM) {
 			key_change(c, ch, sign, arg, mc);
-		} else if (*p == 'l') {
+		} else if (info->kind == CHANMODE_PARAM_SET) {
 			limit_change(c, ch, sign, arg, mc);
-		} else if (*p == 'b') {
-			ban_change(c, ch, sign, arg, mc);
+		} else if (info->kind == CHANMODE_LIST) {
+			list_change(c, ch, sign, *p, (enum channel_list)info->bit, arg, mc);
 		} else {
-			member_change(c, ch, sign, *p, arg, mc);
+			member_change(c, ch, sign, info, arg, mc);
 		}
 	}
 	if (denied)

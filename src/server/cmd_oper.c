@@ -37,7 +37,8 @@ static void oper_done(gpointer data)
 	if (c != NULL)
 		c->async_ref = NULL;
 	if (c != NULL && check->ok) {
-		c->modes |= UMODE_OPER | UMODE_WALLOPS;
+		client_set_mode(c, UMODE_OPER, true);
+		client_set_mode(c, UMODE_WALLOPS, true);
 		send_numeric(c, RPL_YOUREOPER);
 		send_line(c, ":%s MODE %s :+ow", c->prefix, c->nick);
 	} else if (c != NULL) {
@@ -109,16 +110,15 @@ void cmd_wallops(struct client *c, struct irc_message *msg)
 
 void cmd_setname(struct client *c, struct irc_message *msg)
 {
-	g_autofree char *realname = irc_utf8_dup_truncated(msg->params[0], CLIENT_REALNAME_MAX);
 	struct outmsg m;
 
-	if (realname[0] == '\0') {
+	if (msg->params[0][0] == '\0') {
 		send_fail(c, "SETNAME", "INVALID_REALNAME", "Real name cannot be empty");
 		return;
 	}
-	client_set_user(c, c->user, realname);
+	client_set_realname(c, msg->params[0]);
 	outmsg_init(&m, NULL);
-	outmsg_printf(&m, ":%s SETNAME :%s", c->prefix, realname);
+	outmsg_printf(&m, ":%s SETNAME :%s", c->prefix, c->realname);
 	outmsg_to_neighbours(&m, c, true, CAP_SETNAME);
 	outmsg_clear(&m);
 }

@@ -7,13 +7,14 @@
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "proto_limits.h"
 #include "numerics.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
 #include "version.h"
 
-#define MONITOR_MAX 100
+#define MONITOR_MAX LIMIT_MONITOR
 
 /* True when the optional server <target> at @index of @msg is absent or
  * names this server: a mask matching its name, or a user on it (RFC 2812

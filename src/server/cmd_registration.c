@@ -7,13 +7,14 @@
 #include "commands.h"
 #include "config.h"
 #include "conn.h"
+#include "proto_limits.h"
 #include "numerics.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
 #include "version.h"
 
-#define USER_MAX 10
+#define USER_MAX LIMIT_USERLEN
 
 struct cap_info {
 	const char *name;
@@ -229,30 +230,6 @@ void cmd_quit(struct client *c, struct irc_message *msg)
 
 /* --- the welcome burst ----------------------------------------------------- */
 
-void send_isupport(struct client *c)
-{
-	const struct config *cfg = server.cfg;
-	g_autofree char *network = g_strdup_printf("NETWORK=%s", cfg->network);
-	g_autofree char *chanlimit = g_strdup_printf("CHANLIMIT=#:%d", cfg->max_channels_per_user);
-	const char *tokens[] = {
-		"AWAYLEN=200", "CASEMAPPING=" IRC_CASEMAPPING, chanlimit,
-		"CHANMODES=b,k,l,imnst", "CHANNELLEN=50", "CHANTYPES=#",
-		"HOSTLEN=64", "KICKLEN=300", "MAXLIST=b:100", "MODES=4", "MONITOR=100",
-		network, "NICKLEN=30", "PREFIX=(ov)@+", "SAFELIST",
-		"TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,WHOIS:1,KICK:1,NAMES:1",
-		"TOPICLEN=390", "USERLEN=10", "UTF8ONLY",
-	};
-	g_autoptr(GString) line = g_string_new(NULL);
-
-	for (size_t i = 0; i < G_N_ELEMENTS(tokens); i++) {
-		g_string_append_printf(line, "%s%s", line->len > 0 ? " " : "", tokens[i]);
-		if ((i + 1) % 12 == 0 || i + 1 == G_N_ELEMENTS(tokens)) {
-			send_numeric(c, RPL_ISUPPORT, line->str);
-			g_string_truncate(line, 0);
-		}
-	}
-}
-
 void send_motd(struct client *c)
 {
 	char **lines = server.cfg->motd_lines;
@@ -301,7 +278,7 @@ void registration_try_complete(struct client *c)
 	send_numeric(c, RPL_WELCOME, cfg->network, c->prefix);
 	send_numeric(c, RPL_YOURHOST, cfg->name, NATTER_VERSION);
 	send_numeric(c, RPL_CREATED, created);
-	send_numeric(c, RPL_MYINFO, cfg->name, NATTER_VERSION, "iow", "biklmnostv", "bklov");
+	send_myinfo(c);
 	send_isupport(c);
 	send_lusers(c);
 	send_motd(c);

@@ -50,6 +50,8 @@ void cmd_quit(struct client *c, struct irc_message *msg);
 /* Sends 001-005 and the MOTD once NICK, USER and CAP END have arrived. */
 void registration_try_complete(struct client *c);
 void send_motd(struct client *c);
+/* isupport.c: 004 and 005, built from limits.h and modes.h. */
+void send_myinfo(struct client *c);
 void send_isupport(struct client *c);
 void send_lusers(struct client *c);
 

@@ -87,6 +87,7 @@
 #define ERR_NEEDMOREPARAMS   "461 %s :Not enough parameters"
 #define ERR_ALREADYREGISTERED "462 :You may not reregister"
 #define ERR_PASSWDMISMATCH   "464 :Password incorrect"
+#define ERR_BANLISTFULL      "478 %s %c :Channel list is full"
 #define ERR_CHANNELISFULL    "471 %s :Cannot join channel (+l)"
 #define ERR_UNKNOWNMODE      "472 %c :is unknown mode char to me"
 #define ERR_INVITEONLYCHAN   "473 %s :Cannot join channel (+i)"
