@@ -5,7 +5,11 @@
  * into one shared buffer and handled in place; only a partial line (or lines
  * held back by flood control) is copied into the connection's own buffer.
  * Output is queued in a buffer that is freed once written; only a buffer
- * that grew big for a lagging reader waits for the once-a-second tick. */
+ * that grew big for a lagging reader waits for the once-a-second tick.
+ *
+ * Bytes move through the connection's transport (transport.h): plain TCP or
+ * TLS. Only this file calls it; io_events is what the connection wants
+ * (read, write), sock_events what the transport needs the socket to do. */
 #include "conn.h"
 
 #include <arpa/inet.h>
@@ -40,6 +44,7 @@ static void conn_io_cb(evutil_socket_t fd, short events, void *arg);
 static void conn_free(struct conn *conn);
 static void flush_one(struct conn *conn);
 static void process_input(struct conn *conn);
+static void handle_read(struct conn *conn);
 
 /* --- accepting --------------------------------------------------------------- */
 
@@ -53,13 +58,14 @@ static void format_address(const struct sockaddr *sa, char *out, size_t len)
 		g_strlcpy(out, "unknown", len);
 }
 
-/* Refuses a socket before any state exists for it. */
-static void refuse(int fd, const char *addr, const char *reason)
+/* Refuses a socket before any state exists for it. Only a plain socket is
+ * told why: other transports would first need a handshake. */
+static void refuse(int fd, const char *addr, const struct transport_ops *tp, const char *reason)
 {
 	char line[256];
 	int n = snprintf(line, sizeof(line), "ERROR :%s\r\n", reason);
 
-	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+	if (tp == &transport_plain && send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_debug("could not tell %s why it was refused: %s", addr, strerror(errno));
 	close(fd);
 	log_info("refused %s: %s", addr, reason);
@@ -80,17 +86,21 @@ static void address_adjust(const char *addr, int delta)
 		g_hash_table_replace(server.per_address, g_strdup(addr), GINT_TO_POINTER(count));
 }
 
-/* Points the connection's one event at exactly the directions in @want. */
+/* Points the connection's one event at the socket events the transport
+ * needs for the directions in @want. */
 static void arm(struct conn *conn, short want)
 {
-	if (want == conn->io_events)
-		return;
-	if (conn->io_events != 0)
-		event_del(&conn->io_ev);
+	short events = conn->tp->events(conn, want);
+
 	conn->io_events = want;
-	if (want == 0)
+	if (events == conn->sock_events)
 		return;
-	event_assign(&conn->io_ev, server.base, conn->fd, want | EV_PERSIST, conn_io_cb, conn);
+	if (conn->sock_events != 0)
+		event_del(&conn->io_ev);
+	conn->sock_events = events;
+	if (events == 0)
+		return;
+	event_assign(&conn->io_ev, server.base, conn->fd, events | EV_PERSIST, conn_io_cb, conn);
 	event_add(&conn->io_ev, NULL);
 }
 
@@ -113,7 +123,20 @@ static void want_write(struct conn *conn)
 	arm(conn, (short)(conn->io_events | EV_WRITE));
 }
 
-void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen)
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static bool address_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
+		 const struct transport_ops *tp)
 {
 	char addr[INET6_ADDRSTRLEN];
 	int one = 1;
@@ -122,17 +145,23 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen)
 	(void)salen;
 	format_address(sa, addr, sizeof(addr));
 	if (server.shutting_down)
-		return refuse(fd, addr, "Server shutting down");
+		return refuse(fd, addr, tp, "Server shutting down");
 	if (server.nconns >= server.cfg->max_clients)
-		return refuse(fd, addr, "Too many connections to this server");
+		return refuse(fd, addr, tp, "Too many connections to this server");
 	if (address_count(addr) >= server.cfg->max_per_address)
-		return refuse(fd, addr, "Too many connections from your address");
+		return refuse(fd, addr, tp, "Too many connections from your address");
 	/* natterd batches its own writes, so Nagle would only add delay. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	evutil_make_socket_nonblocking(fd);
 
 	conn = g_new0(struct conn, 1);
 	conn->fd = fd;
+	conn->tp = tp;
+	conn->loopback = address_is_loopback(sa);
+	if (tp->open != NULL && !tp->open(conn)) {
+		g_free(conn);
+		return refuse(fd, addr, tp, "Cannot set up the connection");
+	}
 	conn->addr = g_strdup(addr);
 	conn->connected_at = conn->last_input = conn->flood_stamp = server_now_us();
 	conn->flood_tokens = (float)server.cfg->flood_burst;
@@ -144,7 +173,7 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen)
 	server.nconns++;
 	address_adjust(addr, +1);
 	conn->client = client_new(conn);
-	log_info("connect from %s (fd %d, %d open)", addr, fd, server.nconns);
+	log_info("connect from %s (fd %d, %s, %d open)", addr, fd, tp->name, server.nconns);
 }
 
 /* --- output ---------------------------------------------------------------- */
@@ -194,7 +223,7 @@ void conn_close(struct conn *conn, const char *reason)
 static bool write_some(struct conn *conn)
 {
 	while (conn->out.len > 0) {
-		ssize_t n = write(conn->fd, bytebuf_head(&conn->out), conn->out.len);
+		ssize_t n = conn->tp->write(conn, bytebuf_head(&conn->out), conn->out.len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -211,7 +240,7 @@ static void flush_one(struct conn *conn)
 {
 	if (!write_some(conn)) {
 		char reason[128];
-		snprintf(reason, sizeof(reason), "Write error: %s", strerror(errno));
+		snprintf(reason, sizeof(reason), "Write error: %s", conn->tp->strerror(conn, errno));
 		bytebuf_clear(&conn->out);
 		conn_close(conn, reason);
 		return;
@@ -220,14 +249,18 @@ static void flush_one(struct conn *conn)
 		want_write(conn);
 	else if (conn->out.len == 0 && (conn->io_events & EV_WRITE))
 		update_events(conn);
+	else if (conn->out.len > 0)
+		arm(conn, conn->io_events); /* the transport may wait on another event now */
 }
 
 static void conn_free(struct conn *conn)
 {
-	if (conn->io_events != 0)
+	if (conn->sock_events != 0)
 		event_del(&conn->io_ev);
 	if (conn->timer_ev != NULL)
 		event_free(conn->timer_ev);
+	if (conn->tp->free != NULL)
+		conn->tp->free(conn);
 	close(conn->fd);
 	if (conn->prev != NULL)
 		conn->prev->next = conn->next;
@@ -265,8 +298,18 @@ static void linger(struct conn *conn)
 	update_events(conn);
 }
 
+/* Frees a connection whose last lines are written, saying goodbye at the
+ * transport level first (TLS close_notify). */
+static void conn_free_gracefully(struct conn *conn)
+{
+	if (conn->tp->shutdown != NULL)
+		conn->tp->shutdown(conn);
+	conn_free(conn);
+}
+
 /* Says goodbye to a dying connection: its client leaves (others see QUIT),
- * it gets the ERROR line, and it is freed once that is written. */
+ * it gets the ERROR line, and it is freed once that is written. One that
+ * never finished its transport handshake gets no line: it could not read it. */
 static void finish_close(struct conn *conn)
 {
 	char line[600];
@@ -277,14 +320,21 @@ static void finish_close(struct conn *conn)
 		client_destroy(conn->client, conn->close_reason);
 		conn->client = NULL;
 	}
+	if (!conn->tp->established(conn)) {
+		conn_free(conn);
+		return;
+	}
 	snprintf(line, sizeof(line), "ERROR :%s\r\n", conn->close_reason);
 	bytebuf_append(&conn->out, line, strlen(line));
 	if (!write_some(conn)) {
-		log_debug("last write to %s failed: %s", conn->addr, strerror(errno));
+		log_debug("last write to %s failed: %s", conn->addr,
+			  conn->tp->strerror(conn, errno));
 		bytebuf_clear(&conn->out);
+		conn_free(conn);
+		return;
 	}
 	if (conn->out.len == 0) {
-		conn_free(conn);
+		conn_free_gracefully(conn);
 		return;
 	}
 	linger(conn);
@@ -357,6 +407,9 @@ static void release_cb(evutil_socket_t fd, short events, void *arg)
 	conn->throttled = false;
 	update_events(conn);
 	process_input(conn);
+	/* Bytes the transport already holds raise no socket event. */
+	if (!conn->closing && !conn->throttled && conn->tp->pending(conn))
+		handle_read(conn);
 }
 
 /* Out of tokens: stop reading and come back when one line is allowed.
@@ -464,10 +517,11 @@ static void process_input(struct conn *conn)
 	bytebuf_consume(&conn->in, used);
 }
 
-static void handle_read(struct conn *conn)
+/* One read: lines straight from the shared chunk where possible. */
+static void read_once(struct conn *conn)
 {
 	static char chunk[READ_CHUNK];
-	ssize_t n = read(conn->fd, chunk, sizeof(chunk));
+	ssize_t n = conn->tp->read(conn, chunk, sizeof(chunk));
 
 	if (n == 0) {
 		conn_close(conn, "Connection closed");
@@ -476,8 +530,11 @@ static void handle_read(struct conn *conn)
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 			char reason[128];
-			snprintf(reason, sizeof(reason), "Read error: %s", strerror(errno));
+			snprintf(reason, sizeof(reason), "Read error: %s",
+				 conn->tp->strerror(conn, errno));
 			conn_close(conn, reason);
+		} else {
+			arm(conn, conn->io_events); /* the transport may wait on another event now */
 		}
 		return;
 	}
@@ -492,20 +549,39 @@ static void handle_read(struct conn *conn)
 		bytebuf_append(&conn->in, chunk + used, (size_t)n - used);
 }
 
+/* Reads once, and again while the transport holds bytes that will raise no
+ * socket event (a TLS record already decrypted). */
+static void handle_read(struct conn *conn)
+{
+	do
+		read_once(conn);
+	while (!conn->closing && !conn->throttled && conn->tp->pending(conn));
+}
+
 static void conn_io_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *conn = arg;
 
 	(void)fd;
+	events = conn->tp->ready(conn, events);
 	if (conn->lingering) {
-		if (!write_some(conn) || conn->out.len == 0)
+		if (!write_some(conn))
 			conn_free(conn);
+		else if (conn->out.len == 0)
+			conn_free_gracefully(conn);
+		else
+			arm(conn, conn->io_events);
 		return;
 	}
 	if ((events & EV_WRITE) && !conn->closing)
 		flush_one(conn);
 	if ((events & EV_READ) && !conn->closing && !conn->throttled)
 		handle_read(conn);
+}
+
+const char *conn_certfp(struct conn *conn)
+{
+	return conn->tp->peer_fingerprint != NULL ? conn->tp->peer_fingerprint(conn) : NULL;
 }
 
 /* --- liveness -------------------------------------------------------------- */
@@ -524,7 +600,8 @@ void conn_tick(void)
 		released += bytebuf_release_if_empty(&conn->in);
 		if (!client_is_registered(conn->client)) {
 			if ((now - conn->connected_at) / 1000000 >= cfg->registration_timeout)
-				conn_close(conn, "Registration timed out");
+				conn_close(conn, conn->tp->established(conn)
+						 ? "Registration timed out" : "Handshake timed out");
 			continue;
 		}
 		if (conn->ping_sent && idle >= cfg->ping_interval + cfg->ping_timeout) {

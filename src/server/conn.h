@@ -11,12 +11,16 @@
 #include <sys/socket.h>
 
 #include "bytebuf.h"
+#include "transport.h"
 
 struct client;
 
 struct conn {
 	int fd;
-	short io_events;             /* EV_READ/EV_WRITE currently asked for */
+	const struct transport_ops *tp; /* plain socket, TLS, ... (transport.h) */
+	void *tp_state;              /* the transport's own state; NULL for plain */
+	short io_events;             /* EV_READ/EV_WRITE the connection wants */
+	short sock_events;           /* what the event waits for (tp->events) */
 	struct event io_ev;          /* one event for both directions */
 	struct event *timer_ev;      /* flood hold or linger; only when needed */
 	struct bytebuf in;           /* unprocessed input (partial or held lines) */
@@ -34,11 +38,30 @@ struct conn {
 	bool dirty, closing, discarding, ping_sent;
 	bool throttled;              /* flood control holds input */
 	bool lingering;              /* closed; waiting to write its last lines */
+	bool loopback;               /* the peer is 127.0.0.0/8 or ::1 */
 };
 
-/* Takes ownership of an accepted socket; refuses it with an ERROR line when
- * the server or the address is at its connection limit. */
-void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen);
+/* Takes ownership of an accepted socket, spoken to through transport @tp;
+ * refuses it (with an ERROR line on a plain socket) when the server or the
+ * address is at its connection limit. */
+void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
+		 const struct transport_ops *tp);
+
+/* True when the connection is encrypted (TLS). */
+static inline bool conn_is_secure(const struct conn *conn)
+{
+	return conn->tp->secure;
+}
+
+/* True when the peer is on this machine (127.0.0.0/8, ::1). */
+static inline bool conn_is_loopback(const struct conn *conn)
+{
+	return conn->loopback;
+}
+
+/* The SHA-256 fingerprint of the client's TLS certificate, 64 lowercase hex
+ * digits, or NULL when it sent none (or the transport has none). */
+const char *conn_certfp(struct conn *conn);
 
 /* Queues bytes for the socket; they are written at the end of the loop turn.
  * A connection whose queue passes the send-queue limit is closed. */

@@ -26,7 +26,7 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
 {
 	(void)evl;
 	(void)arg;
-	conn_accept(fd, sa, (socklen_t)salen);
+	conn_accept(fd, sa, (socklen_t)salen, &transport_plain);
 }
 
 static void retry_cb(evutil_socket_t fd, short events, void *arg)
