@@ -96,6 +96,7 @@ void client_destroy(struct client *c, const char *reason)
 	registry_remove_client(c);
 	if (c->async_ref != NULL)
 		*c->async_ref = NULL;
+	send_state_free(c);
 	g_ptr_array_free(c->channels, TRUE);
 	if (c->monitoring != NULL)
 		g_ptr_array_free(c->monitoring, TRUE);

@@ -10,6 +10,7 @@
 #include "irc_names.h"
 
 struct conn;
+struct send_state;
 
 #include "proto_limits.h"
 
@@ -25,6 +26,8 @@ enum client_cap {
 	CAP_MULTI_PREFIX = 1 << 4,
 	CAP_AWAY_NOTIFY = 1 << 5,
 	CAP_SETNAME = 1 << 6,
+	CAP_BATCH = 1 << 7,
+	CAP_LABELED_RESPONSE = 1 << 8,
 };
 
 /* User modes. */
@@ -54,6 +57,7 @@ struct client {
 	int64_t signon;         /* wall-clock seconds */
 	int64_t last_message;   /* wall-clock seconds of last PRIVMSG, for idle */
 	uint32_t mark;          /* fan-out de-duplication, see send.c */
+	struct send_state *send_state; /* open batches, pending label (send.c); NULL when none */
 };
 
 struct client *client_new(struct conn *conn);

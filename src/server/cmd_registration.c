@@ -23,8 +23,10 @@ struct cap_info {
 
 static const struct cap_info caps[] = {
 	{ "away-notify", CAP_AWAY_NOTIFY },
+	{ "batch", CAP_BATCH },
 	{ "cap-notify", CAP_CAP_NOTIFY },
 	{ "echo-message", CAP_ECHO_MESSAGE },
+	{ "labeled-response", CAP_LABELED_RESPONSE },
 	{ "message-tags", CAP_MESSAGE_TAGS },
 	{ "multi-prefix", CAP_MULTI_PREFIX },
 	{ "server-time", CAP_SERVER_TIME },

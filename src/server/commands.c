@@ -79,33 +79,54 @@ const char *reply_param(const char *s)
 	return s;
 }
 
+static void dispatch_parsed(struct client *c, struct irc_message *msg, enum irc_parse_result result,
+			    bool utf8);
+
 void command_dispatch(struct client *c, char *line, size_t len)
 {
 	struct irc_message msg;
 	/* Text must be UTF-8; checked on the whole line before it is split. */
 	bool utf8 = irc_utf8_valid(line, len);
 	enum irc_parse_result result = irc_message_parse(&msg, line);
-	const struct command *cmd;
+	const char *label;
 
 	if (result == IRC_PARSE_EMPTY)
 		return;
+	/* IRCv3 labeled-response: every reply to this line is tied to its
+	 * label (an ACK when there is none). */
+	label = (c->caps & CAP_LABELED_RESPONSE) && msg.ntags > 0 && result == IRC_PARSE_OK
+			? irc_message_tag(&msg, "label") : NULL;
+	if (label == NULL) {
+		dispatch_parsed(c, &msg, result, utf8);
+		return;
+	}
+	send_label_begin(c, label);
+	dispatch_parsed(c, &msg, result, utf8);
+	send_label_end(c);
+}
+
+static void dispatch_parsed(struct client *c, struct irc_message *msg, enum irc_parse_result result,
+			    bool utf8)
+{
+	const struct command *cmd;
+
 	if (result != IRC_PARSE_OK) {
-		bool named = msg.command != NULL && g_utf8_validate(msg.command, -1, NULL);
-		send_numeric(c, ERR_UNKNOWNERROR, named ? msg.command : "*",
+		bool named = msg->command != NULL && g_utf8_validate(msg->command, -1, NULL);
+		send_numeric(c, ERR_UNKNOWNERROR, named ? msg->command : "*",
 			     irc_parse_result_str(result));
 		return;
 	}
 	/* A line that is not UTF-8 is never forwarded, and its command is not
 	 * echoed back in a reply unless the command itself is valid. */
 	if (!utf8) {
-		send_fail(c, g_utf8_validate(msg.command, -1, NULL) ? msg.command : "*",
+		send_fail(c, g_utf8_validate(msg->command, -1, NULL) ? msg->command : "*",
 			  "INVALID_UTF8", "Message rejected: it is not valid UTF-8");
 		return;
 	}
-	cmd = find_command(msg.command);
+	cmd = find_command(msg->command);
 	if (cmd == NULL) {
 		if (c->registered)
-			send_numeric(c, ERR_UNKNOWNCOMMAND, msg.command);
+			send_numeric(c, ERR_UNKNOWNCOMMAND, msg->command);
 		else
 			send_numeric(c, ERR_NOTREGISTERED);
 		return;
@@ -114,13 +135,13 @@ void command_dispatch(struct client *c, char *line, size_t len)
 		send_numeric(c, ERR_NOTREGISTERED);
 		return;
 	}
-	if (msg.nparams < cmd->min_params) {
+	if (msg->nparams < cmd->min_params) {
 		send_numeric(c, ERR_NEEDMOREPARAMS, cmd->name);
 		return;
 	}
-	if (msg.nparams > cmd->max_params)
-		msg.nparams = cmd->max_params; /* extra parameters are ignored */
+	if (msg->nparams > cmd->max_params)
+		msg->nparams = cmd->max_params; /* extra parameters are ignored */
 	if (cmd->flood_cost > 1 && c->conn != NULL)
 		conn_charge(c->conn, cmd->flood_cost - 1);
-	cmd->handler(c, &msg);
+	cmd->handler(c, msg);
 }

@@ -15,10 +15,22 @@
 /* Longest line we send without tags, before CRLF. */
 #define BODY_MAX 510
 
-static void queue(struct client *to, const char *data, size_t len)
+static void state_queue(struct client *to, const char *data, size_t len);
+
+static void raw_queue(struct client *to, const char *data, size_t len)
 {
 	if (to->conn != NULL)
 		conn_send(to->conn, data, len);
+}
+
+/* Every line to a client passes here: without open batches or a pending
+ * label (the common case) it goes straight to the output queue. */
+static void queue(struct client *to, const char *data, size_t len)
+{
+	if (to->send_state == NULL)
+		raw_queue(to, data, len);
+	else
+		state_queue(to, data, len);
 }
 
 /* Returns how many bytes of @s (length @len) fit in @max without
@@ -75,20 +87,12 @@ void send_fail(struct client *to, const char *command, const char *code, const c
 	send_line(to, ":%s FAIL %s %s :%s", server.cfg->name, command, code, text);
 }
 
-static void make_time_tag(char *out, size_t len)
-{
-	struct timeval tv;
-	struct tm tm;
-	char base[24];
-
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, len, "%s.%03dZ", base, (int)(tv.tv_usec / 1000));
-}
-
 void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 {
+	m->msgid_seq = ++server.msgid_seq;
+	m->time_us = server_wall_us();
+	m->source = m->command = NULL;
+	m->nparams = 0;
 	m->client_tags = NULL;
 	m->msgid[0] = m->time[0] = '\0';
 	m->body_len = 0;
@@ -112,9 +116,32 @@ void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 	}
 }
 
+const char *outmsg_msgid(struct outmsg *m)
+{
+	if (m->msgid[0] == '\0')
+		snprintf(m->msgid, sizeof(m->msgid), "%s%llx", server.msgid_prefix,
+			 (unsigned long long)m->msgid_seq);
+	return m->msgid;
+}
+
+const char *outmsg_time(struct outmsg *m)
+{
+	if (m->time[0] == '\0') {
+		time_t secs = (time_t)(m->time_us / 1000000);
+		struct tm tm;
+		char base[24];
+		gmtime_r(&secs, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(m->time, sizeof(m->time), "%s.%03dZ", base,
+			 (int)(m->time_us % 1000000 / 1000));
+	}
+	return m->time;
+}
+
 void outmsg_printf(struct outmsg *m, const char *fmt, ...)
 {
 	char text[2048];
+	struct irc_message parsed;
 	va_list ap;
 	int n;
 
@@ -125,6 +152,16 @@ void outmsg_printf(struct outmsg *m, const char *fmt, ...)
 		n = 0;
 	m->body_len = utf8_fit(text, MIN((size_t)n, sizeof(text) - 1), BODY_MAX);
 	memcpy(m->body, text, m->body_len);
+	/* The structured view: a split copy of the body. */
+	memcpy(m->parsed, text, m->body_len);
+	m->parsed[m->body_len] = '\0';
+	if (irc_message_parse(&parsed, m->parsed) == IRC_PARSE_OK) {
+		m->source = parsed.source;
+		m->command = parsed.command;
+		m->nparams = parsed.nparams;
+		for (int i = 0; i < parsed.nparams; i++)
+			m->params[i] = parsed.params[i];
+	}
 	m->body[m->body_len++] = '\r';
 	m->body[m->body_len++] = '\n';
 }
@@ -148,6 +185,11 @@ static bool body_add(struct outmsg *m, const char *s)
 void outmsg_compose(struct outmsg *m, const char *source, const char *command,
 		    const char *target, const char *text)
 {
+	m->source = source;
+	m->command = command;
+	m->params[0] = target;
+	m->params[1] = text;
+	m->nparams = text != NULL ? 2 : 1;
 	m->body_len = 0;
 	(void)(body_add(m, ":") && body_add(m, source) && body_add(m, " ") &&
 	       body_add(m, command) && body_add(m, " ") && body_add(m, target) &&
@@ -176,16 +218,11 @@ static GString *build_variant(struct outmsg *m, int variant)
 	bool first = true;
 
 	if (variant & 1) {
-		if (m->time[0] == '\0')
-			make_time_tag(m->time, sizeof(m->time));
-		g_string_append_printf(w, "@time=%s", m->time);
+		g_string_append_printf(w, "@time=%s", outmsg_time(m));
 		first = false;
 	}
 	if (variant & 2) {
-		if (m->msgid[0] == '\0')
-			snprintf(m->msgid, sizeof(m->msgid), "%s%llx", server.msgid_prefix,
-				 (unsigned long long)++server.msgid_seq);
-		g_string_append_printf(w, "%smsgid=%s", first ? "@" : ";", m->msgid);
+		g_string_append_printf(w, "%smsgid=%s", first ? "@" : ";", outmsg_msgid(m));
 		if (m->client_tags != NULL)
 			g_string_append_printf(w, ";%s", m->client_tags->str);
 		first = false;
@@ -241,4 +278,219 @@ void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigne
 				outmsg_send(m, member);
 		}
 	}
+}
+
+/* --- batches and labeled responses --------------------------------------- */
+
+/* The longest label we honour (IRCv3 labeled-response: at most 64 bytes). */
+#define LABEL_MAX 64
+
+struct send_state {
+	GPtrArray *batches;  /* ids of open batches, innermost last; "" when not sent */
+	char *label;         /* label of the command being answered, or NULL */
+	GString *held;       /* its first reply line, until we know if more follow */
+	bool label_sent;     /* the label went out (on a line or a batch) */
+};
+
+static struct send_state *state_of(struct client *c)
+{
+	if (c->send_state == NULL) {
+		c->send_state = g_new0(struct send_state, 1);
+		c->send_state->batches = g_ptr_array_new_with_free_func(g_free);
+	}
+	return c->send_state;
+}
+
+static void state_release_if_idle(struct client *c)
+{
+	struct send_state *st = c->send_state;
+
+	if (st != NULL && st->batches->len == 0 && st->label == NULL)
+		send_state_free(c);
+}
+
+void send_state_free(struct client *c)
+{
+	struct send_state *st = c->send_state;
+
+	if (st == NULL)
+		return;
+	g_ptr_array_free(st->batches, TRUE);
+	g_free(st->label);
+	if (st->held != NULL)
+		g_string_free(st->held, TRUE);
+	g_free(st);
+	c->send_state = NULL;
+}
+
+/* Queues @data with one more tag "@key=value" in front of its own. */
+static void queue_tagged(struct client *to, const char *key, const char *value,
+			 const char *data, size_t len)
+{
+	GString *line = g_string_sized_new(len + 80);
+
+	g_string_append_printf(line, "@%s=", key);
+	irc_tag_escape(line, value);
+	if (data[0] == '@')
+		g_string_append_c(line, ';'), g_string_append_len(line, data + 1, (gssize)len - 1);
+	else
+		g_string_append_c(line, ' '), g_string_append_len(line, data, (gssize)len);
+	raw_queue(to, line->str, line->len);
+	g_string_free(line, TRUE);
+}
+
+static char *new_batch_id(void)
+{
+	static uint64_t seq;
+
+	return g_strdup_printf("%llx", (unsigned long long)++seq);
+}
+
+/* Opens the labeled-response batch and moves the held line into it. */
+static void open_label_batch(struct client *c, struct send_state *st)
+{
+	char *id = new_batch_id();
+	char line[128];
+	int n = snprintf(line, sizeof(line), ":%s BATCH +%s labeled-response\r\n",
+			 server.cfg->name, id);
+
+	queue_tagged(c, "label", st->label, line, (size_t)n);
+	st->label_sent = true;
+	g_ptr_array_add(st->batches, id);
+	if (st->held != NULL) {
+		queue_tagged(c, "batch", id, st->held->str, st->held->len);
+		g_string_free(st->held, TRUE);
+		st->held = NULL;
+	}
+}
+
+/* Sends the held line with the label (a response of one line so far). */
+static void release_held(struct client *c, struct send_state *st)
+{
+	if (st->held == NULL)
+		return;
+	queue_tagged(c, "label", st->label, st->held->str, st->held->len);
+	st->label_sent = true;
+	g_string_free(st->held, TRUE);
+	st->held = NULL;
+}
+
+static void state_queue(struct client *to, const char *data, size_t len)
+{
+	struct send_state *st = to->send_state;
+
+	if (st->batches->len > 0) {
+		const char *id = g_ptr_array_index(st->batches, st->batches->len - 1);
+		if (id[0] != '\0') {
+			queue_tagged(to, "batch", id, data, len);
+			return;
+		}
+		/* A batch not sent (no batch capability): plain lines. */
+	}
+	if (st->label == NULL || st->label_sent) {
+		raw_queue(to, data, len);
+		return;
+	}
+	if (st->held == NULL) {
+		st->held = g_string_new_len(data, (gssize)len);
+		return;
+	}
+	/* A second line: the response is several lines. */
+	if (to->caps & CAP_BATCH) {
+		open_label_batch(to, st);
+		state_queue(to, data, len);
+	} else {
+		/* Without batch only one line of the response is labeled. */
+		release_held(to, st);
+		raw_queue(to, data, len);
+	}
+}
+
+void send_batch_begin(struct client *to, const char *type, const char *params)
+{
+	struct send_state *st = state_of(to);
+	char *id;
+
+	if (!(to->caps & CAP_BATCH)) {
+		g_ptr_array_add(st->batches, g_strdup(""));
+		return;
+	}
+	/* A labeled command that opens a batch answers with several lines:
+	 * its labeled-response batch must open first, around this one. */
+	if (st->label != NULL && !st->label_sent && st->batches->len == 0)
+		open_label_batch(to, st);
+	id = new_batch_id();
+	send_line(to, ":%s BATCH +%s %s%s%s", server.cfg->name, id, type,
+		  params != NULL ? " " : "", params != NULL ? params : "");
+	g_ptr_array_add(st->batches, id);
+}
+
+void send_batch_end(struct client *to)
+{
+	struct send_state *st = to->send_state;
+	char *id;
+
+	if (st == NULL || st->batches->len == 0)
+		return;
+	id = g_ptr_array_steal_index(st->batches, st->batches->len - 1);
+	if (id[0] != '\0')
+		send_line(to, ":%s BATCH -%s", server.cfg->name, id);
+	g_free(id);
+	state_release_if_idle(to);
+}
+
+void send_label_begin(struct client *c, const char *label)
+{
+	struct send_state *st;
+
+	if (!(c->caps & CAP_LABELED_RESPONSE) || label == NULL || label[0] == '\0' ||
+	    strlen(label) > LABEL_MAX)
+		return;
+	st = state_of(c);
+	g_free(st->label);
+	st->label = g_strdup(label);
+	st->label_sent = false;
+}
+
+void send_label_end(struct client *c)
+{
+	struct send_state *st = c->send_state;
+
+	if (st == NULL || st->label == NULL)
+		return;
+	if (st->label_sent && st->batches->len > 0) {
+		/* The labeled-response batch is the outermost: close any batch a
+		 * handler left open, then it. */
+		while (st->batches->len > 1)
+			send_batch_end(c);
+		char *id = g_ptr_array_steal_index(st->batches, 0);
+		send_line(c, ":%s BATCH -%s", server.cfg->name, id);
+		g_free(id);
+	} else if (st->held != NULL) {
+		release_held(c, st);
+	} else if (!st->label_sent) {
+		char line[128];
+		int n = snprintf(line, sizeof(line), ":%s ACK\r\n", server.cfg->name);
+		queue_tagged(c, "label", st->label, line, (size_t)n);
+	}
+	g_clear_pointer(&st->label, g_free);
+	st->label_sent = false;
+	state_release_if_idle(c);
+}
+
+char *send_label_take(struct client *c)
+{
+	struct send_state *st = c->send_state;
+	char *label;
+
+	if (st == NULL || st->label == NULL)
+		return NULL;
+	if (st->held != NULL || st->label_sent) {
+		send_label_end(c);
+		return NULL;
+	}
+	label = st->label;
+	st->label = NULL;
+	state_release_if_idle(c);
+	return label;
 }
