@@ -5,7 +5,7 @@
 #include "natter-window.h"
 
 struct _NatterApplication {
-	GtkApplication parent_instance;
+	AdwApplication parent_instance;
 
 	char *host;
 	int port;
@@ -13,7 +13,7 @@ struct _NatterApplication {
 	gboolean connect;
 };
 
-G_DEFINE_FINAL_TYPE(NatterApplication, natter_application, GTK_TYPE_APPLICATION)
+G_DEFINE_FINAL_TYPE(NatterApplication, natter_application, ADW_TYPE_APPLICATION)
 
 static const GOptionEntry options[] = {
 	{ "server", 's', 0, G_OPTION_ARG_STRING, NULL, "Server host name or address (default 127.0.0.1)", "HOST" },
@@ -73,22 +73,68 @@ void natter_application_load_style(void)
 {
 	g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
 
+	adw_init();
 	gtk_css_provider_load_from_resource(css, "/org/natter/Natter/style.css");
 	gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
 						   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void on_about(GSimpleAction *action, GVariant *param, gpointer data)
+{
+	GtkWindow *window = gtk_application_get_active_window(GTK_APPLICATION(data));
+	static const char *developers[] = { "The natter developers", NULL };
+
+	(void)action; (void)param;
+	adw_show_about_window(window,
+			      "application-name", "Natter",
+			      "application-icon", NATTER_APP_ID,
+			      "version", NATTER_VERSION,
+			      "comments", "Chat with people on a natter (IRC) server.",
+			      "developers", developers,
+			      "license-type", GTK_LICENSE_CUSTOM,
+			      "license", "See the LICENSE file that came with natter.",
+			      NULL);
+}
+
+static void on_quit(GSimpleAction *action, GVariant *param, gpointer data)
+{
+	GList *windows = gtk_application_get_windows(GTK_APPLICATION(data));
+
+	(void)action; (void)param;
+	/* Closing each window says goodbye to its server (QUIT). */
+	while (windows != NULL) {
+		GList *next = windows->next;
+		gtk_window_destroy(GTK_WINDOW(windows->data));
+		windows = next;
+	}
+}
+
+/* Dark Style: follow the desktop (off) or always dark (on). */
+static void on_dark_style(GSimpleAction *action, GVariant *state, gpointer data)
+{
+	(void)data;
+	g_simple_action_set_state(action, state);
+	adw_style_manager_set_color_scheme(adw_style_manager_get_default(),
+					   g_variant_get_boolean(state) ? ADW_COLOR_SCHEME_FORCE_DARK
+									: ADW_COLOR_SCHEME_DEFAULT);
 }
 
 static void natter_application_startup(GApplication *app)
 {
 	static const GActionEntry actions[] = {
 		{ "show-conversation", on_show_conversation, "s", NULL, NULL, { 0 } },
+		{ "about", on_about, NULL, NULL, NULL, { 0 } },
+		{ "quit", on_quit, NULL, NULL, NULL, { 0 } },
+		{ "dark-style", NULL, NULL, "false", on_dark_style, { 0 } },
 	};
+	static const char *quit_accels[] = { "<Control>q", NULL };
 
 	G_APPLICATION_CLASS(natter_application_parent_class)->startup(app);
 	g_action_map_add_action_entries(G_ACTION_MAP(app), actions, G_N_ELEMENTS(actions), app);
-
-	natter_application_load_style();
+	gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.quit", quit_accels);
 	gtk_window_set_default_icon_name(NATTER_APP_ID);
+	if (g_strcmp0(g_getenv("NATTER_COLOR_SCHEME"), "dark") == 0)
+		g_action_group_change_action_state(G_ACTION_GROUP(app), "dark-style", g_variant_new_boolean(TRUE));
 }
 
 static void natter_application_finalize(GObject *object)

@@ -1,12 +1,12 @@
 /* natter-chat-page.c - the chat screen (see natter-chat-page.h). */
 #include "natter-chat-page.h"
 
+#include <adwaita.h>
+
 #include "natter-conversation-list.h"
 #include "natter-input-bar.h"
 #include "natter-member-list.h"
 #include "natter-message-view.h"
-
-#define NARROW_WIDTH 640
 
 struct _NatterChatPage {
 	GtkBox parent_instance;
@@ -14,11 +14,12 @@ struct _NatterChatPage {
 	GtkRevealer *banner;
 	GtkLabel *banner_label;
 	GtkButton *reconnect_button;
-	GtkToggleButton *sidebar_toggle;
 	GtkToggleButton *members_toggle;
-	GtkLabel *title_label;
-	GtkLabel *topic_label;
-	GtkLabel *nick_label;
+	AdwLeaflet *leaflet;
+	AdwFlap *flap;
+	AdwWindowTitle *title;
+	AdwWindowTitle *sidebar_title;
+	GtkMenuButton *menu_button;
 	NatterConversationList *sidebar;
 	NatterMessageView *message_view;
 	NatterInputBar *input_bar;
@@ -27,11 +28,12 @@ struct _NatterChatPage {
 	NatterSession *session;
 	NatterConversation *shown;
 	gulong topic_handler;
-	int narrow; /* -1 unknown, else whether the last width was narrow */
-	guint collapse_idle;
 };
 
 G_DEFINE_FINAL_TYPE(NatterChatPage, natter_chat_page, GTK_TYPE_BOX)
+
+enum { SIGNAL_TITLE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void update_banner(NatterChatPage *self)
 {
@@ -68,10 +70,10 @@ static void update_header(NatterChatPage *self)
 		topic = private_line = g_strdup_printf("Private chat with %s",
 							natter_conversation_get_name(self->shown));
 
-	gtk_label_set_text(self->title_label, self->shown != NULL ? natter_conversation_get_name(self->shown) : "");
-	gtk_label_set_text(self->topic_label, topic);
-	gtk_widget_set_tooltip_text(GTK_WIDGET(self->topic_label), topic);
-	gtk_widget_set_visible(GTK_WIDGET(self->topic_label), *topic != '\0');
+	adw_window_title_set_title(self->title, self->shown != NULL ? natter_conversation_get_name(self->shown) : "");
+	adw_window_title_set_subtitle(self->title, topic);
+	gtk_widget_set_tooltip_text(GTK_WIDGET(self->title), *topic != '\0' ? topic : NULL);
+	g_signal_emit(self, signals[SIGNAL_TITLE_CHANGED], 0);
 }
 
 /* The member list belongs to rooms: in a private chat both people are
@@ -101,6 +103,45 @@ static void show_conversation(NatterChatPage *self)
 							       G_CALLBACK(update_header), self);
 	update_header(self);
 	update_members_visible(self);
+	/* Folded, picking a conversation shows it. */
+	if (conv != NULL)
+		natter_chat_page_show_content(self);
+}
+
+void natter_chat_page_show_content(NatterChatPage *self)
+{
+	adw_leaflet_set_visible_child_name(self->leaflet, "content");
+}
+
+void natter_chat_page_show_sidebar(NatterChatPage *self)
+{
+	adw_leaflet_set_visible_child_name(self->leaflet, "sidebar");
+}
+
+static void on_back_clicked(NatterChatPage *self)
+{
+	natter_chat_page_show_sidebar(self);
+	natter_conversation_list_focus(self->sidebar);
+}
+
+static void on_conversation_activated(NatterChatPage *self)
+{
+	natter_chat_page_show_content(self);
+	natter_chat_page_focus_input(self);
+}
+
+void natter_chat_page_set_primary_menu(NatterChatPage *self, GMenuModel *menu)
+{
+	gtk_menu_button_set_menu_model(self->menu_button, menu);
+}
+
+char *natter_chat_page_dup_title(NatterChatPage *self)
+{
+	const char *nick = self->session != NULL ? natter_session_get_nick(self->session) : NULL;
+
+	if (self->shown == NULL || nick == NULL)
+		return g_strdup("Natter");
+	return g_strdup_printf("%s — %s", natter_conversation_get_name(self->shown), nick);
 }
 
 static void on_conversation_opened(NatterChatPage *self, NatterConversation *conv, gboolean focus)
@@ -113,35 +154,13 @@ static void on_nick(NatterChatPage *self)
 {
 	const char *nick = natter_session_get_nick(self->session);
 	g_autofree char *text = g_strdup_printf("You are %s", nick != NULL ? nick : "");
-	gtk_label_set_text(self->nick_label, text);
+	adw_window_title_set_subtitle(self->sidebar_title, text);
+	g_signal_emit(self, signals[SIGNAL_TITLE_CHANGED], 0);
 }
 
 static void on_reconnect_clicked(NatterChatPage *self)
 {
 	natter_session_reconnect_now(self->session);
-}
-
-static gboolean apply_collapse(gpointer data)
-{
-	NatterChatPage *self = data;
-
-	self->collapse_idle = 0;
-	gtk_toggle_button_set_active(self->sidebar_toggle, !self->narrow);
-	gtk_toggle_button_set_active(self->members_toggle, !self->narrow);
-	return G_SOURCE_REMOVE;
-}
-
-void natter_chat_page_set_width(NatterChatPage *self, int width)
-{
-	int narrow = width < NARROW_WIDTH;
-
-	if (width <= 0 || narrow == self->narrow)
-		return;
-	/* Crossing the threshold collapses or restores the side panels; in
-	 * between the toggles are the person's to use. */
-	self->narrow = narrow;
-	if (self->collapse_idle == 0)
-		self->collapse_idle = g_idle_add(apply_collapse, self);
 }
 
 void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
@@ -171,7 +190,6 @@ static void natter_chat_page_dispose(GObject *object)
 {
 	NatterChatPage *self = NATTER_CHAT_PAGE(object);
 
-	g_clear_handle_id(&self->collapse_idle, g_source_remove);
 	if (self->shown != NULL && self->topic_handler != 0)
 		g_signal_handler_disconnect(self->shown, self->topic_handler);
 	self->topic_handler = 0;
@@ -193,22 +211,29 @@ static void natter_chat_page_class_init(NatterChatPageClass *klass)
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, banner);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, banner_label);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, reconnect_button);
-	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, sidebar_toggle);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, members_toggle);
-	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, title_label);
-	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, topic_label);
-	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, nick_label);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, leaflet);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, flap);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, title);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, sidebar_title);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, menu_button);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, sidebar);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, message_view);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, input_bar);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, member_list);
 	gtk_widget_class_bind_template_callback(widget_class, on_reconnect_clicked);
+	gtk_widget_class_bind_template_callback(widget_class, on_back_clicked);
+	/* The conversation or one's name changed: natter_chat_page_dup_title(). */
+	signals[SIGNAL_TITLE_CHANGED] = g_signal_new("title-changed", G_TYPE_FROM_CLASS(klass),
+						     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void natter_chat_page_init(NatterChatPage *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
-	self->narrow = -1;
+	natter_chat_page_show_content(self);
+	g_signal_connect_swapped(self->sidebar, "conversation-activated",
+				 G_CALLBACK(on_conversation_activated), self);
 	g_signal_connect_swapped(self->members_toggle, "notify::active",
 				 G_CALLBACK(update_members_visible), self);
 	update_members_visible(self);

@@ -1,7 +1,9 @@
-/* natter-chat-page.h - the chat screen: connection banner, header (room and
- * topic), the conversations sidebar, the message view with the input bar,
- * and the member list. Below ~640 px wide the two side panels collapse
- * behind the header's toggle buttons. */
+/* natter-chat-page.h - the chat screen: the conversations sidebar (an
+ * AdwLeaflet page with the primary menu) and the content (header bar with
+ * the room and its topic, connection banner, the message view with the
+ * input bar, and the member list in an AdwFlap). Narrow windows fold: the
+ * sidebar and the messages take turns (a back button returns to the list)
+ * and the member list slides over the messages instead of squeezing them. */
 #ifndef NATTER_CHAT_PAGE_H
 #define NATTER_CHAT_PAGE_H
 
@@ -16,8 +18,12 @@ G_DECLARE_FINAL_TYPE(NatterChatPage, natter_chat_page, NATTER, CHAT_PAGE, GtkBox
 
 void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session);
 void natter_chat_page_focus_input(NatterChatPage *self);
-/* The window's width changed: collapse or restore the side panels. */
-void natter_chat_page_set_width(NatterChatPage *self, int width);
+/* Folded: show the messages, or the conversation list. */
+void natter_chat_page_show_content(NatterChatPage *self);
+void natter_chat_page_show_sidebar(NatterChatPage *self);
+void natter_chat_page_set_primary_menu(NatterChatPage *self, GMenuModel *menu);
+/* "#room — nick" (or "Natter"), for the window title; "title-changed" says when. */
+char *natter_chat_page_dup_title(NatterChatPage *self);
 
 G_END_DECLS
 

@@ -11,6 +11,9 @@ struct _NatterConversationList {
 
 G_DEFINE_FINAL_TYPE(NatterConversationList, natter_conversation_list, GTK_TYPE_BOX)
 
+enum { SIGNAL_CONVERSATION_ACTIVATED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static void update_unread(NatterConversation *conv, GParamSpec *pspec, GtkLabel *badge)
 {
 	guint unread = natter_conversation_get_unread(conv);
@@ -100,6 +103,24 @@ static void on_row_selected(NatterConversationList *self, GtkListBoxRow *row)
 	natter_session_set_active(self->session, g_object_get_data(G_OBJECT(row), "conversation"));
 }
 
+static void on_row_activated(NatterConversationList *self, GtkListBoxRow *row)
+{
+	if (self->session == NULL)
+		return;
+	natter_session_set_active(self->session, g_object_get_data(G_OBJECT(row), "conversation"));
+	g_signal_emit(self, signals[SIGNAL_CONVERSATION_ACTIVATED], 0);
+}
+
+void natter_conversation_list_focus(NatterConversationList *self)
+{
+	GtkListBoxRow *row = gtk_list_box_get_selected_row(self->list);
+
+	if (row != NULL)
+		gtk_widget_grab_focus(GTK_WIDGET(row));
+	else
+		gtk_widget_grab_focus(GTK_WIDGET(self->list));
+}
+
 static void on_items_changed(NatterConversationList *self)
 {
 	select_active(self);
@@ -134,6 +155,11 @@ static void natter_conversation_list_class_init(NatterConversationListClass *kla
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-conversation-list.ui");
 	gtk_widget_class_bind_template_child(widget_class, NatterConversationList, list);
 	gtk_widget_class_bind_template_callback(widget_class, on_row_selected);
+	gtk_widget_class_bind_template_callback(widget_class, on_row_activated);
+	/* A row was activated (Enter, click): the person wants to read it. */
+	signals[SIGNAL_CONVERSATION_ACTIVATED] = g_signal_new("conversation-activated",
+							      G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+							      NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void natter_conversation_list_init(NatterConversationList *self)

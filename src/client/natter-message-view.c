@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <adwaita.h>
+
 #include "natter-linkify.h"
 
 struct _NatterMessageView {
@@ -24,18 +26,30 @@ struct _NatterMessageView {
 
 G_DEFINE_FINAL_TYPE(NatterMessageView, natter_message_view, GTK_TYPE_BOX)
 
-/* At least 4.5:1 against the light theme's background (WCAG AA). */
-static const char *const nick_colours[] = {
+/* At least 4.5:1 against the light style's view background (#ffffff/#fafafa)
+ * and, in the same order, against the dark style's (#1e1e1e/#242424). */
+static const char *const nick_colours_light[] = {
 	"#1c71d8", "#c01c28", "#1f7f52", "#a347ba", "#b54d00", "#1a7a8c",
 	"#986a44", "#c64600", "#613583", "#3d7e23",
 };
+static const char *const nick_colours_dark[] = {
+	"#78aeed", "#ff7b63", "#57e389", "#dc8add", "#ffa348", "#5bc8d8",
+	"#cdab8f", "#ff9f5a", "#c3a5f0", "#8fd16f",
+};
+#define ERROR_LIGHT "#c01c28"
+#define ERROR_DARK "#ff7b63"
+
+static gboolean dark_style(void)
+{
+	return adw_is_initialized() && adw_style_manager_get_dark(adw_style_manager_get_default());
+}
 
 static const char *nick_colour(const char *nick)
 {
 	guint h = 5381;
 	for (const char *p = nick; *p != '\0'; p++)
 		h = h * 33 + (guchar)g_ascii_tolower(*p);
-	return nick_colours[h % G_N_ELEMENTS(nick_colours)];
+	return (dark_style() ? nick_colours_dark : nick_colours_light)[h % G_N_ELEMENTS(nick_colours_light)];
 }
 
 char *natter_message_view_plain_text(NatterMessage *msg)
@@ -91,7 +105,7 @@ char *natter_message_view_markup(NatterMessage *msg)
 		g_string_append(out, "</span>");
 		break;
 	case NATTER_MESSAGE_ERROR:
-		g_string_append(out, "<span foreground=\"#c01c28\">⚠ ");
+		g_string_append_printf(out, "<span foreground=\"%s\">⚠ ", dark_style() ? ERROR_DARK : ERROR_LIGHT);
 		natter_linkify_append(out, natter_message_get_text(msg));
 		g_string_append(out, "</span>");
 		break;
@@ -249,6 +263,16 @@ void natter_message_view_scroll_page(NatterMessageView *self, int pages)
 	gtk_adjustment_set_value(adj, value);
 }
 
+/* The style changed between light and dark: draw the rows again with the
+ * other nick colours. */
+static void on_dark_changed(NatterMessageView *self)
+{
+	gtk_list_view_set_model(self->list, NULL);
+	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->model));
+	if (self->follow)
+		follow_end(self);
+}
+
 void natter_message_view_set_conversation(NatterMessageView *self, NatterConversation *conv)
 {
 	if (!g_set_object(&self->conv, conv))
@@ -301,6 +325,9 @@ static void natter_message_view_init(NatterMessageView *self)
 	gtk_widget_init_template(GTK_WIDGET(self));
 	self->follow = TRUE;
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+	if (adw_is_initialized())
+		g_signal_connect_object(adw_style_manager_get_default(), "notify::dark",
+					G_CALLBACK(on_dark_changed), self, G_CONNECT_SWAPPED);
 	g_signal_connect(self->factory, "setup", G_CALLBACK(setup_row), self);
 	g_signal_connect(self->factory, "bind", G_CALLBACK(bind_row), self);
 	g_signal_connect_object(adj, "notify::upper", G_CALLBACK(on_range_changed), self, G_CONNECT_SWAPPED);

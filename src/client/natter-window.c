@@ -1,23 +1,46 @@
 /* natter-window.c - the main window (see natter-window.h). */
 #include "natter-window.h"
 
+#include <adwaita.h>
+
 #include "natter-chat-page.h"
 #include "natter-connect-page.h"
 #include "natter-session.h"
 #include "natter-settings.h"
 
 struct _NatterWindow {
-	GtkApplicationWindow parent_instance;
+	AdwApplicationWindow parent_instance;
 
+	AdwToastOverlay *toasts;
+	GtkMenuButton *connect_menu_button;
 	GtkStack *stack;
 	NatterConnectPage *connect_page;
 	NatterChatPage *chat_page;
 	NatterSession *session;
 	NatterNotifyFunc notify_func;
 	gpointer notify_data;
+	GPtrArray *pending_toasts; /* errors elsewhere, shown when idle */
+	guint toast_idle;
 };
 
-G_DEFINE_FINAL_TYPE(NatterWindow, natter_window, GTK_TYPE_APPLICATION_WINDOW)
+G_DEFINE_FINAL_TYPE(NatterWindow, natter_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* The title names the conversation and oneself, so two windows differ. */
+static void update_title(NatterWindow *self)
+{
+	gboolean chatting = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "chat") == 0;
+	g_autofree char *title = chatting ? natter_chat_page_dup_title(self->chat_page) : g_strdup("Natter");
+
+	gtk_window_set_title(GTK_WINDOW(self), title);
+}
+
+void natter_window_add_toast(NatterWindow *self, const char *text)
+{
+	AdwToast *toast = adw_toast_new(text);
+
+	adw_toast_set_timeout(toast, 5);
+	adw_toast_overlay_add_toast(self->toasts, toast);
+}
 
 static void on_registered(NatterWindow *self)
 {
@@ -27,6 +50,7 @@ static void on_registered(NatterWindow *self)
 	if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "chat") != 0) {
 		gtk_stack_set_visible_child_name(self->stack, "chat");
 		natter_chat_page_focus_input(self->chat_page);
+		update_title(self);
 	}
 	/* Remember what worked. */
 	g_free(settings->host);
@@ -34,8 +58,10 @@ static void on_registered(NatterWindow *self)
 	settings->port = natter_session_get_port(self->session);
 	g_free(settings->nick);
 	settings->nick = g_strdup(natter_session_get_nick(self->session));
-	if (!natter_settings_save(settings, &error))
-		g_warning("could not remember the connection: %s", error->message);
+	if (!natter_settings_save(settings, &error)) {
+		g_autofree char *text = g_strdup_printf("Could not remember the connection: %s", error->message);
+		natter_window_add_toast(self, text);
+	}
 }
 
 static void on_state(NatterWindow *self)
@@ -45,6 +71,7 @@ static void on_state(NatterWindow *self)
 		/* /quit: back to the connect screen */
 		gtk_stack_set_visible_child_name(self->stack, "connect");
 		natter_connect_page_focus(self->connect_page);
+		update_title(self);
 	}
 }
 
@@ -79,8 +106,30 @@ void natter_window_set_notify_func(NatterWindow *self, NatterNotifyFunc func, gp
 	self->notify_data = func != NULL ? data : NULL;
 }
 
+/* Once the line's handling is over: a lost connection has its banner. */
+static gboolean show_pending_toasts(gpointer data)
+{
+	NatterWindow *self = data;
+
+	self->toast_idle = 0;
+	if (natter_session_get_state(self->session) == NATTER_SESSION_CONNECTED)
+		for (guint i = 0; i < self->pending_toasts->len; i++)
+			natter_window_add_toast(self, g_ptr_array_index(self->pending_toasts, i));
+	g_ptr_array_set_size(self->pending_toasts, 0);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_message_added(NatterWindow *self, NatterConversation *conv, NatterMessage *msg)
 {
+	/* An error where the person is not looking passes by as a toast (a lost
+	 * connection has its banner instead). */
+	if (natter_message_get_kind(msg) == NATTER_MESSAGE_ERROR &&
+	    conv != natter_session_get_active(self->session)) {
+		g_ptr_array_add(self->pending_toasts, g_strdup_printf("%s: %s", natter_conversation_get_name(conv),
+								       natter_message_get_text(msg)));
+		if (self->toast_idle == 0)
+			self->toast_idle = g_idle_add(show_pending_toasts, self);
+	}
 	if (!natter_window_wants_notification(conv, msg, gtk_window_is_active(GTK_WINDOW(self))))
 		return;
 	const char *name = natter_conversation_get_name(conv);
@@ -91,14 +140,6 @@ static void on_message_added(NatterWindow *self, NatterConversation *conv, Natte
 					: g_strdup(natter_message_get_text(msg));
 	g_autofree char *id = g_strdup_printf("private-%s", name);
 	self->notify_func(self, id, title, body, name, self->notify_data);
-}
-
-static void on_width(NatterWindow *self)
-{
-	int width = 0, height = 0;
-
-	gtk_window_get_default_size(GTK_WINDOW(self), &width, &height);
-	natter_chat_page_set_width(self->chat_page, width);
 }
 
 void natter_window_show_conversation(NatterWindow *self, const char *name)
@@ -134,6 +175,8 @@ static void natter_window_dispose(GObject *object)
 		natter_session_disconnect(self->session, "Closed the window");
 	}
 	g_clear_object(&self->session);
+	g_clear_handle_id(&self->toast_idle, g_source_remove);
+	g_clear_pointer(&self->pending_toasts, g_ptr_array_unref);
 	G_OBJECT_CLASS(natter_window_parent_class)->dispose(object);
 }
 
@@ -145,6 +188,8 @@ static void natter_window_class_init(NatterWindowClass *klass)
 	g_type_ensure(NATTER_TYPE_CONNECT_PAGE);
 	g_type_ensure(NATTER_TYPE_CHAT_PAGE);
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-window.ui");
+	gtk_widget_class_bind_template_child(widget_class, NatterWindow, toasts);
+	gtk_widget_class_bind_template_child(widget_class, NatterWindow, connect_menu_button);
 	gtk_widget_class_bind_template_child(widget_class, NatterWindow, stack);
 	gtk_widget_class_bind_template_child(widget_class, NatterWindow, connect_page);
 	gtk_widget_class_bind_template_child(widget_class, NatterWindow, chat_page);
@@ -156,15 +201,19 @@ static void natter_window_init(NatterWindow *self)
 
 	gtk_widget_init_template(GTK_WIDGET(self));
 	self->notify_func = send_notification;
+	self->pending_toasts = g_ptr_array_new_with_free_func(g_free);
 	self->session = natter_session_new();
 	natter_connect_page_set_session(self->connect_page, self->session);
 	natter_chat_page_set_session(self->chat_page, self->session);
 	g_signal_connect_swapped(self->session, "registered", G_CALLBACK(on_registered), self);
 	g_signal_connect_swapped(self->session, "notify::state", G_CALLBACK(on_state), self);
 	g_signal_connect_swapped(self->session, "message-added", G_CALLBACK(on_message_added), self);
-	/* GTK 4 keeps default-width at the window's current width. */
-	g_signal_connect(self, "notify::default-width", G_CALLBACK(on_width), NULL);
-	on_width(self);
+	g_signal_connect_swapped(self->chat_page, "title-changed", G_CALLBACK(update_title), self);
+
+	g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource("/org/natter/Natter/natter-menu.ui");
+	GMenuModel *menu = G_MENU_MODEL(gtk_builder_get_object(builder, "primary_menu"));
+	gtk_menu_button_set_menu_model(self->connect_menu_button, menu);
+	natter_chat_page_set_primary_menu(self->chat_page, menu);
 	natter_connect_page_fill(self->connect_page, settings->host, settings->port, settings->nick);
 	natter_connect_page_focus(self->connect_page);
 }

@@ -4,14 +4,14 @@
 #ifndef NATTER_WINDOW_H
 #define NATTER_WINDOW_H
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "natter-session.h"
 
 G_BEGIN_DECLS
 
 #define NATTER_TYPE_WINDOW (natter_window_get_type())
-G_DECLARE_FINAL_TYPE(NatterWindow, natter_window, NATTER, WINDOW, GtkApplicationWindow)
+G_DECLARE_FINAL_TYPE(NatterWindow, natter_window, NATTER, WINDOW, AdwApplicationWindow)
 
 NatterWindow *natter_window_new(GtkApplication *app);
 /* Fills the connect screen (NULL/0: keep the remembered value). */
@@ -19,6 +19,8 @@ void natter_window_fill(NatterWindow *self, const char *host, guint16 port, cons
 void natter_window_connect(NatterWindow *self);
 /* The window's connection (owned by the window). */
 NatterSession *natter_window_get_session(NatterWindow *self);
+/* A passing message at the bottom of the window (an AdwToast). */
+void natter_window_add_toast(NatterWindow *self, const char *text);
 /* Shows the conversation called @name, if open. */
 void natter_window_show_conversation(NatterWindow *self, const char *name);
 

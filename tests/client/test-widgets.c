@@ -338,8 +338,10 @@ static void test_connect_keyboard(Fixture *f, gconstpointer data)
 	/* The window opens with the cursor in Username. */
 	g_assert_true(focused_control(f) == user);
 
-	/* Tab goes round the fields in reading order, and to Connect. */
+	/* Tab goes round in reading order: the header's menu, the fields, Connect. */
 	gtk_window_set_focus(GTK_WINDOW(win), NULL);
+	g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_FORWARD));
+	g_assert_true(gtk_widget_get_ancestor(focused_control(f), GTK_TYPE_MENU_BUTTON) != NULL);
 	GtkWidget *want[] = { server, port, user, connect };
 	for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
 		g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_FORWARD));

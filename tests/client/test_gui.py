@@ -279,7 +279,7 @@ def main():
         bob.close()
 
         # 360 px wide: the side panels collapse behind the header buttons.
-        subprocess.run(['xdotool', 'search', '--name', '^Natter$', 'windowsize', '%@', '360', '600'],
+        subprocess.run(['xdotool', 'search', '--name', ' — alice$', 'windowsize', '%@', '360', '600'],
                        check=False, stdout=sys.stderr)
         time.sleep(0.5)
         subprocess.run(['import', '-window', 'root', '-crop', '360x600+0+0', '+repage',
