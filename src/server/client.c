@@ -7,6 +7,7 @@
 #include "conn.h"
 #include "hooks.h"
 #include "modes.h"
+#include "login.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
@@ -94,6 +95,7 @@ void client_destroy(struct client *c, const char *reason)
 	while (c->channels->len > 0)
 		channel_remove_member(g_ptr_array_index(c->channels, c->channels->len - 1), c);
 	registry_remove_client(c);
+	login_client_gone(c);
 	if (c->async_ref != NULL)
 		*c->async_ref = NULL;
 	send_state_free(c);

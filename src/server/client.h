@@ -11,6 +11,8 @@
 
 struct conn;
 struct send_state;
+struct account;
+struct client_auth;
 
 #include "proto_limits.h"
 
@@ -28,6 +30,12 @@ enum client_cap {
 	CAP_SETNAME = 1 << 6,
 	CAP_BATCH = 1 << 7,
 	CAP_LABELED_RESPONSE = 1 << 8,
+	/* accounts (login.c, sasl.c, cmd_account.c) */
+	CAP_SASL = 1 << 20,
+	CAP_ACCOUNT_NOTIFY = 1 << 21,
+	CAP_ACCOUNT_TAG = 1 << 22,
+	CAP_EXTENDED_JOIN = 1 << 23,
+	CAP_ACCOUNT_REGISTRATION = 1 << 24,
 };
 
 /* User modes. */
@@ -35,11 +43,14 @@ enum client_mode {
 	UMODE_INVISIBLE = 1 << 0, /* +i */
 	UMODE_OPER = 1 << 1,      /* +o */
 	UMODE_WALLOPS = 1 << 2,   /* +w */
+	UMODE_REGISTERED = 1 << 7, /* +r: logged in to an account (set by login.c only) */
 };
 
 struct client {
 	struct conn *conn;      /* NULL for a user held on another node */
 	struct client **async_ref; /* a worker job's pointer to us, cleared at exit */
+	struct account *account;   /* logged in to (login.h), or NULL */
+	struct client_auth *auth;  /* SASL and nick-guard state; NULL until needed */
 	char nick[IRC_NICK_MAX + 1]; /* "*" until NICK */
 	char *user;
 	char *realname;

@@ -8,6 +8,9 @@
 #include "config.h"
 #include "conn.h"
 #include "proto_limits.h"
+#include "login.h"
+#include "nickguard.h"
+#include "sasl.h"
 #include "numerics.h"
 #include "registry.h"
 #include "send.h"
@@ -22,13 +25,18 @@ struct cap_info {
 };
 
 static const struct cap_info caps[] = {
+	{ "account-notify", CAP_ACCOUNT_NOTIFY },
+	{ "account-tag", CAP_ACCOUNT_TAG },
 	{ "away-notify", CAP_AWAY_NOTIFY },
 	{ "batch", CAP_BATCH },
 	{ "cap-notify", CAP_CAP_NOTIFY },
+	{ "draft/account-registration", CAP_ACCOUNT_REGISTRATION },
 	{ "echo-message", CAP_ECHO_MESSAGE },
+	{ "extended-join", CAP_EXTENDED_JOIN },
 	{ "labeled-response", CAP_LABELED_RESPONSE },
 	{ "message-tags", CAP_MESSAGE_TAGS },
 	{ "multi-prefix", CAP_MULTI_PREFIX },
+	{ "sasl", CAP_SASL },
 	{ "server-time", CAP_SERVER_TIME },
 	{ "setname", CAP_SETNAME },
 };
@@ -51,8 +59,11 @@ static void cap_ls(struct client *c, const char *version)
 		c->cap_version = 302;
 		c->caps |= CAP_CAP_NOTIFY; /* implied by LS 302 */
 	}
-	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++)
-		g_string_append_printf(list, "%s%s", i > 0 ? " " : "", caps[i].name);
+	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++) {
+		const char *value = c->cap_version >= 302 ? login_cap_value(caps[i].bit) : NULL;
+		g_string_append_printf(list, "%s%s%s%s", i > 0 ? " " : "", caps[i].name,
+				       value != NULL ? "=" : "", value != NULL ? value : "");
+	}
 	send_line(c, ":%s CAP %s LS :%s", server.cfg->name, client_nick(c), list->str);
 }
 
@@ -110,6 +121,7 @@ void cmd_cap(struct client *c, struct irc_message *msg)
 			cap_req(c, msg->params[1]);
 	} else if (g_ascii_strcasecmp(sub, "END") == 0) {
 		if (!c->registered) {
+			sasl_registration_ends(c);
 			c->cap_negotiating = false;
 			registration_try_complete(c);
 		}
@@ -121,13 +133,15 @@ void cmd_cap(struct client *c, struct irc_message *msg)
 
 void cmd_pass(struct client *c, struct irc_message *msg)
 {
-	(void)msg;
-	/* natterd has no server password yet; PASS is accepted and ignored. */
+	/* natterd has no server password: PASS account:password logs in
+	 * (cmd_account.c), anything else is accepted and ignored. */
 	if (c->registered)
 		send_numeric(c, ERR_ALREADYREGISTERED);
+	else
+		account_pass(c, msg->params[0]);
 }
 
-static void announce_nick_change(struct client *c, const char *nick)
+void nick_change_announce(struct client *c, const char *nick)
 {
 	/* A change of case only keeps the same (case-folded) nick, so MONITOR
 	 * watchers hear nothing (IRCv3 monitor: notices are for a nick going
@@ -168,7 +182,8 @@ void cmd_nick(struct client *c, struct irc_message *msg)
 	if (strcmp(nick, c->nick) == 0)
 		return;
 	if (c->registered) {
-		announce_nick_change(c, nick);
+		nick_change_announce(c, nick);
+		nickguard_check(c);
 		return;
 	}
 	client_set_nick(c, nick);
@@ -271,7 +286,8 @@ void registration_try_complete(struct client *c)
 	char created[64];
 	time_t started = (time_t)server.started;
 
-	if (c->registered || c->cap_negotiating || c->user == NULL || strcmp(c->nick, "*") == 0)
+	if (c->registered || c->cap_negotiating || c->user == NULL || strcmp(c->nick, "*") == 0 ||
+	    login_pending(c))
 		return;
 	c->registered = true;
 	client_set_user(c, c->user, c->realname); /* the prefix now has the nick */
@@ -285,4 +301,5 @@ void registration_try_complete(struct client *c)
 	send_lusers(c);
 	send_motd(c);
 	registry_monitor_notify(c, true);
+	nickguard_check(c);
 }

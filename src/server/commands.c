@@ -6,6 +6,7 @@
 #include "client.h"
 #include "conn.h"
 #include "numerics.h"
+#include "sasl.h"
 #include "send.h"
 
 static const struct command command_table[] = {
@@ -48,6 +49,10 @@ static const struct command command_table[] = {
 	{ "KILL",     cmd_kill,       2,  2, 1,  false },
 	{ "WALLOPS",  cmd_wallops,    1,  1, 2,  false },
 	{ "SETNAME",  cmd_setname,    1,  1, 1,  false },
+	{ "AUTHENTICATE", cmd_authenticate, 1, 1, 1, true },
+	{ "REGISTER", cmd_register,   3,  3, 3,  true },
+	{ "VERIFY",   cmd_verify,     2,  2, 1,  true },
+	{ "ACCOUNT",  cmd_account,    1,  3, 2,  false },
 };
 
 static GHashTable *commands; /* upper-case name -> struct command */

@@ -47,7 +47,10 @@ void cmd_user(struct client *c, struct irc_message *msg);
 void cmd_ping(struct client *c, struct irc_message *msg);
 void cmd_pong(struct client *c, struct irc_message *msg);
 void cmd_quit(struct client *c, struct irc_message *msg);
-/* Sends 001-005 and the MOTD once NICK, USER and CAP END have arrived. */
+/* Renames registered @c to @nick, telling its neighbours (and MONITOR). */
+void nick_change_announce(struct client *c, const char *nick);
+/* Sends 001-005 and the MOTD once NICK, USER and CAP END have arrived
+ * (and no login is being checked). */
 void registration_try_complete(struct client *c);
 void send_motd(struct client *c);
 /* isupport.c: 004 and 005, built from limits.h and modes.h. */
@@ -97,5 +100,12 @@ void cmd_oper(struct client *c, struct irc_message *msg);
 void cmd_kill(struct client *c, struct irc_message *msg);
 void cmd_wallops(struct client *c, struct irc_message *msg);
 void cmd_setname(struct client *c, struct irc_message *msg);
+
+/* cmd_account.c (AUTHENTICATE is in sasl.c) */
+void cmd_register(struct client *c, struct irc_message *msg);
+void cmd_verify(struct client *c, struct irc_message *msg);
+void cmd_account(struct client *c, struct irc_message *msg);
+/* PASS account:password before registration logs in (anything else is ignored). */
+void account_pass(struct client *c, const char *arg);
 
 #endif

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <string.h>
 
 #define DEFAULT_LISTEN "127.0.0.1:2048"
@@ -31,6 +32,16 @@ static void set_defaults(struct config *cfg)
 	cfg->ping_timeout = 60;
 	cfg->max_channels_per_user = 50;
 	cfg->whowas_size = 200;
+	cfg->registration = true;
+	cfg->loopback_is_secure = true;
+	cfg->nick_grace = 30;
+	cfg->password_min = 8;
+	cfg->argon2_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	cfg->argon2_mem_kib = crypto_pwhash_MEMLIMIT_INTERACTIVE / 1024;
+	cfg->scram_iterations = 4096;
+	cfg->login_free_failures = 3;
+	cfg->login_delay = 2;
+	cfg->login_delay_max = 300;
 	cfg->opers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -100,6 +111,66 @@ static bool read_limits(GKeyFile *kf, struct config *cfg, GError **error)
 	return true;
 }
 
+static bool read_group_int(GKeyFile *kf, const char *group, const char *key, int *field,
+			   int min, int max, GError **error)
+{
+	GError *local = NULL;
+	int value;
+
+	if (!g_key_file_has_key(kf, group, key, NULL))
+		return true;
+	value = g_key_file_get_integer(kf, group, key, &local);
+	if (local != NULL || value < min || value > max) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[%s] %s must be an integer from %d to %d", group, key, min, max);
+		g_clear_error(&local);
+		return false;
+	}
+	*field = value;
+	return true;
+}
+
+static bool read_group_bool(GKeyFile *kf, const char *group, const char *key, bool *field,
+			    GError **error)
+{
+	GError *local = NULL;
+	gboolean value;
+
+	if (!g_key_file_has_key(kf, group, key, NULL))
+		return true;
+	value = g_key_file_get_boolean(kf, group, key, &local);
+	if (local != NULL) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[%s] %s must be true or false", group, key);
+		g_clear_error(&local);
+		return false;
+	}
+	*field = value;
+	return true;
+}
+
+static bool read_accounts(GKeyFile *kf, struct config *cfg, GError **error)
+{
+	const int min_mem = crypto_pwhash_MEMLIMIT_MIN / 1024;
+
+	return read_group_bool(kf, "accounts", "registration", &cfg->registration, error) &&
+	       read_group_bool(kf, "accounts", "loopback_is_secure", &cfg->loopback_is_secure,
+			       error) &&
+	       read_group_int(kf, "accounts", "nick_grace", &cfg->nick_grace, 0, 86400, error) &&
+	       read_group_int(kf, "accounts", "password_min", &cfg->password_min, 1, 256, error) &&
+	       read_group_int(kf, "accounts", "argon2_ops", &cfg->argon2_ops,
+			      crypto_pwhash_OPSLIMIT_MIN, 32, error) &&
+	       read_group_int(kf, "accounts", "argon2_mem_kib", &cfg->argon2_mem_kib,
+			      min_mem > 8 ? min_mem : 8, 4 * 1024 * 1024, error) &&
+	       read_group_int(kf, "accounts", "scram_iterations", &cfg->scram_iterations, 4096,
+			      1000000, error) &&
+	       read_group_int(kf, "accounts", "login_free_failures", &cfg->login_free_failures,
+			      0, 1000, error) &&
+	       read_group_int(kf, "accounts", "login_delay", &cfg->login_delay, 1, 3600, error) &&
+	       read_group_int(kf, "accounts", "login_delay_max", &cfg->login_delay_max, 1,
+			      86400, error);
+}
+
 static void read_opers(GKeyFile *kf, struct config *cfg)
 {
 	g_auto(GStrv) names = g_key_file_get_keys(kf, "opers", NULL, NULL);
@@ -129,7 +200,7 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
 	read_list(kf, "server", "listen", &cfg->listen);
 	read_list(kf, "channels", "default", &cfg->default_channels);
 	read_opers(kf, cfg);
-	if (!read_limits(kf, cfg, error)) {
+	if (!read_limits(kf, cfg, error) || !read_accounts(kf, cfg, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return false;
 	}

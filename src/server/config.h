@@ -29,6 +29,17 @@ struct config {
 	int ping_timeout;     /* seconds to wait for the reply */
 	int max_channels_per_user;
 	int whowas_size;
+	/* [accounts] (see accounts.h, login.h) */
+	bool registration;    /* REGISTER creates accounts */
+	bool loopback_is_secure; /* PLAIN and PASS allowed on loopback without TLS */
+	int nick_grace;       /* seconds before someone on an owned nick is renamed */
+	int password_min;     /* shortest password REGISTER accepts */
+	int argon2_ops;       /* argon2id opslimit */
+	int argon2_mem_kib;   /* argon2id memlimit, KiB */
+	int scram_iterations; /* PBKDF2 rounds for SCRAM-SHA-256 */
+	int login_free_failures; /* failed logins before delays begin */
+	int login_delay;      /* first delay, seconds; doubles per failure */
+	int login_delay_max;  /* seconds */
 	/* [opers] name = argon2id hash */
 	GHashTable *opers;
 	/* derived */

@@ -16,6 +16,17 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS rooms ("
 	" name TEXT PRIMARY KEY COLLATE NOCASE,"
 	" topic TEXT, topic_setter TEXT, topic_time INTEGER);",
+	/* 2: accounts and their certificate fingerprints (accounts.c). */
+	"CREATE TABLE accounts ("
+	" folded TEXT PRIMARY KEY,"        /* rfc1459 case-folded name */
+	" name TEXT NOT NULL,"
+	" password_hash TEXT NOT NULL,"    /* argon2id */
+	" scram_salt BLOB NOT NULL, scram_iterations INTEGER NOT NULL,"
+	" scram_stored_key BLOB NOT NULL, scram_server_key BLOB NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE account_certfps ("
+	" fingerprint TEXT PRIMARY KEY,"   /* SHA-256, 64 lower-case hex digits */
+	" account TEXT NOT NULL REFERENCES accounts(folded) ON DELETE CASCADE);",
 };
 
 struct write_job {

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "bytebuf.h"
 #include "channel.h"
 #include "commands.h"
@@ -25,6 +26,7 @@
 #include "conn.h"
 #include "irc_names.h"
 #include "listener.h"
+#include "login.h"
 #include "log.h"
 #include "registry.h"
 #include "server.h"
@@ -245,6 +247,8 @@ static bool start(void)
 	registry_init();
 	commands_init();
 	worker_init();
+	accounts_init();
+	login_init();
 	create_default_channels();
 	log_info("natterd %s starting, data in %s", NATTER_VERSION, server.cfg->data_dir);
 	return open_listeners();
@@ -283,6 +287,8 @@ static void stop(void)
 		listener_close_all();
 	if (server.base != NULL) {
 		worker_shutdown();
+		login_shutdown();
+		accounts_shutdown();
 		commands_shutdown();
 		registry_shutdown();
 		g_ptr_array_free(server.listeners, TRUE);

@@ -23,6 +23,7 @@ const size_t chanmode_count = G_N_ELEMENTS(chanmode_table);
 const struct usermode_info usermode_table[] = {
 	{ 'i', UMODE_INVISIBLE, true, true, "invisible" },
 	{ 'o', UMODE_OPER, false, true, "IRC operator" },
+	{ 'r', UMODE_REGISTERED, false, false, "logged in to an account (login.c)" },
 	{ 'w', UMODE_WALLOPS, true, true, "receives WALLOPS" },
 };
 const size_t usermode_count = G_N_ELEMENTS(usermode_table);

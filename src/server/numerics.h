@@ -42,6 +42,7 @@
 #define RPL_LISTEND          "323 :End of /LIST"
 #define RPL_CHANNELMODEIS    "324 %s %s"
 #define RPL_CREATIONTIME     "329 %s %lld"
+#define RPL_WHOISACCOUNT     "330 %s %s :is logged in as"
 #define RPL_NOTOPIC          "331 %s :No topic is set"
 #define RPL_TOPIC            "332 %s :%s"
 #define RPL_TOPICWHOTIME     "333 %s %s %lld"
@@ -109,5 +110,15 @@
 #define RPL_MONLIST          "732 :%s"
 #define RPL_ENDOFMONLIST     "733 :End of MONITOR list"
 #define ERR_MONLISTFULL      "734 %d %s :Monitor list is full."
+
+/* accounts and SASL (IRCv3 sasl-3.1) */
+#define RPL_LOGGEDIN         "900 %s %s :You are now logged in as %s"
+#define RPL_LOGGEDOUT        "901 %s :You are now logged out"
+#define RPL_SASLSUCCESS      "903 :SASL authentication successful"
+#define ERR_SASLFAIL         "904 :SASL authentication failed: %s"
+#define ERR_SASLTOOLONG      "905 :SASL message too long"
+#define ERR_SASLABORTED      "906 :SASL authentication aborted"
+#define ERR_SASLALREADY      "907 :You have already authenticated using SASL"
+#define RPL_SASLMECHS        "908 %s :are available SASL mechanisms"
 
 #endif

@@ -1,0 +1,314 @@
+/* login.c - logging in and out, password checks off the loop, and the
+ * throttle on failed logins (see login.h). */
+#include "login.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "client.h"
+#include "commands.h"
+#include "conn.h"
+#include "log.h"
+#include "nickguard.h"
+#include "numerics.h"
+#include "sasl.h"
+#include "send.h"
+#include "server.h"
+#include "worker.h"
+
+/* At most this many throttle entries; past it, expired ones are pruned and
+ * new ones not recorded (the address entry of the attacker still is). */
+#define THROTTLE_MAX 65536
+
+struct throttle {
+	int fails;
+	int64_t until;   /* monotonic us before which attempts fail at once */
+	int64_t last;    /* monotonic us of the last failure */
+};
+
+static GHashTable *throttles; /* "a:<folded>" or "ip:<addr>" -> struct throttle */
+
+void login_init(void)
+{
+	throttles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+void login_shutdown(void)
+{
+	if (throttles != NULL)
+		g_hash_table_destroy(throttles);
+	throttles = NULL;
+}
+
+struct client_auth *client_auth(struct client *c)
+{
+	if (c->auth == NULL)
+		c->auth = g_new0(struct client_auth, 1);
+	return c->auth;
+}
+
+void login_client_gone(struct client *c)
+{
+	if (c->account != NULL)
+		g_ptr_array_remove_fast(c->account->sessions, c);
+	c->account = NULL;
+	if (c->auth == NULL)
+		return;
+	sasl_session_free(c);
+	nickguard_cancel(c);
+	g_free(c->auth);
+	c->auth = NULL;
+}
+
+bool login_pending(const struct client *c)
+{
+	return c->auth != NULL && c->auth->check_pending;
+}
+
+static bool is_loopback(const char *addr)
+{
+	return g_str_has_prefix(addr, "127.") || strcmp(addr, "::1") == 0 ||
+	       g_str_has_prefix(addr, "::ffff:127.");
+}
+
+bool login_transport_secure(const struct client *c)
+{
+	if (c->conn == NULL)
+		return false;
+	return server.cfg->loopback_is_secure && is_loopback(c->conn->addr);
+}
+
+/* --- the state change ------------------------------------------------------- */
+
+static void announce_account(struct client *c, const char *name)
+{
+	struct outmsg m;
+
+	if (!c->registered)
+		return;
+	outmsg_init(&m, NULL);
+	outmsg_printf(&m, ":%s ACCOUNT %s", c->prefix, name);
+	outmsg_to_neighbours(&m, c, true, CAP_ACCOUNT_NOTIFY);
+	outmsg_clear(&m);
+}
+
+void login_set_account(struct client *c, struct account *a)
+{
+	if (c->account == a)
+		return;
+	if (c->account != NULL)
+		g_ptr_array_remove_fast(c->account->sessions, c);
+	c->account = a;
+	g_ptr_array_add(a->sessions, c);
+	send_numeric(c, RPL_LOGGEDIN, c->prefix != NULL ? c->prefix : "*", a->name, a->name);
+	if (client_set_mode(c, UMODE_REGISTERED, true) && c->registered)
+		send_line(c, ":%s MODE %s :+r", server.cfg->name, c->nick);
+	announce_account(c, a->name);
+	log_info("%s logged in to account %s", c->conn != NULL ? c->conn->addr : "?", a->name);
+	nickguard_owner_arrived(a);
+	nickguard_check(c);
+}
+
+void login_clear_account(struct client *c)
+{
+	if (c->account == NULL)
+		return;
+	g_ptr_array_remove_fast(c->account->sessions, c);
+	c->account = NULL;
+	send_numeric(c, RPL_LOGGEDOUT, c->prefix != NULL ? c->prefix : "*");
+	if (client_set_mode(c, UMODE_REGISTERED, false) && c->registered)
+		send_line(c, ":%s MODE %s :-r", server.cfg->name, c->nick);
+	announce_account(c, "*");
+	nickguard_check(c);
+}
+
+/* --- throttling ------------------------------------------------------------- */
+
+static char *account_key(const char *account)
+{
+	char folded[IRC_NICK_MAX + 1];
+
+	irc_casefold(folded, sizeof(folded), account);
+	return g_strconcat("a:", folded, NULL);
+}
+
+static char *address_key(const struct client *c)
+{
+	return g_strconcat("ip:", c->conn != NULL ? c->conn->addr : "?", NULL);
+}
+
+/* The entry for @key, forgotten once quiet for twice the longest delay. */
+static struct throttle *find_throttle(const char *key, int64_t now)
+{
+	struct throttle *t = g_hash_table_lookup(throttles, key);
+	int64_t forget = (int64_t)server.cfg->login_delay_max * 2 * 1000000;
+
+	if (t != NULL && now - t->last > forget && now >= t->until) {
+		g_hash_table_remove(throttles, key);
+		return NULL;
+	}
+	return t;
+}
+
+static bool check_one(const char *key, int64_t now, int *wait)
+{
+	struct throttle *t = find_throttle(key, now);
+
+	if (t == NULL || now >= t->until)
+		return false;
+	*wait = (int)((t->until - now + 999999) / 1000000);
+	return true;
+}
+
+bool login_throttled(const struct client *c, const char *account, int *wait, const char **what)
+{
+	int64_t now = server_now_us();
+	g_autofree char *akey = account != NULL ? account_key(account) : NULL;
+	g_autofree char *ikey = address_key(c);
+
+	if (akey != NULL && check_one(akey, now, wait)) {
+		*what = "account";
+		return true;
+	}
+	if (check_one(ikey, now, wait)) {
+		*what = "address";
+		return true;
+	}
+	return false;
+}
+
+static void prune(int64_t now)
+{
+	GHashTableIter iter;
+	gpointer value;
+	int64_t forget = (int64_t)server.cfg->login_delay_max * 2 * 1000000;
+
+	g_hash_table_iter_init(&iter, throttles);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct throttle *t = value;
+		if (now - t->last > forget && now >= t->until)
+			g_hash_table_iter_remove(&iter);
+	}
+}
+
+static void fail_one(char *key, int64_t now)
+{
+	struct throttle *t = find_throttle(key, now);
+	const struct config *cfg = server.cfg;
+
+	if (t == NULL) {
+		if (g_hash_table_size(throttles) >= THROTTLE_MAX)
+			prune(now);
+		if (g_hash_table_size(throttles) >= THROTTLE_MAX) {
+			g_free(key);
+			return;
+		}
+		t = g_new0(struct throttle, 1);
+		g_hash_table_replace(throttles, key, t);
+	} else {
+		g_free(key);
+	}
+	t->fails++;
+	t->last = now;
+	if (t->fails > cfg->login_free_failures) {
+		int steps = MIN(t->fails - cfg->login_free_failures - 1, 20);
+		int64_t delay = MIN((int64_t)cfg->login_delay << steps, (int64_t)cfg->login_delay_max);
+		t->until = now + delay * 1000000;
+	}
+}
+
+void login_failed(const struct client *c, const char *account)
+{
+	int64_t now = server_now_us();
+
+	if (account != NULL)
+		fail_one(account_key(account), now);
+	fail_one(address_key(c), now);
+	log_info("failed login from %s for account %s", c->conn != NULL ? c->conn->addr : "?",
+		 account != NULL ? account : "*");
+}
+
+void login_succeeded(const struct client *c, const char *account)
+{
+	g_autofree char *akey = account_key(account);
+
+	(void)c;
+	g_hash_table_remove(throttles, akey);
+}
+
+char *login_throttle_text(int wait, const char *what)
+{
+	return g_strdup_printf("Too many failed logins for this %s; try again in %d second%s",
+			       what, wait, wait == 1 ? "" : "s");
+}
+
+/* --- password checks on the worker pool --------------------------------------- */
+
+struct password_check {
+	struct client *client;  /* NULL once the client left */
+	char *account;
+	char *hash;             /* NULL: unknown account, checked against a dummy */
+	char *password;
+	bool ok;
+	login_check_done done;
+};
+
+static void check_work(gpointer data)
+{
+	struct password_check *check = data;
+
+	check->ok = account_check_password(check->hash, check->password);
+}
+
+static void check_done(gpointer data)
+{
+	struct password_check *check = data;
+	struct client *c = check->client;
+
+	if (c != NULL) {
+		struct account *a = account_find(check->account);
+		/* The account may have been dropped, or its password changed,
+		 * while we hashed: the old hash no longer counts. */
+		bool ok = check->ok && a != NULL && a->password_hash != NULL &&
+			  strcmp(a->password_hash, check->hash) == 0;
+		c->async_ref = NULL;
+		c->auth->check_pending = false;
+		if (ok)
+			login_succeeded(c, check->account);
+		else
+			login_failed(c, check->account);
+		check->done(c, ok ? a : NULL, ok);
+		registration_try_complete(c); /* it waited for this result */
+	}
+	sodium_memzero(check->password, strlen(check->password));
+	g_free(check->password);
+	g_free(check->account);
+	g_free(check->hash);
+	g_free(check);
+}
+
+void login_check_password(struct client *c, const char *account, const char *password,
+			  login_check_done done)
+{
+	struct password_check *check = g_new0(struct password_check, 1);
+	struct account *a = account_find(account);
+
+	check->client = c;
+	c->async_ref = &check->client;
+	client_auth(c)->check_pending = true;
+	check->account = g_strdup(account);
+	check->hash = a != NULL ? g_strdup(a->password_hash) : NULL;
+	check->password = g_strdup(password);
+	check->done = done;
+	worker_submit(check_work, check_done, check);
+}
+
+const char *login_cap_value(unsigned cap_bit)
+{
+	if (cap_bit == CAP_SASL)
+		return sasl_mechanisms();
+	if (cap_bit == CAP_ACCOUNT_REGISTRATION)
+		return server.cfg->registration ? "before-connect,custom-account-name" : NULL;
+	return NULL;
+}

@@ -1,0 +1,344 @@
+"""Accounts: REGISTER/VERIFY, SASL PLAIN and SCRAM-SHA-256, PASS
+account:password, ACCOUNT (password, drop, certificates, logout), login
+throttling, owned nicknames with their grace period, account-notify,
+extended-join, WHOIS 330, user mode +r, and accounts surviving a restart.
+
+Every server here hashes with a small argon2id cost so the suite stays fast;
+the cost itself is a config value (see natterd.8)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import time
+
+import pytest
+
+from conftest import unique
+
+FAST = {"argon2_ops": "1", "argon2_mem_kib": "8192"}
+PASSWORD = "correct horse battery"
+
+
+def accounts_config(**extra) -> dict:
+    section = dict(FAST)
+    section.update({k: str(v) for k, v in extra.items()})
+    return {"accounts": section}
+
+
+@pytest.fixture
+def acc_server(server_factory):
+    return server_factory(config=accounts_config())
+
+
+def register_account(server, name, password=PASSWORD):
+    """A connection that registers @name as nick and account, logged in."""
+    c = server.client(name)
+    c.send(f"REGISTER * * :{password}")
+    ok = c.expect("REGISTER", params=["SUCCESS"])
+    assert ok.params[1] == name
+    c.expect("900")
+    return c
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode() if data else "+"
+
+
+def sasl_plain(c, account, password, authzid=""):
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("AUTHENTICATE", params=["+"])
+    c.send("AUTHENTICATE " + b64(f"{authzid}\0{account}\0{password}".encode()))
+
+
+class ScramClient:
+    """The client side of SCRAM-SHA-256 (RFC 5802/7677), for the tests."""
+
+    def __init__(self, user, password):
+        self.user = user
+        self.password = password
+        self.nonce = base64.b64encode(os.urandom(18)).decode()
+        self.first_bare = f"n={user},r={self.nonce}"
+
+    def client_first(self) -> bytes:
+        return ("n,," + self.first_bare).encode()
+
+    def client_final(self, server_first: str) -> bytes:
+        attrs = dict(a.split("=", 1) for a in server_first.split(","))
+        assert attrs["r"].startswith(self.nonce)
+        salt = base64.b64decode(attrs["s"])
+        salted = hashlib.pbkdf2_hmac("sha256", self.password.encode(), salt, int(attrs["i"]))
+        client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+        stored = hashlib.sha256(client_key).digest()
+        without_proof = f"c=biws,r={attrs['r']}"
+        auth = f"{self.first_bare},{server_first},{without_proof}".encode()
+        sig = hmac.new(stored, auth, "sha256").digest()
+        proof = bytes(a ^ b for a, b in zip(client_key, sig))
+        server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+        self.expected_v = base64.b64encode(hmac.new(server_key, auth, "sha256").digest()).decode()
+        return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+
+
+def sasl_scram(c, account, password):
+    """Runs SCRAM up to the server's verdict; returns the final numeric."""
+    sc = ScramClient(account, password)
+    c.send("AUTHENTICATE SCRAM-SHA-256")
+    c.expect("AUTHENTICATE", params=["+"])
+    c.send("AUTHENTICATE " + b64(sc.client_first()))
+    first = c.expect("AUTHENTICATE")
+    c.send("AUTHENTICATE " + b64(sc.client_final(base64.b64decode(first.params[0]).decode())))
+    m = c.expect(("AUTHENTICATE", "904"))
+    if m.command == "904":
+        return m
+    assert base64.b64decode(m.params[0]).decode() == "v=" + sc.expected_v
+    c.send("AUTHENTICATE +")
+    return c.expect(("903", "904"))
+
+
+def cap_sasl(c):
+    c.send("CAP LS 302")
+    caps = c.read_cap_ls()
+    c.send("CAP REQ :sasl")
+    c.expect("CAP", params=[None, "ACK"])
+    return caps
+
+
+# --------------------------------------------------------------------------
+# registering
+# --------------------------------------------------------------------------
+
+def test_register_logs_in_and_is_advertised(acc_server):
+    c = acc_server.connect()
+    c.send("CAP LS 302")
+    caps = c.read_cap_ls()
+    assert caps.get("sasl") == "PLAIN,SCRAM-SHA-256"
+    assert "before-connect" in caps.get("draft/account-registration", "")
+    for cap in ("account-notify", "account-tag", "extended-join"):
+        assert cap in caps
+    name = unique("reg")
+    c.send(f"NICK {name}")
+    c.send(f"REGISTER * * :{PASSWORD}")
+    ok = c.expect("REGISTER", params=["SUCCESS"])
+    assert ok.params[1] == name
+    logged = c.expect("900")
+    assert logged.params[2] == name
+    c.send("USER u 0 * :x")
+    c.send("CAP END")
+    c.expect("001")
+    c.expect(("376", "422"))
+    c.send(f"MODE {name}")
+    assert "r" in c.expect("221").params[1]
+
+
+def test_register_errors(acc_server):
+    owner = register_account(acc_server, unique("own"))
+    c = acc_server.client(unique("other"))
+    c.send(f"REGISTER {owner.nick} * :{PASSWORD}")
+    assert c.expect("FAIL").params[:2] == ["REGISTER", "ACCOUNT_EXISTS"]
+    c.send("REGISTER * * :short")
+    assert c.expect("FAIL").params[:2] == ["REGISTER", "WEAK_PASSWORD"]
+    c.send(f"REGISTER 9bad * :{PASSWORD}")
+    assert c.expect("FAIL").params[:2] == ["REGISTER", "BAD_ACCOUNT_NAME"]
+    # a name someone else online wears cannot be taken from under them
+    d = acc_server.client(unique("worn"))
+    c.send(f"REGISTER {d.nick} * :{PASSWORD}")
+    assert c.expect("FAIL").params[:2] == ["REGISTER", "BAD_ACCOUNT_NAME"]
+    owner.send(f"REGISTER * * :{PASSWORD}")
+    assert owner.expect("FAIL").params[:2] == ["REGISTER", "ALREADY_AUTHENTICATED"]
+    c.send("VERIFY x 123")
+    assert c.expect("FAIL").params[:2] == ["VERIFY", "INVALID_CODE"]
+
+
+def test_registration_can_be_disabled(server_factory):
+    srv = server_factory(config=accounts_config(registration="false"))
+    c = srv.client(unique("n"))
+    c.send(f"REGISTER * * :{PASSWORD}")
+    assert c.expect("FAIL").params[:2] == ["REGISTER", "TEMPORARILY_UNAVAILABLE"]
+
+
+# --------------------------------------------------------------------------
+# logging in
+# --------------------------------------------------------------------------
+
+def test_sasl_plain_before_registration(acc_server):
+    name = unique("pl")
+    register_account(acc_server, name).close()
+    c = acc_server.connect()
+    cap_sasl(c)
+    c.send(f"NICK {name}")
+    c.send("USER u 0 * :x")
+    sasl_plain(c, name, PASSWORD)
+    m = c.expect("900")
+    assert m.params[2] == name
+    c.expect("903")
+    c.send("CAP END")
+    welcome = c.expect("001")
+    assert welcome.params[0] == name
+    c.expect(("376", "422"))
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("907")
+
+
+def test_sasl_plain_wrong_password_and_unknown_account(acc_server):
+    name = unique("pw")
+    register_account(acc_server, name).close()
+    c = acc_server.connect()
+    cap_sasl(c)
+    sasl_plain(c, name, "not the password")
+    wrong = c.expect("904")
+    sasl_plain(c, unique("nobody"), PASSWORD)
+    unknown = c.expect("904")
+    # the same words either way: nobody learns which accounts exist
+    assert wrong.params[-1] == unknown.params[-1]
+    sasl_plain(c, name, PASSWORD, authzid="someoneelse")
+    c.expect("904")
+    sasl_plain(c, name, PASSWORD)
+    c.expect("900")
+    c.expect("903")
+
+
+def test_sasl_scram(acc_server):
+    name = unique("sc")
+    register_account(acc_server, name).close()
+    c = acc_server.connect()
+    cap_sasl(c)
+    assert sasl_scram(c, name, "wrong password").command == "904"
+    assert sasl_scram(c, unique("ghost"), PASSWORD).command == "904"
+    assert sasl_scram(c, name, PASSWORD).command == "903"
+    c.send(f"NICK {name}")
+    c.send("USER u 0 * :x")
+    c.send("CAP END")
+    c.expect("001")
+
+
+def test_sasl_abort_unknown_mechanism_and_too_long(acc_server):
+    c = acc_server.connect()
+    cap_sasl(c)
+    c.send("AUTHENTICATE DIGEST-MD5")
+    assert c.expect("908").params[1] == "PLAIN,SCRAM-SHA-256"
+    c.expect("904")
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("AUTHENTICATE", params=["+"])
+    c.send("AUTHENTICATE *")
+    c.expect("906")
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("AUTHENTICATE", params=["+"])
+    c.send("AUTHENTICATE " + "A" * 401)
+    c.expect("905")
+    # chunks of 400 that never end
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("AUTHENTICATE", params=["+"])
+    for _ in range(30):
+        c.send("AUTHENTICATE " + "A" * 400)
+    c.expect("905")
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("AUTHENTICATE", params=["+"])
+    c.send("AUTHENTICATE not*base64")
+    c.expect("904")
+    # CAP END in the middle of an exchange aborts it
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("AUTHENTICATE", params=["+"])
+    c.send(f"NICK {unique('ab')}")
+    c.send("USER u 0 * :x")
+    c.send("CAP END")
+    c.expect("906")
+    c.expect("001")
+
+
+def test_sasl_plain_in_400_byte_chunks(acc_server):
+    name = unique("ch")
+    password = "p" * 350
+    register_account(acc_server, name, password).close()
+    c = acc_server.connect()
+    cap_sasl(c)
+    c.send("AUTHENTICATE PLAIN")
+    c.expect("AUTHENTICATE", params=["+"])
+    data = base64.b64encode(f"\0{name}\0{password}".encode()).decode()
+    assert len(data) > 400
+    for i in range(0, len(data), 400):
+        c.send("AUTHENTICATE " + data[i:i + 400])
+    if len(data) % 400 == 0:
+        c.send("AUTHENTICATE +")
+    c.expect("900")
+    c.expect("903")
+
+
+def test_pass_account_password(acc_server):
+    name = unique("ps")
+    register_account(acc_server, name).close()
+    c = acc_server.connect()
+    # PASS, NICK and USER in one write: 001 waits for the password check
+    c.send_raw(f"PASS :{name}:{PASSWORD}\r\nNICK {name}\r\nUSER u 0 * :x\r\n".encode())
+    logged = c.expect("900")
+    assert logged.params[2] == name
+    c.expect("001")
+    assert not any(m.command == "001" for m in c.skipped)
+    d = acc_server.connect()
+    d.send_raw(f"PASS {name}:wrongwrong\r\nNICK {unique('x')}\r\nUSER u 0 * :x\r\n".encode())
+    d.expect("464")
+    d.expect("001")
+    assert not any(m.command == "900" for m in d.skipped)
+
+
+def test_plain_and_pass_refused_without_tls(server_factory):
+    srv = server_factory(config=accounts_config(loopback_is_secure="false"))
+    name = unique("ins")
+    register_account(srv, name).close()
+    c = srv.connect()
+    cap_sasl(c)
+    c.send("AUTHENTICATE PLAIN")
+    refused = c.expect("904")
+    assert "TLS" in refused.params[-1]
+    c.send(f"PASS :{name}:{PASSWORD}")
+    fail = c.expect("FAIL")
+    assert fail.params[:2] == ["PASS", "INSECURE_CONNECTION"]
+    # SCRAM never sends the password, so it is allowed
+    assert sasl_scram(c, name, PASSWORD).command == "903"
+
+
+# --------------------------------------------------------------------------
+# guessing is expensive
+# --------------------------------------------------------------------------
+
+def test_failed_logins_are_throttled(server_factory):
+    srv = server_factory(config=accounts_config(login_free_failures=2, login_delay=2,
+                                                login_delay_max=8))
+    name = unique("th")
+    register_account(srv, name).close()
+    c = srv.connect()
+    cap_sasl(c)
+    for _ in range(3):
+        sasl_plain(c, name, "guess guess")
+        assert "wrong" in c.expect("904").params[-1]
+    # now even the right password is refused at once, with the reason
+    started = time.monotonic()
+    sasl_plain(c, name, PASSWORD)
+    m = c.expect("904")
+    assert "Too many failed logins" in m.params[-1]
+    assert "try again in" in m.params[-1]
+    # another address would still be throttled by the account; this address
+    # is throttled for other accounts too
+    other = unique("th2")
+    register_account(srv, other).close()
+    sasl_plain(c, other, PASSWORD)
+    assert "Too many failed logins for this address" in c.expect("904").params[-1]
+    # once the delay is over, the right password works
+    while time.monotonic() - started < 2.5:
+        time.sleep(0.25)
+    sasl_plain(c, name, PASSWORD)
+    c.expect("903", timeout=10)
+
+
+def test_pass_is_throttled_too(server_factory):
+    srv = server_factory(config=accounts_config(login_free_failures=0, login_delay=30))
+    name = unique("tp")
+    register_account(srv, name).close()
+    c = srv.connect()
+    c.send(f"PASS {name}:badbadbad")
+    c.expect("464")
+    d = srv.connect()
+    d.send(f"PASS :{name}:{PASSWORD}")
+    m = d.expect("FAIL")
+    assert m.params[:2] == ["PASS", "RATE_LIMITED"]
+    assert "try again in" in m.params[-1]
