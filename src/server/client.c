@@ -67,7 +67,9 @@ bool client_set_mode(struct client *c, unsigned bit, bool on)
 {
 	if (((c->modes & bit) != 0) == on)
 		return false;
+	unsigned old = c->modes;
 	c->modes = on ? c->modes | bit : c->modes & ~bit;
+	registry_note_modes(c, old);
 	hook_run(&(struct hook_args){ .event = HOOK_CLIENT_MODE, .client = c, .bit = bit,
 				      .on = on });
 	return true;

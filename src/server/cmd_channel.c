@@ -157,7 +157,7 @@ void cmd_join(struct client *c, struct irc_message *msg)
 		part_all(c);
 		return;
 	}
-	names = g_strsplit(msg->params[0], ",", -1);
+	names = split_targets(c, msg->params[0], LIMIT_TARGMAX_JOIN);
 	keys = g_strsplit(msg->nparams > 1 ? msg->params[1] : "", ",", -1);
 	nkeys = (int)g_strv_length(keys);
 	for (int i = 0; names[i] != NULL; i++) {
@@ -185,7 +185,7 @@ static struct channel *find_joined(struct client *c, const char *name)
 
 void cmd_part(struct client *c, struct irc_message *msg)
 {
-	g_auto(GStrv) names = g_strsplit(msg->params[0], ",", -1);
+	g_auto(GStrv) names = split_targets(c, msg->params[0], LIMIT_TARGMAX_PART);
 	const char *reason = msg->nparams > 1 ? msg->params[1] : NULL;
 
 	for (int i = 0; names[i] != NULL; i++) {

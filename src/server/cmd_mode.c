@@ -246,6 +246,26 @@ static void limit_change(struct client *c, struct channel *ch, char sign, const 
 	change_add(mc, '+', 'l', num);
 }
 
+/* Answers 472 for the unknown mode character at @p and returns its length
+ * in bytes. A multi-byte UTF-8 character is named whole (the line was
+ * checked to be UTF-8); one that cannot stand as a middle parameter
+ * (space, ':', a control character) is named "*". */
+static size_t unknown_mode(struct client *c, const char *p)
+{
+	unsigned char b = (unsigned char)*p;
+	size_t len = b < 0x80 ? 1 : (size_t)(g_utf8_next_char(p) - p);
+	char name[8];
+
+	if (b <= ' ' || b == ':' || b == 0x7f || len >= sizeof(name)) {
+		send_numeric(c, ERR_UNKNOWNMODE, "*");
+		return len;
+	}
+	memcpy(name, p, len);
+	name[len] = '\0';
+	send_numeric(c, ERR_UNKNOWNMODE, name);
+	return len;
+}
+
 static void apply_channel_modes(struct client *c, struct channel *ch, struct irc_message *msg,
 				struct mode_change *mc)
 {
@@ -261,9 +281,13 @@ static void apply_channel_modes(struct client *c, struct channel *ch, struct irc
 			sign = *p;
 			continue;
 		}
+		if ((unsigned char)*p >= 0x80 || *p == ' ' || *p == ':') {
+			p += unknown_mode(c, p) - 1;
+			continue;
+		}
 		info = chanmode_find(*p);
 		if (info == NULL) {
-			send_numeric(c, ERR_UNKNOWNMODE, *p);
+			unknown_mode(c, p);
 			continue;
 		}
 		if (chanmode_takes_arg(info, sign) && argi < msg->nparams)

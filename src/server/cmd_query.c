@@ -109,7 +109,7 @@ void cmd_who(struct client *c, struct irc_message *msg)
 
 static void whois_channels(struct client *c, struct client *t)
 {
-	g_autoptr(GString) list = g_string_new(NULL);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
 	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
 
 	for (guint i = 0; i < t->channels->len; i++) {
@@ -118,16 +118,16 @@ static void whois_channels(struct client *c, struct client *t)
 		if ((ch->modes & CMODE_SECRET) && channel_member_flags(ch, c) == 0 && c != t)
 			continue;
 		channel_prefix(channel_member_flags(ch, t), multi, prefix);
-		g_string_append_printf(list, "%s%s%s", list->len > 0 ? " " : "", prefix, ch->name);
+		g_ptr_array_add(list, g_strconcat(prefix, ch->name, NULL));
 	}
-	if (list->len > 0)
-		send_numeric(c, RPL_WHOISCHANNELS, t->nick, list->str);
+	send_numeric_list(c, RPL_WHOISCHANNELS, t->nick, list, ' ');
 }
+
+static void whois_one(struct client *c, const char *nick);
 
 void cmd_whois(struct client *c, struct irc_message *msg)
 {
 	const char *nick;
-	struct client *t;
 
 	if (msg->nparams == 0) {
 		send_numeric(c, ERR_NONICKNAMEGIVEN);
@@ -136,7 +136,18 @@ void cmd_whois(struct client *c, struct irc_message *msg)
 	if (msg->nparams > 1 && !target_is_here(c, msg, 0))
 		return;
 	nick = msg->params[msg->nparams > 1 ? 1 : 0];
-	t = registry_find_nick(nick);
+	if (strchr(nick, ',') != NULL) {
+		g_auto(GStrv) nicks = split_targets(c, nick, LIMIT_TARGMAX_WHOIS);
+		whois_one(c, nicks[0] != NULL ? nicks[0] : "");
+		return;
+	}
+	whois_one(c, nick);
+}
+
+static void whois_one(struct client *c, const char *nick)
+{
+	struct client *t = registry_find_nick(nick);
+
 	if (t == NULL || !t->registered) {
 		send_numeric(c, ERR_NOSUCHNICK, reply_param(nick));
 		send_numeric(c, RPL_ENDOFWHOIS, reply_param(nick));
@@ -181,17 +192,20 @@ void cmd_whowas(struct client *c, struct irc_message *msg)
 
 void cmd_ison(struct client *c, struct irc_message *msg)
 {
-	g_autoptr(GString) online = g_string_new(NULL);
+	g_autoptr(GPtrArray) online = g_ptr_array_new();
 
 	for (int i = 0; i < msg->nparams; i++) {
 		g_auto(GStrv) nicks = g_strsplit(msg->params[i], " ", -1);
 		for (int j = 0; nicks[j] != NULL; j++) {
 			struct client *t = nicks[j][0] != '\0' ? registry_find_nick(nicks[j]) : NULL;
 			if (t != NULL && t->registered)
-				g_string_append_printf(online, "%s%s", online->len > 0 ? " " : "", t->nick);
+				g_ptr_array_add(online, t->nick);
 		}
 	}
-	send_numeric(c, RPL_ISON, online->str);
+	/* RPL_ISON is sent even when nobody is online. */
+	if (online->len == 0)
+		send_numeric(c, RPL_ISON, "");
+	send_numeric_list(c, RPL_ISON, NULL, online, ' ');
 }
 
 void cmd_userhost(struct client *c, struct irc_message *msg)
@@ -322,9 +336,9 @@ void cmd_help(struct client *c, struct irc_message *msg)
 
 static void monitor_add(struct client *c, const char *list)
 {
-	g_auto(GStrv) nicks = g_strsplit(list, ",", -1);
-	g_autoptr(GString) on = g_string_new(NULL);
-	g_autoptr(GString) off = g_string_new(NULL);
+	g_auto(GStrv) nicks = split_targets(c, list, LIMIT_MONITOR);
+	g_autoptr(GPtrArray) on = g_ptr_array_new();
+	g_autoptr(GPtrArray) off = g_ptr_array_new();
 
 	for (int i = 0; nicks[i] != NULL; i++) {
 		struct client *t;
@@ -337,41 +351,36 @@ static void monitor_add(struct client *c, const char *list)
 		registry_monitor_add(c, nicks[i]);
 		t = registry_find_nick(nicks[i]);
 		if (t != NULL && t->registered)
-			g_string_append_printf(on, "%s%s", on->len > 0 ? "," : "", t->prefix);
+			g_ptr_array_add(on, t->prefix);
 		else
-			g_string_append_printf(off, "%s%s", off->len > 0 ? "," : "", nicks[i]);
+			g_ptr_array_add(off, nicks[i]);
 	}
-	if (on->len > 0)
-		send_numeric(c, RPL_MONONLINE, on->str);
-	if (off->len > 0)
-		send_numeric(c, RPL_MONOFFLINE, off->str);
+	send_numeric_list(c, RPL_MONONLINE, NULL, on, ',');
+	send_numeric_list(c, RPL_MONOFFLINE, NULL, off, ',');
 }
 
 static void monitor_status(struct client *c, bool list_only)
 {
-	g_autoptr(GString) on = g_string_new(NULL);
-	g_autoptr(GString) off = g_string_new(NULL);
+	g_autoptr(GPtrArray) on = g_ptr_array_new();
+	g_autoptr(GPtrArray) off = g_ptr_array_new();
 
 	for (guint i = 0; c->monitoring != NULL && i < c->monitoring->len; i++) {
-		const char *nick = g_ptr_array_index(c->monitoring, i);
+		char *nick = g_ptr_array_index(c->monitoring, i);
 		struct client *t = registry_find_nick(nick);
 		if (list_only)
-			g_string_append_printf(on, "%s%s", on->len > 0 ? "," : "", nick);
+			g_ptr_array_add(on, nick);
 		else if (t != NULL && t->registered)
-			g_string_append_printf(on, "%s%s", on->len > 0 ? "," : "", t->prefix);
+			g_ptr_array_add(on, t->prefix);
 		else
-			g_string_append_printf(off, "%s%s", off->len > 0 ? "," : "", nick);
+			g_ptr_array_add(off, nick);
 	}
 	if (list_only) {
-		if (on->len > 0)
-			send_numeric(c, RPL_MONLIST, on->str);
+		send_numeric_list(c, RPL_MONLIST, NULL, on, ',');
 		send_numeric(c, RPL_ENDOFMONLIST);
 		return;
 	}
-	if (on->len > 0)
-		send_numeric(c, RPL_MONONLINE, on->str);
-	if (off->len > 0)
-		send_numeric(c, RPL_MONOFFLINE, off->str);
+	send_numeric_list(c, RPL_MONONLINE, NULL, on, ',');
+	send_numeric_list(c, RPL_MONOFFLINE, NULL, off, ',');
 }
 
 void cmd_monitor(struct client *c, struct irc_message *msg)
@@ -383,7 +392,7 @@ void cmd_monitor(struct client *c, struct irc_message *msg)
 	} else if (op[0] == '+') {
 		monitor_add(c, msg->params[1]);
 	} else if (op[0] == '-') {
-		g_auto(GStrv) nicks = g_strsplit(msg->params[1], ",", -1);
+		g_auto(GStrv) nicks = split_targets(c, msg->params[1], LIMIT_MONITOR);
 		for (int i = 0; nicks[i] != NULL; i++)
 			registry_monitor_remove(c, nicks[i]);
 	} else if (g_ascii_toupper(op[0]) == 'C') {

@@ -266,7 +266,7 @@ void send_lusers(struct client *c)
 	unsigned users = registry_user_count();
 	unsigned invisible = registry_invisible_count();
 	unsigned opers = registry_oper_count();
-	unsigned unknown = (unsigned)server.nconns > users ? (unsigned)server.nconns - users : 0;
+	unsigned unknown = (unsigned)conn_unregistered_count();
 	unsigned max = registry_max_users();
 
 	send_numeric(c, RPL_LUSERCLIENT, users - invisible, invisible);
@@ -290,8 +290,11 @@ void registration_try_complete(struct client *c)
 	    login_pending(c))
 		return;
 	c->registered = true;
+	if (c->conn != NULL)
+		conn_registered(c->conn);
 	client_set_user(c, c->user, c->realname); /* the prefix now has the nick */
 	registry_note_registered();
+	registry_note_modes(c, 0);
 	strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S UTC", gmtime(&started));
 	send_numeric(c, RPL_WELCOME, cfg->network, c->prefix);
 	send_numeric(c, RPL_YOURHOST, cfg->name, NATTER_VERSION);

@@ -84,6 +84,19 @@ const char *reply_param(const char *s)
 	return s;
 }
 
+char **split_targets(struct client *c, const char *list, int max)
+{
+	char **targets = g_strsplit(list, ",", -1);
+	guint n = g_strv_length(targets);
+
+	if (max > 0 && n > (guint)max) {
+		send_numeric(c, ERR_TOOMANYTARGETS, reply_param(targets[max]));
+		for (guint i = (guint)max; i < n; i++)
+			g_clear_pointer(&targets[i], g_free);
+	}
+	return targets;
+}
+
 static void dispatch_parsed(struct client *c, struct irc_message *msg, enum irc_parse_result result,
 			    bool utf8);
 
@@ -117,7 +130,7 @@ static void dispatch_parsed(struct client *c, struct irc_message *msg, enum irc_
 
 	if (result != IRC_PARSE_OK) {
 		bool named = msg->command != NULL && g_utf8_validate(msg->command, -1, NULL);
-		send_numeric(c, ERR_UNKNOWNERROR, named ? msg->command : "*",
+		send_numeric(c, ERR_UNKNOWNERROR, named ? reply_param(msg->command) : "*",
 			     irc_parse_result_str(result));
 		return;
 	}
@@ -131,7 +144,7 @@ static void dispatch_parsed(struct client *c, struct irc_message *msg, enum irc_
 	cmd = find_command(msg->command);
 	if (cmd == NULL) {
 		if (c->registered)
-			send_numeric(c, ERR_UNKNOWNCOMMAND, msg->command);
+			send_numeric(c, ERR_UNKNOWNCOMMAND, reply_param(msg->command));
 		else
 			send_numeric(c, ERR_NOTREGISTERED);
 		return;

@@ -39,6 +39,11 @@ void command_dispatch(struct client *c, char *line, size_t len);
  * any text, and echoing it raw would change the reply's parameters. */
 const char *reply_param(const char *s);
 
+/* Splits the comma-separated target list @list. Past @max targets (0: no
+ * fixed limit), answers ERR_TOOMANYTARGETS (naming the first one left out) and
+ * returns only the first @max: TARGMAX is enforced, not just advertised. */
+char **split_targets(struct client *c, const char *list, int max);
+
 /* cmd_registration.c */
 void cmd_cap(struct client *c, struct irc_message *msg);
 void cmd_pass(struct client *c, struct irc_message *msg);

@@ -2,8 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include "listener.h"
+#include "log.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:2048"
 
@@ -24,7 +30,13 @@ static void set_defaults(struct config *cfg)
 	cfg->default_channels = g_strsplit("#lobby", ";", -1);
 	cfg->max_clients = 19000;
 	cfg->max_per_address = 1000;
+	cfg->max_per_block = 2000;
+	cfg->ipv4_block = 24;
+	cfg->ipv6_block = 64;
+	cfg->max_unregistered = 1000;
 	cfg->sendq = 1024 * 1024;
+	cfg->sendq_total = 128 * 1024 * 1024;
+	cfg->sndbuf = 64 * 1024;
 	cfg->flood_burst = 20;
 	cfg->flood_rate = 5.0;
 	cfg->registration_timeout = 30;
@@ -45,12 +57,29 @@ static void set_defaults(struct config *cfg)
 	cfg->opers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
+/* A value may end in a comment: whitespace, then '#' followed by
+ * whitespace or the end. GLib keeps such text as part of the value, so a
+ * copied example would otherwise name the server "irc.example.org  # ...".
+ * A '#' inside a value ("#lobby", "a#b") stays. */
+static void strip_comment(char *value)
+{
+	for (char *p = value; *p != '\0'; p++) {
+		if ((*p == ' ' || *p == '\t') && p[1] == '#' &&
+		    (p[2] == '\0' || p[2] == ' ' || p[2] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	}
+	g_strchomp(value);
+}
+
 /* Replaces *@field with the file's string value when the key is present. */
 static void read_string(GKeyFile *kf, const char *group, const char *key, char **field)
 {
 	char *value = g_key_file_get_string(kf, group, key, NULL);
 
 	if (value != NULL) {
+		strip_comment(value);
 		g_free(*field);
 		*field = value;
 	}
@@ -58,55 +87,100 @@ static void read_string(GKeyFile *kf, const char *group, const char *key, char *
 
 static void read_list(GKeyFile *kf, const char *group, const char *key, char ***field)
 {
-	char **value = g_key_file_get_string_list(kf, group, key, NULL, NULL);
+	char *raw = g_key_file_get_string(kf, group, key, NULL);
+	char **value;
+	int n = 0;
 
-	if (value != NULL) {
-		g_strfreev(*field);
-		*field = value;
+	if (raw == NULL)
+		return;
+	strip_comment(raw);
+	value = g_strsplit(raw, ";", -1);
+	g_free(raw);
+	for (int i = 0; value[i] != NULL; i++) {
+		g_strstrip(value[i]);
+		if (value[i][0] != '\0')
+			value[n++] = value[i];
+		else
+			g_free(value[i]);
 	}
+	value[n] = NULL;
+	g_strfreev(*field);
+	*field = value;
 }
 
-static bool read_int(GKeyFile *kf, const char *key, int *field, int min, GError **error)
-{
-	GError *local = NULL;
-	int value;
+/* The [limits] keys that are integers, with their allowed ranges. */
+struct int_key {
+	const char *key;
+	size_t offset;
+	long min, max;
+};
 
-	if (!g_key_file_has_key(kf, "limits", key, NULL))
+#define INT_KEY(name, lo, hi) { #name, G_STRUCT_OFFSET(struct config, name), lo, hi }
+static const struct int_key int_keys[] = {
+	INT_KEY(max_clients, 1, 1000000),
+	INT_KEY(max_per_address, 1, 1000000),
+	INT_KEY(max_per_block, 1, 1000000),
+	INT_KEY(ipv4_block, 8, 32),
+	INT_KEY(ipv6_block, 16, 128),
+	INT_KEY(max_unregistered, 1, 1000000),
+	INT_KEY(sendq, 1024, 1 << 30),
+	INT_KEY(sendq_total, 1 << 20, 2147483647),
+	INT_KEY(sndbuf, 0, 64 << 20),
+	INT_KEY(flood_burst, 1, 1000000),
+	INT_KEY(registration_timeout, 1, 86400),
+	INT_KEY(ping_interval, 1, 86400),
+	INT_KEY(ping_timeout, 1, 86400),
+	INT_KEY(max_channels_per_user, 1, 10000),
+	INT_KEY(whowas_size, 0, 1000000),
+};
+
+static bool read_int(GKeyFile *kf, const struct int_key *k, struct config *cfg, GError **error)
+{
+	g_autofree char *value = g_key_file_get_value(kf, "limits", k->key, NULL);
+	char *end;
+	long n;
+
+	if (value == NULL)
 		return true;
-	value = g_key_file_get_integer(kf, "limits", key, &local);
-	if (local != NULL || value < min) {
+	strip_comment(value);
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (value[0] == '\0' || *end != '\0' || errno != 0 || n < k->min || n > k->max) {
 		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "[limits] %s must be an integer >= %d", key, min);
-		g_clear_error(&local);
+			    "[limits] %s must be an integer from %ld to %ld, not '%s'", k->key,
+			    k->min, k->max, value);
 		return false;
 	}
-	*field = value;
+	G_STRUCT_MEMBER(int, cfg, k->offset) = (int)n;
 	return true;
 }
 
+/* Flood rates below this would hold a client for hours per line; above the
+ * maximum flood control is off in all but name. NaN and inf are refused. */
+#define FLOOD_RATE_MIN 0.01
+#define FLOOD_RATE_MAX 1000000.0
+
 static bool read_limits(GKeyFile *kf, struct config *cfg, GError **error)
 {
-	GError *local = NULL;
+	g_autofree char *rate = NULL;
 
-	if (!read_int(kf, "max_clients", &cfg->max_clients, 1, error) ||
-	    !read_int(kf, "max_per_address", &cfg->max_per_address, 1, error) ||
-	    !read_int(kf, "sendq", &cfg->sendq, 1024, error) ||
-	    !read_int(kf, "flood_burst", &cfg->flood_burst, 1, error) ||
-	    !read_int(kf, "registration_timeout", &cfg->registration_timeout, 1, error) ||
-	    !read_int(kf, "ping_interval", &cfg->ping_interval, 1, error) ||
-	    !read_int(kf, "ping_timeout", &cfg->ping_timeout, 1, error) ||
-	    !read_int(kf, "max_channels_per_user", &cfg->max_channels_per_user, 1, error) ||
-	    !read_int(kf, "whowas_size", &cfg->whowas_size, 0, error))
-		return false;
-	if (g_key_file_has_key(kf, "limits", "flood_rate", NULL)) {
-		double rate = g_key_file_get_double(kf, "limits", "flood_rate", &local);
-		if (local != NULL || rate <= 0) {
+	for (size_t i = 0; i < G_N_ELEMENTS(int_keys); i++)
+		if (!read_int(kf, &int_keys[i], cfg, error))
+			return false;
+	rate = g_key_file_get_value(kf, "limits", "flood_rate", NULL);
+	if (rate != NULL) {
+		char *end;
+		double value;
+		strip_comment(rate);
+		value = g_ascii_strtod(rate, &end);
+		if (rate[0] == '\0' || *end != '\0' || !isfinite(value) ||
+		    value < FLOOD_RATE_MIN || value > FLOOD_RATE_MAX) {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "[limits] flood_rate must be a number > 0");
-			g_clear_error(&local);
+				    "[limits] flood_rate must be a number from %g to %g, not '%s'",
+				    FLOOD_RATE_MIN, FLOOD_RATE_MAX, rate);
 			return false;
 		}
-		cfg->flood_rate = rate;
+		cfg->flood_rate = value;
 	}
 	return true;
 }
@@ -114,38 +188,42 @@ static bool read_limits(GKeyFile *kf, struct config *cfg, GError **error)
 static bool read_group_int(GKeyFile *kf, const char *group, const char *key, int *field,
 			   int min, int max, GError **error)
 {
-	GError *local = NULL;
-	int value;
+	g_autofree char *value = g_key_file_get_value(kf, group, key, NULL);
+	char *end;
+	long n;
 
-	if (!g_key_file_has_key(kf, group, key, NULL))
+	if (value == NULL)
 		return true;
-	value = g_key_file_get_integer(kf, group, key, &local);
-	if (local != NULL || value < min || value > max) {
+	strip_comment(value);
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (value[0] == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
 		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "[%s] %s must be an integer from %d to %d", group, key, min, max);
-		g_clear_error(&local);
+			    "[%s] %s must be an integer from %d to %d, not '%s'", group, key, min,
+			    max, value);
 		return false;
 	}
-	*field = value;
+	*field = (int)n;
 	return true;
 }
 
 static bool read_group_bool(GKeyFile *kf, const char *group, const char *key, bool *field,
 			    GError **error)
 {
-	GError *local = NULL;
-	gboolean value;
+	g_autofree char *value = g_key_file_get_value(kf, group, key, NULL);
 
-	if (!g_key_file_has_key(kf, group, key, NULL))
+	if (value == NULL)
 		return true;
-	value = g_key_file_get_boolean(kf, group, key, &local);
-	if (local != NULL) {
+	strip_comment(value);
+	if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0) {
+		*field = true;
+	} else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
+		*field = false;
+	} else {
 		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "[%s] %s must be true or false", group, key);
-		g_clear_error(&local);
+			    "[%s] %s must be true or false, not '%s'", group, key, value);
 		return false;
 	}
-	*field = value;
 	return true;
 }
 
@@ -177,8 +255,74 @@ static void read_opers(GKeyFile *kf, struct config *cfg)
 
 	for (int i = 0; names != NULL && names[i] != NULL; i++) {
 		char *hash = g_key_file_get_string(kf, "opers", names[i], NULL);
-		if (hash != NULL)
+		if (hash != NULL) {
+			strip_comment(hash);
 			g_hash_table_replace(cfg->opers, g_strdup(names[i]), hash);
+		}
+	}
+}
+
+/* Every group and key natterd reads; anything else is a typo or a setting
+ * of another version, and is reported (not fatal). A group listed with a
+ * NULL key list takes any key ([opers]: one key per operator name). Add
+ * new settings here as well as where they are read. */
+struct known_group {
+	const char *group;
+	const char *const *keys;
+};
+
+static const char *const server_keys[] = {
+	"name", "network", "description", "motd_file", "data_dir", "listen",
+	"admin_location", "admin_email", NULL,
+};
+static const char *const channel_keys[] = { "default", NULL };
+static const char *const limit_keys[] = { "flood_rate", NULL }; /* and int_keys[] */
+static const char *const account_keys[] = {
+	"registration", "loopback_is_secure", "nick_grace", "password_min", "argon2_ops",
+	"argon2_mem_kib", "scram_iterations", "login_free_failures", "login_delay",
+	"login_delay_max", NULL,
+};
+
+static const struct known_group known_groups[] = {
+	{ "server", server_keys },
+	{ "channels", channel_keys },
+	{ "limits", limit_keys },
+	{ "accounts", account_keys },
+	{ "opers", NULL },
+};
+
+static bool key_is_known(const struct known_group *g, const char *key)
+{
+	if (g->keys == NULL)
+		return true;
+	for (int i = 0; g->keys[i] != NULL; i++)
+		if (strcmp(g->keys[i], key) == 0)
+			return true;
+	if (strcmp(g->group, "limits") == 0)
+		for (size_t i = 0; i < G_N_ELEMENTS(int_keys); i++)
+			if (strcmp(int_keys[i].key, key) == 0)
+				return true;
+	return false;
+}
+
+static void warn_unknown(GKeyFile *kf, const char *path)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+
+	for (int i = 0; groups[i] != NULL; i++) {
+		const struct known_group *g = NULL;
+		for (size_t j = 0; j < G_N_ELEMENTS(known_groups); j++)
+			if (strcmp(known_groups[j].group, groups[i]) == 0)
+				g = &known_groups[j];
+		if (g == NULL) {
+			log_warn("%s: unknown group [%s] ignored", path, groups[i]);
+			continue;
+		}
+		g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
+		for (int k = 0; keys != NULL && keys[k] != NULL; k++)
+			if (!key_is_known(g, keys[k]))
+				log_warn("%s: unknown key %s in [%s] ignored", path, keys[k],
+					 groups[i]);
 	}
 }
 
@@ -190,6 +334,7 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
 		g_prefix_error(error, "cannot read config %s: ", path);
 		return false;
 	}
+	warn_unknown(kf, path);
 	read_string(kf, "server", "name", &cfg->name);
 	read_string(kf, "server", "network", &cfg->network);
 	read_string(kf, "server", "description", &cfg->description);
@@ -202,6 +347,46 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
 	read_opers(kf, cfg);
 	if (!read_limits(kf, cfg, error) || !read_accounts(kf, cfg, error)) {
 		g_prefix_error(error, "%s: ", path);
+		return false;
+	}
+	return true;
+}
+
+/* Checks what is not a plain number: the same at start and on reload, so
+ * a reload can never accept what a start would refuse. */
+static bool validate(const struct config *cfg, GError **error)
+{
+	if (cfg->listen == NULL || cfg->listen[0] == NULL) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[server] listen names no address");
+		return false;
+	}
+	for (int i = 0; cfg->listen[i] != NULL; i++) {
+		struct sockaddr_storage ss;
+		int sslen = sizeof(ss);
+		g_autofree char *addr = g_strstrip(g_strdup(cfg->listen[i]));
+		memset(&ss, 0, sizeof(ss));
+		if (!listener_parse_address(addr, &ss, &sslen)) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "invalid listen address '%s' (want IPv4:port or [IPv6]:port, "
+				    "port 0-65535)", addr);
+			return false;
+		}
+	}
+	if (cfg->name[0] == '\0' || strchr(cfg->name, ' ') != NULL) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[server] name must be one word, not '%s'", cfg->name);
+		return false;
+	}
+	if (cfg->network[0] == '\0' || strchr(cfg->network, ' ') != NULL) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[server] network must be one word, not '%s'", cfg->network);
+		return false;
+	}
+	if (cfg->sendq_total < cfg->sendq) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[limits] sendq_total (%d) must be at least sendq (%d)",
+			    cfg->sendq_total, cfg->sendq);
 		return false;
 	}
 	return true;
@@ -263,6 +448,12 @@ struct config *config_load(const struct config_overrides *ov, GError **error)
 		return NULL;
 	}
 	apply_overrides(cfg, ov);
+	if (!validate(cfg, error)) {
+		if (ov->config_file != NULL)
+			g_prefix_error(error, "%s: ", ov->config_file);
+		config_free(cfg);
+		return NULL;
+	}
 	if (!load_motd(cfg, error)) {
 		config_free(cfg);
 		return NULL;

@@ -21,7 +21,13 @@ struct config {
 	/* [limits] */
 	int max_clients;
 	int max_per_address;
+	int max_per_block;    /* connections from one network block */
+	int ipv4_block;       /* prefix length of that block for IPv4 (24) */
+	int ipv6_block;       /* ... and for IPv6 (64) */
+	int max_unregistered; /* connections not yet registered; oldest evicted */
 	int sendq;            /* bytes of unsent output before a client is closed */
+	int sendq_total;      /* all clients' unsent output; largest closed first */
+	int sndbuf;           /* SO_SNDBUF of client sockets; 0 = kernel's choice */
 	int flood_burst;      /* lines a client may send at once */
 	double flood_rate;    /* lines per second after the burst */
 	int registration_timeout; /* seconds */
@@ -54,8 +60,11 @@ struct config_overrides {
 	char *config_file;
 };
 
-/* Loads defaults, the file named in @ov (if any) and @ov itself.
- * Returns NULL and sets @error when the file is unreadable or invalid. */
+/* Loads defaults, the file named in @ov (if any) and @ov itself, and checks
+ * every value (the same checks at start and on SIGHUP). Returns NULL and
+ * sets @error when the file is unreadable or a value is invalid; unknown
+ * groups and keys are only logged as warnings. A value may be followed by
+ * a comment: whitespace, '#', then whitespace or the end of the line. */
 struct config *config_load(const struct config_overrides *ov, GError **error);
 void config_free(struct config *cfg);
 

@@ -17,13 +17,16 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "commands.h"
 #include "irc_message.h"
 #include "log.h"
+#include "proto_limits.h"
 #include "numerics.h"
 #include "send.h"
 #include "server.h"
@@ -37,11 +40,30 @@
 #define READ_CHUNK 16384
 /* Output queued within one turn past this is written at once. */
 #define EARLY_WRITE 16384
-/* How long a closed connection may take to receive its last lines. */
+/* How long a closed connection may take to receive its last lines, and
+ * how often a lingering one is checked. */
 #define LINGER_SECONDS 5
+#define LINGER_POLL_MS 100
+
+/* Flood cost of output: a command is charged one more flood token for each
+ * this many bytes of reply it queues to its own sender, so NAMES of a
+ * 5,000-member room costs in proportion to the lines it produces. */
+#define COST_REPLY_BYTES 4096
+/* The most work one client gets in one loop turn: lines handled, and bytes
+ * of replies queued to it. Past either, its remaining input waits for the
+ * next turn, so every other client is served in between. */
+#define TURN_MAX_LINES 64
+#define TURN_MAX_REPLY_BYTES (64 * 1024)
+
+static uint64_t queued_total;  /* sum of every conn's out.len */
+static int nclosing;           /* marked closing, not yet freed */
+static int nunregistered;
+static struct conn *unreg_head, *unreg_tail; /* oldest first */
+static unsigned turn = 1;      /* loop turns, counted by the flush pass */
 
 static void conn_io_cb(evutil_socket_t fd, short events, void *arg);
 static void conn_free(struct conn *conn);
+static void conn_free_gracefully(struct conn *conn);
 static void flush_one(struct conn *conn);
 static void process_input(struct conn *conn);
 static void handle_read(struct conn *conn);
@@ -76,6 +98,8 @@ static int address_count(const char *addr)
 	return GPOINTER_TO_INT(g_hash_table_lookup(server.per_address, addr));
 }
 
+/* Counts connections per exact address and per network block in the same
+ * table: a block key ends in "/len", which no numeric address does. */
 static void address_adjust(const char *addr, int delta)
 {
 	int count = address_count(addr) + delta;
@@ -84,6 +108,91 @@ static void address_adjust(const char *addr, int delta)
 		g_hash_table_remove(server.per_address, addr);
 	else
 		g_hash_table_replace(server.per_address, g_strdup(addr), GINT_TO_POINTER(count));
+}
+
+/* The network block of @sa as "addr/len": the /ipv4_block of an IPv4
+ * address, the /ipv6_block of an IPv6 one. One person usually holds a whole
+ * block (an IPv6 /64 above all), so limits per exact address are not enough. */
+static void format_block(const struct sockaddr *sa, char *out, size_t len)
+{
+	unsigned char raw[16] = { 0 };
+	char text[INET6_ADDRSTRLEN];
+	int bits, nbytes, family = sa->sa_family;
+
+	if (family == AF_INET6) {
+		memcpy(raw, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		bits = server.cfg->ipv6_block;
+		nbytes = 16;
+	} else {
+		memcpy(raw, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		bits = server.cfg->ipv4_block;
+		nbytes = 4;
+	}
+	for (int i = 0; i < nbytes; i++) {
+		int keep = CLAMP(bits - i * 8, 0, 8);
+		raw[i] &= (unsigned char)(0xff00u >> keep);
+	}
+	if (inet_ntop(family, raw, text, sizeof(text)) == NULL)
+		g_strlcpy(text, "unknown", sizeof(text));
+	snprintf(out, len, "%s/%d", text, bits);
+}
+
+static void unreg_unlink(struct conn *conn)
+{
+	if (!conn->unregistered)
+		return;
+	if (conn->unreg_prev != NULL)
+		conn->unreg_prev->unreg_next = conn->unreg_next;
+	else
+		unreg_head = conn->unreg_next;
+	if (conn->unreg_next != NULL)
+		conn->unreg_next->unreg_prev = conn->unreg_prev;
+	else
+		unreg_tail = conn->unreg_prev;
+	conn->unreg_prev = conn->unreg_next = NULL;
+	conn->unregistered = false;
+	nunregistered--;
+}
+
+static void unreg_append(struct conn *conn)
+{
+	conn->unreg_prev = unreg_tail;
+	conn->unreg_next = NULL;
+	if (unreg_tail != NULL)
+		unreg_tail->unreg_next = conn;
+	else
+		unreg_head = conn;
+	unreg_tail = conn;
+	conn->unregistered = true;
+	nunregistered++;
+}
+
+void conn_registered(struct conn *conn)
+{
+	unreg_unlink(conn);
+}
+
+int conn_unregistered_count(void)
+{
+	return nunregistered;
+}
+
+uint64_t conn_queued_total(void)
+{
+	return queued_total;
+}
+
+/* Makes room by closing the connection that has waited longest without
+ * registering: idle half-open connections must not keep anyone out. */
+static bool evict_unregistered(const char *why)
+{
+	struct conn *oldest = unreg_head;
+
+	if (oldest == NULL)
+		return false;
+	log_info("evicting unregistered %s: %s", oldest->addr, why);
+	conn_close(oldest, why);
+	return true;
 }
 
 /* Points the connection's one event at the socket events the transport
@@ -143,15 +252,30 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
 	struct conn *conn;
 
 	(void)salen;
+	char block[INET6_ADDRSTRLEN + 8];
+	const struct config *cfg = server.cfg;
+
 	format_address(sa, addr, sizeof(addr));
+	format_block(sa, block, sizeof(block));
 	if (server.shutting_down)
 		return refuse(fd, addr, tp, "Server shutting down");
-	if (server.nconns >= server.cfg->max_clients)
-		return refuse(fd, addr, tp, "Too many connections to this server");
-	if (address_count(addr) >= server.cfg->max_per_address)
+	if (address_count(addr) >= cfg->max_per_address)
 		return refuse(fd, addr, tp, "Too many connections from your address");
+	if (address_count(block) >= cfg->max_per_block)
+		return refuse(fd, addr, tp, "Too many connections from your network");
+	/* Slots held by connections that never registered are given to
+	 * newcomers, oldest first; registered users keep theirs. */
+	if (server.nconns - nclosing >= cfg->max_clients &&
+	    !evict_unregistered("Server full; unregistered connection evicted"))
+		return refuse(fd, addr, tp, "Too many connections to this server");
+	if (nunregistered >= cfg->max_unregistered)
+		evict_unregistered("Too many unregistered connections; evicted");
 	/* natterd batches its own writes, so Nagle would only add delay. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* A fixed kernel send buffer: with autotuning, thousands of slow
+	 * readers can pin gigabytes of kernel memory host-wide. */
+	if (cfg->sndbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg->sndbuf, sizeof(cfg->sndbuf));
 	evutil_make_socket_nonblocking(fd);
 
 	conn = g_new0(struct conn, 1);
@@ -163,6 +287,7 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
 		return refuse(fd, addr, tp, "Cannot set up the connection");
 	}
 	conn->addr = g_strdup(addr);
+	conn->block = g_strdup(block);
 	conn->connected_at = conn->last_input = conn->flood_stamp = server_now_us();
 	conn->flood_tokens = (float)server.cfg->flood_burst;
 	update_events(conn);
@@ -172,6 +297,8 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
 	server.conns = conn;
 	server.nconns++;
 	address_adjust(addr, +1);
+	address_adjust(block, +1);
+	unreg_append(conn);
 	conn->client = client_new(conn);
 	log_info("connect from %s (fd %d, %s, %d open)", addr, fd, tp->name, server.nconns);
 }
@@ -187,18 +314,81 @@ static void mark_dirty(struct conn *conn)
 	server.dirty = conn;
 }
 
+static void out_append(struct conn *conn, const char *data, size_t len)
+{
+	bytebuf_append(&conn->out, data, len);
+	queued_total += len;
+	conn->out_queued += len;
+}
+
+static void out_consume(struct conn *conn, size_t len)
+{
+	bytebuf_consume(&conn->out, len);
+	queued_total -= len;
+}
+
+static void out_clear(struct conn *conn)
+{
+	queued_total -= conn->out.len;
+	bytebuf_clear(&conn->out);
+}
+
+/* Drops what a slow reader could not read, so only the ERROR line is left. */
+static void close_for_sendq(struct conn *conn)
+{
+	out_clear(conn);
+	conn_close(conn, "SendQ exceeded");
+}
+
+static gint compare_queue_desc(gconstpointer a, gconstpointer b)
+{
+	const struct conn *x = *(struct conn *const *)a, *y = *(struct conn *const *)b;
+
+	return x->out.len < y->out.len ? 1 : x->out.len > y->out.len ? -1 : 0;
+}
+
+/* Every send queue together passed [limits] sendq_total: close the largest
+ * offenders first until the total is back under three quarters of it. Rare
+ * (it takes many slow readers), so one sorted scan is fine. */
+static void shed_largest_queues(void)
+{
+	uint64_t goal = (uint64_t)server.cfg->sendq_total / 4 * 3;
+	g_autoptr(GPtrArray) queues = g_ptr_array_new();
+
+	for (struct conn *c = server.conns; c != NULL; c = c->next)
+		if (!c->closing && c->out.len > 0)
+			g_ptr_array_add(queues, c);
+	g_ptr_array_sort(queues, compare_queue_desc);
+	for (guint i = 0; i < queues->len && queued_total > goal; i++) {
+		struct conn *c = g_ptr_array_index(queues, i);
+		log_info("closing %s: all send queues hold %llu bytes, its own %u",
+			 c->addr, (unsigned long long)queued_total, (unsigned)c->out.len);
+		close_for_sendq(c);
+	}
+}
+
 void conn_send(struct conn *conn, const char *data, size_t len)
 {
 	if (conn->closing)
 		return;
 	if ((size_t)conn->out.len + len > (size_t)server.cfg->sendq) {
-		/* Drop what it could not read so only the ERROR line is left. */
-		bytebuf_clear(&conn->out);
-		conn_close(conn, "SendQ exceeded");
-		return;
+		/* Judge the limit on what the client failed to read, not on what
+		 * this turn queued: write first (a small sendq would otherwise drop
+		 * a client that reads promptly). */
+		flush_one(conn);
+		if (conn->closing)
+			return;
+		if ((size_t)conn->out.len + len > (size_t)server.cfg->sendq) {
+			close_for_sendq(conn);
+			return;
+		}
 	}
-	bytebuf_append(&conn->out, data, len);
+	out_append(conn, data, len);
 	mark_dirty(conn);
+	if (queued_total > (uint64_t)server.cfg->sendq_total)
+		shed_largest_queues();
+	if (conn->closing)
+		return;
 	/* A big turn (a burst into a large room) would otherwise pile up every
 	 * member's share until the flush; writing once a share is this big keeps
 	 * the buffers, and so the heap, small, with each write still large. */
@@ -211,6 +401,8 @@ void conn_close(struct conn *conn, const char *reason)
 	if (conn->closing)
 		return;
 	conn->closing = true;
+	nclosing++;
+	unreg_unlink(conn);
 	conn->close_reason = g_strdup(reason);
 	if (conn->timer_ev != NULL)
 		event_del(conn->timer_ev);
@@ -231,7 +423,7 @@ static bool write_some(struct conn *conn)
 				return true;
 			return false;
 		}
-		bytebuf_consume(&conn->out, (size_t)n);
+		out_consume(conn, (size_t)n);
 	}
 	return true;
 }
@@ -241,7 +433,7 @@ static void flush_one(struct conn *conn)
 	if (!write_some(conn)) {
 		char reason[128];
 		snprintf(reason, sizeof(reason), "Write error: %s", conn->tp->strerror(conn, errno));
-		bytebuf_clear(&conn->out);
+		out_clear(conn);
 		conn_close(conn, reason);
 		return;
 	}
@@ -253,12 +445,35 @@ static void flush_one(struct conn *conn)
 		arm(conn, conn->io_events); /* the transport may wait on another event now */
 }
 
+/* Bytes the kernel still holds for a peer that can still take them: 0
+ * once the connection is reset or gone (SIOCOUTQ then still counts what
+ * was never acknowledged), or when it cannot be told. */
+static int kernel_queued(int fd)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+	int n = 0;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+	    (info.tcpi_state != TCP_ESTABLISHED && info.tcpi_state != TCP_CLOSE_WAIT))
+		return 0;
+	if (ioctl(fd, SIOCOUTQ, &n) != 0)
+		return 0;
+	return n;
+}
+
 static void conn_free(struct conn *conn)
 {
 	if (conn->sock_events != 0)
 		event_del(&conn->io_ev);
 	if (conn->timer_ev != NULL)
 		event_free(conn->timer_ev);
+	/* Whatever the peer did not take by now it never will: reset rather
+	 * than leave an orphaned socket holding kernel memory for minutes. */
+	if (conn->out.len > 0 || kernel_queued(conn->fd) > 0) {
+		struct linger abort_close = { 1, 0 };
+		setsockopt(conn->fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+	}
 	if (conn->tp->free != NULL)
 		conn->tp->free(conn);
 	close(conn->fd);
@@ -269,31 +484,54 @@ static void conn_free(struct conn *conn)
 	if (conn->next != NULL)
 		conn->next->prev = conn->prev;
 	server.nconns--;
+	if (conn->closing)
+		nclosing--;
+	unreg_unlink(conn);
 	address_adjust(conn->addr, -1);
+	address_adjust(conn->block, -1);
 	bytebuf_clear(&conn->in);
-	bytebuf_clear(&conn->out);
+	out_clear(conn);
 	g_free(conn->addr);
+	g_free(conn->block);
 	g_free(conn->close_reason);
 	g_free(conn);
 }
 
-static void linger_timeout_cb(evutil_socket_t fd, short events, void *arg)
+/* Checks a lingering connection: freed once the peer has everything, or
+ * (reset) once its time is up. */
+static void linger_check_cb(evutil_socket_t fd, short events, void *arg)
 {
+	struct conn *conn = arg;
+	struct timeval tv = { 0, LINGER_POLL_MS * 1000 };
+
 	(void)fd;
 	(void)events;
-	conn_free(arg);
+	if (conn->out.len > 0 && !write_some(conn))
+		out_clear(conn);
+	if (conn->out.len == 0 && kernel_queued(conn->fd) == 0) {
+		conn_free_gracefully(conn);
+		return;
+	}
+	if (server_now_us() >= conn->linger_until) {
+		conn_free(conn);
+		return;
+	}
+	evtimer_add(conn->timer_ev, &tv);
 }
 
 /* A slow reader (above all one closed for SendQ) cannot take its ERROR line
- * at once: keep only the socket and that line, and wait for it to drain. */
+ * at once: keep only the socket and that line, and wait a few seconds for
+ * the peer to read it. The kernel's copy counts too, so nothing is left
+ * orphaned after close(); see conn_free(). */
 static void linger(struct conn *conn)
 {
-	struct timeval tv = { LINGER_SECONDS, 0 };
+	struct timeval tv = { 0, LINGER_POLL_MS * 1000 };
 
 	conn->lingering = true;
+	conn->linger_until = server_now_us() + (int64_t)LINGER_SECONDS * 1000000;
 	if (conn->timer_ev != NULL)
 		event_free(conn->timer_ev);
-	conn->timer_ev = evtimer_new(server.base, linger_timeout_cb, conn);
+	conn->timer_ev = evtimer_new(server.base, linger_check_cb, conn);
 	evtimer_add(conn->timer_ev, &tv);
 	update_events(conn);
 }
@@ -325,15 +563,15 @@ static void finish_close(struct conn *conn)
 		return;
 	}
 	snprintf(line, sizeof(line), "ERROR :%s\r\n", conn->close_reason);
-	bytebuf_append(&conn->out, line, strlen(line));
+	out_append(conn, line, strlen(line));
 	if (!write_some(conn)) {
 		log_debug("last write to %s failed: %s", conn->addr,
 			  conn->tp->strerror(conn, errno));
-		bytebuf_clear(&conn->out);
+		out_clear(conn);
 		conn_free(conn);
 		return;
 	}
-	if (conn->out.len == 0) {
+	if (conn->out.len == 0 && kernel_queued(conn->fd) == 0) {
 		conn_free_gracefully(conn);
 		return;
 	}
@@ -342,6 +580,7 @@ static void finish_close(struct conn *conn)
 
 void conn_flush_pass(void)
 {
+	turn++;
 	while (server.dying != NULL || server.dirty != NULL) {
 		while (server.dirty != NULL) {
 			struct conn *conn = server.dirty;
@@ -412,6 +651,30 @@ static void release_cb(evutil_socket_t fd, short events, void *arg)
 		handle_read(conn);
 }
 
+/* Out of this turn's budget: hold the rest of the input until the next
+ * turn (a zero timer fires only after the loop has served everyone else). */
+static void yield_turn(struct conn *conn)
+{
+	struct timeval now = { 0, 0 };
+
+	if (conn->timer_ev == NULL)
+		conn->timer_ev = evtimer_new(server.base, release_cb, conn);
+	conn->throttled = true;
+	update_events(conn);
+	evtimer_add(conn->timer_ev, &now);
+}
+
+/* True when @conn has had its share of this loop turn. */
+static bool turn_used_up(struct conn *conn)
+{
+	if (conn->turn != turn) {
+		conn->turn = turn;
+		conn->turn_lines = 0;
+		conn->turn_bytes = 0;
+	}
+	return conn->turn_lines >= TURN_MAX_LINES || conn->turn_bytes >= TURN_MAX_REPLY_BYTES;
+}
+
 /* Out of tokens: stop reading and come back when one line is allowed.
  * The client is slowed, not dropped, and its lines are kept in order. */
 static void throttle(struct conn *conn)
@@ -466,9 +729,15 @@ static void take_line(struct conn *conn, char *line, size_t len)
 	}
 	if (!line_is_clean(conn, line, len))
 		return;
+	uint64_t before = conn->out_queued;
 	conn->last_input = server_now_us();
 	conn->ping_sent = false;
 	command_dispatch(conn->client, line, len);
+	/* A reply costs in proportion to its size: one more flood token per
+	 * COST_REPLY_BYTES queued to the sender (fan-out to others is free). */
+	uint64_t produced = conn->out_queued - before;
+	conn->turn_bytes += produced;
+	conn_charge(conn, (double)produced / COST_REPLY_BYTES);
 }
 
 /* Handles the complete lines in @data, as flood control allows. Returns how
@@ -494,12 +763,17 @@ static size_t take_lines(struct conn *conn, char *data, size_t len)
 			used = (size_t)(eol - data) + 1;
 			continue;
 		}
+		if (turn_used_up(conn)) {
+			yield_turn(conn);
+			break;
+		}
 		refill_tokens(conn, server_now_us());
 		if (conn->flood_tokens < 1.0f) {
 			throttle(conn);
 			break;
 		}
 		conn->flood_tokens -= 1.0f;
+		conn->turn_lines++;
 		used = (size_t)(eol - data) + 1;
 		take_line(conn, line, (size_t)(eol - line));
 	}
@@ -565,12 +839,10 @@ static void conn_io_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	events = conn->tp->ready(conn, events);
 	if (conn->lingering) {
+		/* The linger timer decides when it is done; here keep writing. */
 		if (!write_some(conn))
-			conn_free(conn);
-		else if (conn->out.len == 0)
-			conn_free_gracefully(conn);
-		else
-			arm(conn, conn->io_events);
+			out_clear(conn);
+		arm(conn, conn->out.len > 0 ? conn->io_events : 0);
 		return;
 	}
 	if ((events & EV_WRITE) && !conn->closing)

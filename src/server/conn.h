@@ -27,18 +27,26 @@ struct conn {
 	struct bytebuf out;          /* queued output, written once per turn */
 	struct client *client;
 	char *addr;                  /* numeric peer address */
+	char *block;                 /* its network block ("10.1.2.0/24"), for limits */
 	struct conn *prev, *next;    /* server.conns */
 	struct conn *dirty_next;     /* server.dirty */
 	struct conn *dying_next;     /* server.dying */
+	struct conn *unreg_prev, *unreg_next; /* unregistered ones, oldest first */
 	char *close_reason;
 	float flood_tokens;          /* lines that may be processed now */
 	int64_t flood_stamp;         /* when tokens were last refilled (us) */
 	int64_t last_input;          /* monotonic us of last complete line */
 	int64_t connected_at;
+	int64_t linger_until;        /* monotonic us: last chance for the ERROR line */
+	uint64_t out_queued;         /* bytes ever queued, to charge replies */
+	unsigned turn;               /* the loop turn the two below count */
+	unsigned turn_lines;         /* lines handled in that turn */
+	uint64_t turn_bytes;         /* reply bytes queued to it in that turn */
 	bool dirty, closing, discarding, ping_sent;
 	bool throttled;              /* flood control holds input */
 	bool lingering;              /* closed; waiting to write its last lines */
 	bool loopback;               /* the peer is 127.0.0.0/8 or ::1 */
+	bool unregistered;           /* linked in the unregistered list */
 };
 
 /* Takes ownership of an accepted socket, spoken to through transport @tp;
@@ -70,6 +78,17 @@ void conn_send(struct conn *conn, const char *data, size_t len);
 /* Uses @tokens more of the flood allowance (for costly commands such as
  * JOIN or LIST); the client's next lines wait until it is paid back. */
 void conn_charge(struct conn *conn, double tokens);
+
+/* Registration finished: the connection leaves the unregistered list
+ * (whose oldest entry is evicted when unregistered slots run out). */
+void conn_registered(struct conn *conn);
+
+/* Bytes queued to all connections and not yet written (the total that
+ * [limits] sendq_total caps). */
+uint64_t conn_queued_total(void);
+
+/* Connections that have not registered yet (for LUSERS 253). */
+int conn_unregistered_count(void);
 
 /* Marks @conn for closing at the end of this turn with `ERROR :reason`.
  * Safe to call from any handler: nothing is freed until the turn ends. */

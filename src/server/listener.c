@@ -77,7 +77,7 @@ static void describe_bound(evutil_socket_t fd, char *out, size_t len)
 
 /* Parses "1.2.3.4:port" or "[::1]:port" (port 0 = any free port).
  * libevent's own parser refuses port 0, which tests need. */
-static bool parse_address(const char *address, struct sockaddr_storage *ss, int *sslen)
+bool listener_parse_address(const char *address, struct sockaddr_storage *ss, int *sslen)
 {
 	const char *colon = strrchr(address, ':');
 	g_autofree char *host = NULL;
@@ -115,7 +115,7 @@ bool listener_open(const char *address, GError **error)
 	char bound[80];
 
 	memset(&ss, 0, sizeof(ss));
-	if (!parse_address(address, &ss, &sslen)) {
+	if (!listener_parse_address(address, &ss, &sslen)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
 			    "cannot parse listen address '%s' (want host:port or [v6]:port)", address);
 		return false;

@@ -11,4 +11,10 @@
 bool listener_open(const char *address, GError **error);
 void listener_close_all(void);
 
+/* Parses "1.2.3.4:port" or "[::1]:port" (port 0 = any free port) into @ss.
+ * Used by config.c too, so a bad address is refused at start and on reload
+ * alike. */
+struct sockaddr_storage;
+bool listener_parse_address(const char *address, struct sockaddr_storage *ss, int *sslen);
+
 #endif

@@ -90,7 +90,7 @@
 #define ERR_PASSWDMISMATCH   "464 :Password incorrect"
 #define ERR_BANLISTFULL      "478 %s %c :Channel list is full"
 #define ERR_CHANNELISFULL    "471 %s :Cannot join channel (+l)"
-#define ERR_UNKNOWNMODE      "472 %c :is unknown mode char to me"
+#define ERR_UNKNOWNMODE      "472 %s :is unknown mode char to me"
 #define ERR_INVITEONLYCHAN   "473 %s :Cannot join channel (+i)"
 #define ERR_BANNEDFROMCHAN   "474 %s :Cannot join channel (+b)"
 #define ERR_BADCHANNELKEY    "475 %s :Cannot join channel (+k)"

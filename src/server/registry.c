@@ -15,6 +15,8 @@ static GHashTable *watchers;      /* folded nick -> GPtrArray of clients */
 static GQueue whowas = G_QUEUE_INIT;
 static unsigned max_users;
 static unsigned registered_users;
+static unsigned invisible_users;  /* registered and +i */
+static unsigned oper_users;       /* registered and +o */
 
 static char *fold(const char *name)
 {
@@ -66,6 +68,8 @@ void registry_remove_client(struct client *c)
 	if (c->registered) {
 		registry_monitor_notify(c, false);
 		registered_users--;
+		invisible_users -= (c->modes & UMODE_INVISIBLE) ? 1 : 0;
+		oper_users -= (c->modes & UMODE_OPER) ? 1 : 0;
 	}
 	registry_monitor_clear(c);
 	irc_casefold(folded, sizeof(folded), c->nick);
@@ -126,21 +130,6 @@ GHashTable *registry_nicks(void)
 	return nicks;
 }
 
-static unsigned count_users(unsigned mode)
-{
-	GHashTableIter iter;
-	gpointer value;
-	unsigned n = 0;
-
-	g_hash_table_iter_init(&iter, nicks);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		struct client *c = value;
-		if (c->registered && (c->modes & mode))
-			n++;
-	}
-	return n;
-}
-
 unsigned registry_user_count(void)
 {
 	return registered_users;
@@ -148,12 +137,12 @@ unsigned registry_user_count(void)
 
 unsigned registry_invisible_count(void)
 {
-	return count_users(UMODE_INVISIBLE);
+	return invisible_users;
 }
 
 unsigned registry_oper_count(void)
 {
-	return count_users(UMODE_OPER);
+	return oper_users;
 }
 
 void registry_note_registered(void)
@@ -161,6 +150,18 @@ void registry_note_registered(void)
 	registered_users++;
 	if (registered_users > max_users)
 		max_users = registered_users;
+}
+
+void registry_note_modes(const struct client *c, unsigned old_modes)
+{
+	unsigned changed = c->modes ^ old_modes;
+
+	if (!c->registered)
+		return;
+	if (changed & UMODE_INVISIBLE)
+		invisible_users += (c->modes & UMODE_INVISIBLE) ? 1u : (unsigned)-1;
+	if (changed & UMODE_OPER)
+		oper_users += (c->modes & UMODE_OPER) ? 1u : (unsigned)-1;
 }
 
 unsigned registry_max_users(void)

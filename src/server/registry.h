@@ -43,6 +43,10 @@ unsigned registry_invisible_count(void);
 unsigned registry_oper_count(void);
 unsigned registry_max_users(void);
 void registry_note_registered(void);
+/* Keeps the LUSERS counters in step: call after the modes of a registered
+ * client changed from @old_modes (and with 0 right after registering).
+ * LUSERS then costs the same with 15 users or 15,000. */
+void registry_note_modes(const struct client *c, unsigned old_modes);
 
 void registry_whowas_add(const struct client *c);
 /* Entries for @nick (which may be a wildcard mask), newest first, at most

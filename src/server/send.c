@@ -82,6 +82,39 @@ void send_numeric(struct client *to, const char *fmt, ...)
 	g_string_free(line, TRUE);
 }
 
+void send_numeric_list(struct client *to, const char *fmt, const char *arg, GPtrArray *items,
+		       char sep)
+{
+	g_autoptr(GString) list = g_string_new(NULL);
+	g_autofree char *empty = NULL;
+	size_t room;
+
+	if (items->len == 0)
+		return;
+	/* The line with an empty list shows what the rest of it takes. */
+	empty = arg != NULL ? g_strdup_printf(fmt + 4, arg, "") : g_strdup_printf(fmt + 4, "");
+	room = strlen(server.cfg->name) + strlen(client_nick(to)) + strlen(empty) + 7;
+	room = room < BODY_MAX ? BODY_MAX - room : 0;
+	for (guint i = 0; i < items->len; i++) {
+		const char *item = g_ptr_array_index(items, i);
+		size_t need = strlen(item) + (list->len > 0 ? 1 : 0);
+		if (list->len > 0 && list->len + need > room) {
+			if (arg != NULL)
+				send_numeric(to, fmt, arg, list->str);
+			else
+				send_numeric(to, fmt, list->str);
+			g_string_truncate(list, 0);
+		}
+		if (list->len > 0)
+			g_string_append_c(list, sep);
+		g_string_append(list, item);
+	}
+	if (arg != NULL)
+		send_numeric(to, fmt, arg, list->str);
+	else
+		send_numeric(to, fmt, list->str);
+}
+
 void send_fail(struct client *to, const char *command, const char *code, const char *text)
 {
 	send_line(to, ":%s FAIL %s %s :%s", server.cfg->name, command, code, text);

@@ -22,6 +22,14 @@ void send_line(struct client *to, const char *fmt, ...) __attribute__((format(pr
 /* Queues a numeric from numerics.h: ":server NNN nick " + the rest of @fmt. */
 void send_numeric(struct client *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Queues a numeric whose last parameter is a list: @fmt ends in "%s" (the
+ * list) and may have one "%s" before it, filled with @arg. The @items are
+ * joined with @sep and split over as many lines as the 512-byte limit needs,
+ * never cutting an item (MONITOR, ISON, WHOIS channels). Nothing is sent
+ * for an empty list. */
+void send_numeric_list(struct client *to, const char *fmt, const char *arg, GPtrArray *items,
+		       char sep);
+
 /* FAIL <command> <code> :<description> (IRCv3 standard replies). */
 void send_fail(struct client *to, const char *command, const char *code, const char *text);
 
