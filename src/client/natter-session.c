@@ -18,8 +18,6 @@
 
 /* A line longer than this (tags included) is dropped as garbage. */
 #define MAX_INPUT_LINE (IRC_LINE_MAX + IRC_TAGS_MAX + 2)
-#define CONNECT_TIMEOUT_S 10
-#define REGISTER_TIMEOUT_S 30
 #define RECONNECT_MAX_S 60
 #define READ_CHUNK 4096
 
@@ -48,6 +46,11 @@ struct _NatterSession {
 	GString *outq;
 	gboolean writing;
 	guint register_timeout_id;
+	/* Liveness: the keep-alive timer checks these (monotonic µs). */
+	guint keepalive_id;
+	gint64 connected_at;
+	gint64 last_rx;      /* last byte from the server; 0: none yet */
+	gint64 ping_sent_at; /* our keep-alive PING is unanswered since; 0: none */
 
 	gboolean ever_registered; /* this session reached 001: reconnect on loss */
 	gboolean user_quit;
@@ -62,6 +65,8 @@ struct _NatterSession {
 	NatterConversation *active;
 	char *pending_focus; /* a room we asked to join: show it once joined */
 
+	guint connect_timeout; /* s: TCP connect, first line; registration 3x */
+	guint keepalive;       /* s of silence before PING, and again before giving up */
 	guint reconnect_base;
 	guint reconnect_attempt;
 	guint reconnect_remaining;
@@ -145,6 +150,9 @@ static void teardown(NatterSession *self)
 		g_clear_object(&self->conn);
 	}
 	g_clear_handle_id(&self->register_timeout_id, g_source_remove);
+	g_clear_handle_id(&self->keepalive_id, g_source_remove);
+	self->last_rx = 0;
+	self->ping_sent_at = 0;
 	g_byte_array_set_size(self->inbuf, 0);
 	self->discarding = FALSE;
 	g_string_truncate(self->outq, 0);
@@ -464,10 +472,14 @@ static void handle_ping(NatterSession *self, Ctx *ctx)
 	send_command(self, "PONG", 1, P(0));
 }
 
+/* ERROR: the server is closing the link; do not wait for it to do so. */
 static void handle_error(NatterSession *self, Ctx *ctx)
 {
+	g_autofree char *reason = g_strdup(*P(0) != '\0' ? P(0) : "The server closed the connection");
+
 	g_free(self->disconnect_reason);
-	self->disconnect_reason = g_strdup(P(0));
+	self->disconnect_reason = NULL;
+	connection_lost(self, reason);
 }
 
 static void handle_join(NatterSession *self, Ctx *ctx)
@@ -914,6 +926,9 @@ static void on_read(GObject *source, GAsyncResult *result, gpointer data)
 		connection_lost(self, self->disconnect_reason != NULL ? self->disconnect_reason
 								      : "The server closed the connection");
 	} else {
+		/* Any byte shows the server is alive: the keep-alive starts over. */
+		self->last_rx = g_get_monotonic_time();
+		self->ping_sent_at = 0;
 		g_byte_array_append(self->inbuf, op->buf, (guint)n);
 		guint gen = self->generation;
 		process_input(self);
@@ -1013,6 +1028,51 @@ static void connection_lost(NatterSession *self, const char *reason)
 	schedule_reconnect(self);
 }
 
+/* The keep-alive: runs at the next moment something could be due and
+ * decides from the timestamps, so traffic costs no timer work at all. */
+static gboolean on_keepalive(gpointer data)
+{
+	NatterSession *self = data;
+	gint64 now = g_get_monotonic_time();
+	gint64 period = (gint64)self->keepalive * G_USEC_PER_SEC;
+	gint64 due;
+
+	self->keepalive_id = 0;
+	if (self->state == NATTER_SESSION_REGISTERING && self->last_rx == 0) {
+		/* Connected, but not one byte yet. */
+		due = self->connected_at + (gint64)self->connect_timeout * G_USEC_PER_SEC;
+		if (now >= due) {
+			g_autofree char *text = g_strdup_printf(
+				"The server at %s port %u accepted the connection but sent nothing within %u seconds. Is it a chat server?",
+				self->host, self->port, self->connect_timeout);
+			if (self->ever_registered)
+				connection_lost(self, text);
+			else
+				fail_registration(self, NATTER_SESSION_ERROR_TIMEOUT, "%s", text);
+			return G_SOURCE_REMOVE;
+		}
+	} else if (self->state != NATTER_SESSION_CONNECTED) {
+		due = now + period; /* registering: the registration timeout rules */
+	} else if (self->ping_sent_at == 0) {
+		due = self->last_rx + period;
+		if (now >= due) {
+			send_command(self, "PING", 1, "natter-keepalive");
+			self->ping_sent_at = now;
+			due = now + period;
+		}
+	} else {
+		due = self->ping_sent_at + period;
+		if (now >= due) {
+			g_autofree char *text = g_strdup_printf(
+				"The server did not answer for %u seconds", self->keepalive * 2);
+			connection_lost(self, text);
+			return G_SOURCE_REMOVE;
+		}
+	}
+	self->keepalive_id = g_timeout_add((guint)MAX((due - now + 999) / 1000, 1), on_keepalive, self);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean on_register_timeout(gpointer data)
 {
 	NatterSession *self = data;
@@ -1048,8 +1108,8 @@ static void on_connected(GObject *source, GAsyncResult *result, gpointer data)
 					       self->host, self->port);
 		} else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
 			code = NATTER_SESSION_ERROR_TIMEOUT;
-			text = g_strdup_printf("Could not connect to %s port %u: no answer within %d seconds.",
-					       self->host, self->port, CONNECT_TIMEOUT_S);
+			text = g_strdup_printf("Could not connect to %s port %u: no answer within %u seconds.",
+					       self->host, self->port, self->connect_timeout);
 		} else if (error->domain == G_RESOLVER_ERROR) {
 			code = NATTER_SESSION_ERROR_RESOLVE;
 			text = g_strdup_printf("The server name “%s” could not be found.", self->host);
@@ -1071,10 +1131,20 @@ static void on_connected(GObject *source, GAsyncResult *result, gpointer data)
 	}
 
 	self->conn = g_steal_pointer(&conn);
-	g_socket_set_keepalive(g_socket_connection_get_socket(self->conn), TRUE);
+	GSocket *sock = g_socket_connection_get_socket(self->conn);
+	/* GSocketClient gives the socket its connect timeout, and a GSocket
+	 * applies its timeout to every later read and write: a quiet room then
+	 * "timed out" every 10 s. Liveness is the keep-alive's job. */
+	g_socket_set_timeout(sock, 0);
+	g_socket_set_keepalive(sock, TRUE);
 	set_state(self, NATTER_SESSION_REGISTERING);
 	self->nick_retry = 0;
-	self->register_timeout_id = g_timeout_add_seconds(REGISTER_TIMEOUT_S, on_register_timeout, self);
+	self->connected_at = g_get_monotonic_time();
+	self->last_rx = 0;
+	self->ping_sent_at = 0;
+	self->register_timeout_id = g_timeout_add_seconds(self->connect_timeout * 3,
+							  on_register_timeout, self);
+	self->keepalive_id = g_timeout_add(self->connect_timeout * 1000, on_keepalive, self);
 	start_read(self);
 	send_line(self, "CAP LS 302");
 	send_command(self, "NICK", 1, self->wanted_nick);
@@ -1309,6 +1379,16 @@ gboolean natter_session_has_cap(NatterSession *self, const char *cap)
 	return g_hash_table_contains(self->caps, cap);
 }
 
+void natter_session_set_timeouts(NatterSession *self, guint connect_seconds,
+				 guint keepalive_seconds)
+{
+	if (connect_seconds > 0)
+		self->connect_timeout = connect_seconds;
+	if (keepalive_seconds > 0)
+		self->keepalive = keepalive_seconds;
+	g_socket_client_set_timeout(self->client, self->connect_timeout);
+}
+
 void natter_session_set_reconnect_base(NatterSession *self, guint seconds)
 {
 	self->reconnect_base = MAX(seconds, 1u);
@@ -1442,7 +1522,9 @@ static void natter_session_class_init(NatterSessionClass *klass)
 static void natter_session_init(NatterSession *self)
 {
 	self->client = g_socket_client_new();
-	g_socket_client_set_timeout(self->client, CONNECT_TIMEOUT_S);
+	self->connect_timeout = NATTER_SESSION_CONNECT_TIMEOUT_S;
+	self->keepalive = NATTER_SESSION_KEEPALIVE_S;
+	g_socket_client_set_timeout(self->client, self->connect_timeout);
 	self->inbuf = g_byte_array_new();
 	self->outq = g_string_new(NULL);
 	self->cap_ls = g_string_new(NULL);

@@ -85,6 +85,20 @@ GPtrArray *natter_session_complete_nick(NatterSession *self, NatterConversation 
 /* Reconnect backoff: the first delay in seconds (default 1), doubling to 60. */
 void natter_session_set_reconnect_base(NatterSession *self, guint seconds);
 
+/* Default timeouts (seconds); see natter_session_set_timeouts(). */
+#define NATTER_SESSION_CONNECT_TIMEOUT_S 10
+#define NATTER_SESSION_KEEPALIVE_S 20
+
+/* @connect_seconds bounds the TCP connect and the wait for the server's first
+ * line; registration must finish within three times it. It never applies to
+ * an established connection. Once registered, the connection is judged only
+ * by the server (PING is answered, ERROR closes) and by a keep-alive: after
+ * @keepalive_seconds without a byte from the server the session sends a
+ * PING, and after a second @keepalive_seconds without one it gives up and
+ * reconnects. Takes effect at the next connect. 0 keeps the current value. */
+void natter_session_set_timeouts(NatterSession *self, guint connect_seconds,
+				 guint keepalive_seconds);
+
 G_END_DECLS
 
 #endif

@@ -34,8 +34,13 @@ static void spawn(TestServer *s)
 	g_mkdir_with_parents(data, 0700);
 	g_subprocess_launcher_set_stderr_file_path(launcher, log);
 	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	s->proc = g_subprocess_launcher_spawn(launcher, &error, natterd_path(), "--listen", listen,
-					      "--data-dir", data, NULL);
+	if (s->config != NULL)
+		s->proc = g_subprocess_launcher_spawn(launcher, &error, natterd_path(), "--config",
+						      s->config, "--listen", listen, "--data-dir",
+						      data, NULL);
+	else
+		s->proc = g_subprocess_launcher_spawn(launcher, &error, natterd_path(), "--listen",
+						      listen, "--data-dir", data, NULL);
 	g_assert_no_error(error);
 
 	/* Wait for "listening on 127.0.0.1:PORT" in its log. */
@@ -57,15 +62,25 @@ static void spawn(TestServer *s)
 	g_error("natterd did not say it is listening; see %s", log);
 }
 
-TestServer *test_server_start(void)
+TestServer *test_server_start_with_config(const char *config_text)
 {
 	TestServer *s = g_new0(TestServer, 1);
 	g_autoptr(GError) error = NULL;
 
 	s->dir = g_dir_make_tmp("natter-test-XXXXXX", &error);
 	g_assert_no_error(error);
+	if (config_text != NULL) {
+		s->config = g_build_filename(s->dir, "natterd.conf", NULL);
+		g_file_set_contents(s->config, config_text, -1, &error);
+		g_assert_no_error(error);
+	}
 	spawn(s);
 	return s;
+}
+
+TestServer *test_server_start(void)
+{
+	return test_server_start_with_config(NULL);
 }
 
 void test_server_restart(TestServer *s)
@@ -96,6 +111,7 @@ void test_server_free(TestServer *s)
 		g_assert_cmpint(system(cmd), ==, 0);
 	}
 	g_free(s->dir);
+	g_free(s->config);
 	g_free(s);
 }
 
