@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "accounts.h"
 #include "channel.h"
 #include "conn.h"
 #include "hooks.h"
@@ -75,6 +76,22 @@ bool client_set_mode(struct client *c, unsigned bit, bool on)
 	return true;
 }
 
+void client_set_host(struct client *c, const char *user, const char *host)
+{
+	struct outmsg m;
+
+	outmsg_init(&m, NULL);
+	outmsg_printf(&m, ":%s CHGHOST %s %s", c->prefix, user, host);
+	outmsg_to_neighbours(&m, c, true, CAP_CHGHOST);
+	outmsg_to_watchers(&m, c, CAP_CHGHOST);
+	outmsg_clear(&m);
+	if (c->host_owned)
+		g_free(c->host);
+	c->host = g_strdup(host);
+	c->host_owned = true;
+	client_set_user(c, user, c->realname);
+}
+
 void client_set_realname(struct client *c, const char *realname)
 {
 	g_free(c->realname);
@@ -121,6 +138,16 @@ const char *client_nick(const struct client *c)
 bool client_is_registered(const struct client *c)
 {
 	return c->registered;
+}
+
+const char *client_ip(const struct client *c)
+{
+	return c->conn != NULL ? c->conn->addr : "255.255.255.255";
+}
+
+const char *client_account_name(const struct client *c)
+{
+	return c->account != NULL ? c->account->name : "0";
 }
 
 void client_mode_string(const struct client *c, char *out, size_t len)

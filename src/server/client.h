@@ -36,6 +36,10 @@ enum client_cap {
 	CAP_ACCOUNT_TAG = 1 << 22,
 	CAP_EXTENDED_JOIN = 1 << 23,
 	CAP_ACCOUNT_REGISTRATION = 1 << 24,
+	CAP_USERHOST_IN_NAMES = 1 << 9,
+	CAP_EXTENDED_MONITOR = 1 << 10,
+	CAP_INVITE_NOTIFY = 1 << 11,
+	CAP_CHGHOST = 1 << 12,
 };
 
 /* User modes. */
@@ -44,6 +48,7 @@ enum client_mode {
 	UMODE_OPER = 1 << 1,      /* +o */
 	UMODE_WALLOPS = 1 << 2,   /* +w */
 	UMODE_REGISTERED = 1 << 7, /* +r: logged in to an account (set by login.c only) */
+	UMODE_BOT = 1 << 3,       /* +B (IRCv3 bot mode) */
 };
 
 struct client {
@@ -96,8 +101,19 @@ void client_set_away(struct client *c, const char *text);
 /* Sets or clears user mode @bit (enum client_mode); false when unchanged. */
 bool client_set_mode(struct client *c, unsigned bit, bool on);
 
+/* Changes the user name and host shown in @c's prefix: neighbours with
+ * chghost (and extended-monitor watchers) get CHGHOST. Nothing calls it
+ * yet (hosts never change); cloaks and vhosts will. */
+void client_set_host(struct client *c, const char *user, const char *host);
+
 /* Changes the real name (SETNAME), cut to LIMIT_REALNAME. */
 void client_set_realname(struct client *c, const char *realname);
+
+/* The numeric address @c connects from ("255.255.255.255" when remote). */
+const char *client_ip(const struct client *c);
+
+/* The account @c is logged in to, or "0" when none (WHOX %a). */
+const char *client_account_name(const struct client *c);
 
 /* The mode string, e.g. "+iw". */
 void client_mode_string(const struct client *c, char *out, size_t len);

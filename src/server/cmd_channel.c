@@ -11,7 +11,6 @@
 #include "server.h"
 #include "storage.h"
 
-#define NAMES_LINE_MAX 400
 
 /* Queues ":prefix <rest>" to every member of @ch, the sender included. */
 static void tell_channel(struct channel *ch, struct client *from, const char *fmt, ...)
@@ -38,29 +37,35 @@ static const char *channel_symbol(const struct channel *ch)
 }
 
 /* The 353 lines of @ch that @c may see (none for a secret room it is not
- * in, nor for an empty one). */
+ * in, nor for an empty one). With userhost-in-names each entry is the full
+ * nick!user@host. Lines are filled up to the 512-byte limit. */
 static void send_name_lines(struct client *c, struct channel *ch)
 {
 	bool member = channel_member_flags(ch, c) != 0;
 	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
+	bool full = (c->caps & CAP_USERHOST_IN_NAMES) != 0;
 	g_autoptr(GString) line = g_string_new(NULL);
+	/* ":server 353 nick = #room :" comes before the names, CRLF after. */
+	size_t room = IRC_LINE_MAX - 2 -
+		      (strlen(server.cfg->name) + strlen(c->nick) + strlen(ch->name) + 12);
 
 	if (!member && (ch->modes & CMODE_SECRET))
 		return;
 	for (guint i = 0; i < channel_member_count(ch); i++) {
 		struct client *m = channel_member_at(ch, i);
+		const char *name = full ? m->prefix : m->nick;
 		char prefix[3];
 		if (!member && (m->modes & UMODE_INVISIBLE))
 			continue;
-		if (line->len > NAMES_LINE_MAX) {
+		channel_prefix(channel_member_flags(ch, m), multi, prefix);
+		if (line->len > 0 && line->len + 1 + strlen(prefix) + strlen(name) > room) {
 			send_numeric(c, RPL_NAMREPLY, channel_symbol(ch), ch->name, line->str);
 			g_string_truncate(line, 0);
 		}
-		channel_prefix(channel_member_flags(ch, m), multi, prefix);
 		if (line->len > 0)
 			g_string_append_c(line, ' ');
 		g_string_append(line, prefix);
-		g_string_append(line, m->nick);
+		g_string_append(line, name);
 	}
 	if (line->len > 0)
 		send_numeric(c, RPL_NAMREPLY, channel_symbol(ch), ch->name, line->str);
@@ -340,6 +345,25 @@ void cmd_kick(struct client *c, struct irc_message *msg)
 	}
 }
 
+/* IRCv3 invite-notify: the room's members with the capability hear of the
+ * invitation (only its operators when the room is +i). */
+static void invite_notify(struct client *c, struct client *target, struct channel *ch)
+{
+	struct outmsg m;
+
+	outmsg_init(&m, NULL);
+	outmsg_printf(&m, ":%s INVITE %s %s", c->prefix, target->nick, ch->name);
+	for (guint i = 0; i < channel_member_count(ch); i++) {
+		struct client *member = channel_member_at(ch, i);
+		if (member == c || !(member->caps & CAP_INVITE_NOTIFY))
+			continue;
+		if ((ch->modes & CMODE_INVITE_ONLY) && !(channel_member_flags(ch, member) & MEMBER_OP))
+			continue;
+		outmsg_send(&m, member);
+	}
+	outmsg_clear(&m);
+}
+
 void cmd_invite(struct client *c, struct irc_message *msg)
 {
 	struct client *target = registry_find_nick(msg->params[0]);
@@ -370,6 +394,7 @@ void cmd_invite(struct client *c, struct irc_message *msg)
 	channel_invite(ch, target->nick);
 	send_numeric(c, RPL_INVITING, target->nick, ch->name);
 	send_line(target, ":%s INVITE %s %s", c->prefix, target->nick, ch->name);
+	invite_notify(c, target, ch);
 	if (target->away != NULL)
 		send_numeric(c, RPL_AWAY, target->nick, target->away);
 }

@@ -24,9 +24,18 @@ static bool may_answer(enum relay_kind kind)
 	return kind != RELAY_NOTICE;
 }
 
-static void relay_to_channel(struct client *c, const char *name, struct outmsg *m,
+/* STATUSMSG: "PRIVMSG @#room" goes to the room's operators, "+#room" to
+ * its voiced members and operators. The member flags a prefix needs. */
+static unsigned status_need(char prefix)
+{
+	return prefix == '@' ? MEMBER_OP : prefix == '+' ? (MEMBER_OP | MEMBER_VOICE) : 0;
+}
+
+static void relay_to_channel(struct client *c, const char *target, struct outmsg *m,
 			     enum relay_kind kind)
 {
+	unsigned status = status_need(target[0]);
+	const char *name = status != 0 ? target + 1 : target;
 	struct channel *ch = registry_find_channel(name);
 	unsigned need = kind == RELAY_TAGMSG ? CAP_MESSAGE_TAGS : 0;
 
@@ -40,7 +49,16 @@ static void relay_to_channel(struct client *c, const char *name, struct outmsg *
 			send_numeric(c, ERR_CANNOTSENDTOCHAN, ch->name);
 		return;
 	}
-	outmsg_to_channel(m, ch, c, need);
+	if (status != 0) {
+		for (guint i = 0; i < channel_member_count(ch); i++) {
+			struct client *member = channel_member_at(ch, i);
+			if (member != c && (channel_member_flags(ch, member) & status) &&
+			    (member->caps & need) == need)
+				outmsg_send(m, member);
+		}
+	} else {
+		outmsg_to_channel(m, ch, c, need);
+	}
 	if ((c->caps & CAP_ECHO_MESSAGE) && (c->caps & need) == need)
 		outmsg_send(m, c);
 }
@@ -71,8 +89,10 @@ static void relay_one(struct client *c, const struct irc_message *msg, const cha
 	struct outmsg m;
 
 	outmsg_init(&m, msg);
+	if (c->modes & UMODE_BOT)
+		outmsg_add_tag(&m, "bot", NULL);
 	outmsg_compose(&m, c->prefix, relay_command[kind], target, text);
-	if (irc_is_channel(target))
+	if (irc_is_channel(target) || (status_need(target[0]) != 0 && irc_is_channel(target + 1)))
 		relay_to_channel(c, target, &m, kind);
 	else
 		relay_to_user(c, target, &m, kind);
@@ -147,5 +167,6 @@ void cmd_away(struct client *c, struct irc_message *msg)
 		outmsg_printf(&m, ":%s AWAY :%s", c->prefix, c->away);
 	}
 	outmsg_to_neighbours(&m, c, false, CAP_AWAY_NOTIFY);
+	outmsg_to_watchers(&m, c, CAP_AWAY_NOTIFY);
 	outmsg_clear(&m);
 }

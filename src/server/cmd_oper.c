@@ -120,5 +120,6 @@ void cmd_setname(struct client *c, struct irc_message *msg)
 	outmsg_init(&m, NULL);
 	outmsg_printf(&m, ":%s SETNAME :%s", c->prefix, c->realname);
 	outmsg_to_neighbours(&m, c, true, CAP_SETNAME);
+	outmsg_to_watchers(&m, c, CAP_SETNAME);
 	outmsg_clear(&m);
 }

@@ -51,17 +51,96 @@ static bool visible_to(const struct client *asker, const struct client *target)
 	return !(target->modes & UMODE_INVISIBLE) || asker == target || shares_channel(asker, target);
 }
 
-static void who_reply(struct client *c, const char *chan, struct client *t, unsigned flags)
-{
-	char status[8];
-	char prefix[3];
-	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
+/* What a WHO asked for: the plain 352 reply, or WHOX fields (IRCv3 WHOX,
+ * "WHO <mask> [<filter>]%<fields>[,<token>]") answered with 354. */
+struct who_query {
+	bool opers_only;       /* filter 'o': IRC operators only (RFC 2812 3.6.1) */
+	bool whox;
+	char fields[16];       /* the requested WHOX field letters */
+	char token[4];         /* up to three digits, for the 't' field */
+};
 
-	channel_prefix(flags, multi, prefix);
-	snprintf(status, sizeof(status), "%c%s%s", t->away != NULL ? 'G' : 'H',
-		 (t->modes & UMODE_OPER) ? "*" : "", prefix);
-	send_numeric(c, RPL_WHOREPLY, chan, t->user, t->host, server.cfg->name, t->nick, status,
-		     t->realname);
+static void who_parse(const char *arg, struct who_query *q)
+{
+	const char *pct = strchr(arg, '%');
+	size_t filter_len = pct != NULL ? (size_t)(pct - arg) : strlen(arg);
+
+	memset(q, 0, sizeof(*q));
+	q->opers_only = memchr(arg, 'o', filter_len) != NULL;
+	if (pct == NULL)
+		return;
+	q->whox = true;
+	for (const char *p = pct + 1; *p != '\0' && *p != ','; p++)
+		if (strchr("tcuihsnfdlaor", *p) != NULL && strchr(q->fields, *p) == NULL &&
+		    strlen(q->fields) + 1 < sizeof(q->fields))
+			strncat(q->fields, p, 1);
+	const char *comma = strchr(pct, ',');
+	if (comma != NULL) {
+		size_t n = 0;
+		for (const char *p = comma + 1; *p != '\0' && g_ascii_isdigit(*p) && n < 3; p++)
+			q->token[n++] = *p;
+		q->token[n] = '\0';
+	}
+}
+
+/* The WHO flags: H here or G gone, * IRC operator, B bot, then the
+ * member prefix in @chan when there is one. */
+static void who_flags(struct client *c, struct client *t, unsigned member_flags, char *out,
+		      size_t len)
+{
+	char prefix[3];
+
+	channel_prefix(member_flags, (c->caps & CAP_MULTI_PREFIX) != 0, prefix);
+	snprintf(out, len, "%c%s%s%s", t->away != NULL ? 'G' : 'H',
+		 (t->modes & UMODE_OPER) ? "*" : "", (t->modes & UMODE_BOT) ? "B" : "", prefix);
+}
+
+static void who_reply(struct client *c, const struct who_query *q, const char *chan,
+		      struct client *t, unsigned member_flags)
+{
+	char status[12];
+	g_autoptr(GString) line = NULL;
+
+	who_flags(c, t, member_flags, status, sizeof(status));
+	if (!q->whox) {
+		send_numeric(c, RPL_WHOREPLY, chan, t->user, t->host, server.cfg->name, t->nick,
+			     status, t->realname);
+		return;
+	}
+	/* The fields go out in this fixed order, whatever order they were
+	 * asked in (WHOX spec); the real name is last, as a trailing. */
+	line = g_string_new(NULL);
+	for (const char *f = "tcuihsnfdlaor"; *f != '\0'; f++) {
+		const char *v = NULL;
+		char num[24];
+		if (strchr(q->fields, *f) == NULL)
+			continue;
+		switch (*f) {
+		case 't': v = q->token[0] != '\0' ? q->token : "0"; break;
+		case 'c': v = chan; break;
+		case 'u': v = t->user; break;
+		case 'i': v = client_ip(t); break;
+		case 'h': v = t->host; break;
+		case 's': v = server.cfg->name; break;
+		case 'n': v = t->nick; break;
+		case 'f': v = status; break;
+		case 'd': v = "0"; break;
+		case 'l':
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)(server_wall_us() / 1000000 - t->last_message));
+			v = num;
+			break;
+		case 'a': v = client_account_name(t); break; /* "0": not logged in */
+		case 'o': v = "n/a"; break;
+		case 'r': v = NULL; break;
+		}
+		if (*f == 'r') {
+			g_string_append_printf(line, "%s:%s", line->len > 0 ? " " : "", t->realname);
+			break;
+		}
+		g_string_append_printf(line, "%s%s", line->len > 0 ? " " : "", v);
+	}
+	send_numeric(c, RPL_WHOSPCRPL, line->str);
 }
 
 /* Does @t match the WHO @mask? RFC 2812 3.6.1: the mask is matched
@@ -79,9 +158,11 @@ static bool who_matches(const char *mask, const struct client *t)
 void cmd_who(struct client *c, struct irc_message *msg)
 {
 	const char *mask = msg->nparams > 0 && msg->params[0][0] != '\0' ? msg->params[0] : "*";
-	/* "WHO <mask> o" lists operators only (RFC 2812 3.6.1). */
-	bool opers_only = msg->nparams > 1 && strchr(msg->params[1], 'o') != NULL;
+	struct who_query q;
+	struct client *exact;
 
+	who_parse(msg->nparams > 1 ? msg->params[1] : "", &q);
+	exact = strpbrk(mask, "*?") == NULL ? registry_find_nick(mask) : NULL;
 	if (irc_is_channel(mask)) {
 		struct channel *ch = registry_find_channel(mask);
 		bool member = ch != NULL && channel_member_flags(ch, c) != 0;
@@ -89,10 +170,15 @@ void cmd_who(struct client *c, struct irc_message *msg)
 			for (guint i = 0; i < channel_member_count(ch); i++) {
 				struct client *t = channel_member_at(ch, i);
 				if ((member || !(t->modes & UMODE_INVISIBLE)) &&
-				    (!opers_only || (t->modes & UMODE_OPER)))
-					who_reply(c, ch->name, t, channel_member_flags(ch, t));
+				    (!q.opers_only || (t->modes & UMODE_OPER)))
+					who_reply(c, &q, ch->name, t, channel_member_flags(ch, t));
 			}
 		}
+	} else if (exact != NULL && exact->registered) {
+		/* An exact nickname always finds its user: invisibility (+i)
+		 * hides users from masks only (Modern IRC, WHO; issue 9). */
+		if (!q.opers_only || (exact->modes & UMODE_OPER))
+			who_reply(c, &q, "*", exact, 0);
 	} else {
 		GHashTableIter iter;
 		gpointer value;
@@ -100,8 +186,8 @@ void cmd_who(struct client *c, struct irc_message *msg)
 		while (g_hash_table_iter_next(&iter, NULL, &value)) {
 			struct client *t = value;
 			if (t->registered && visible_to(c, t) && who_matches(mask, t) &&
-			    (!opers_only || (t->modes & UMODE_OPER)))
-				who_reply(c, "*", t, 0);
+			    (!q.opers_only || (t->modes & UMODE_OPER)))
+				who_reply(c, &q, "*", t, 0);
 		}
 	}
 	send_numeric(c, RPL_ENDOFWHO, reply_param(mask));
@@ -158,6 +244,8 @@ static void whois_one(struct client *c, const char *nick)
 	send_numeric(c, RPL_WHOISSERVER, t->nick, server.cfg->name, server.cfg->description);
 	if (t->modes & UMODE_OPER)
 		send_numeric(c, RPL_WHOISOPERATOR, t->nick);
+	if (t->modes & UMODE_BOT)
+		send_numeric(c, RPL_WHOISBOT, t->nick);
 	if (t->away != NULL)
 		send_numeric(c, RPL_AWAY, t->nick, t->away);
 	send_numeric(c, RPL_WHOISIDLE, t->nick,

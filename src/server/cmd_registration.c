@@ -30,15 +30,19 @@ static const struct cap_info caps[] = {
 	{ "away-notify", CAP_AWAY_NOTIFY },
 	{ "batch", CAP_BATCH },
 	{ "cap-notify", CAP_CAP_NOTIFY },
+	{ "chghost", CAP_CHGHOST },
 	{ "draft/account-registration", CAP_ACCOUNT_REGISTRATION },
 	{ "echo-message", CAP_ECHO_MESSAGE },
 	{ "extended-join", CAP_EXTENDED_JOIN },
+	{ "extended-monitor", CAP_EXTENDED_MONITOR },
+	{ "invite-notify", CAP_INVITE_NOTIFY },
 	{ "labeled-response", CAP_LABELED_RESPONSE },
 	{ "message-tags", CAP_MESSAGE_TAGS },
 	{ "multi-prefix", CAP_MULTI_PREFIX },
 	{ "sasl", CAP_SASL },
 	{ "server-time", CAP_SERVER_TIME },
 	{ "setname", CAP_SETNAME },
+	{ "userhost-in-names", CAP_USERHOST_IN_NAMES },
 };
 
 static const struct cap_info *find_cap(const char *name)

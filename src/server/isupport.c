@@ -61,6 +61,7 @@ static GPtrArray *isupport_tokens(void)
 	targmax_add(targmax, "WHOIS", LIMIT_TARGMAX_WHOIS);
 
 	g_ptr_array_add(t, g_strdup_printf("AWAYLEN=%d", LIMIT_AWAYLEN));
+	g_ptr_array_add(t, g_strdup("BOT=B"));
 	g_ptr_array_add(t, g_strdup("CASEMAPPING=" IRC_CASEMAPPING));
 	g_ptr_array_add(t, g_strdup_printf("CHANLIMIT=#:%d", cfg->max_channels_per_user));
 	g_ptr_array_add(t, g_strdup(chanmodes->str));
@@ -76,10 +77,12 @@ static GPtrArray *isupport_tokens(void)
 	g_ptr_array_add(t, g_strdup_printf("NICKLEN=%d", LIMIT_NICKLEN));
 	g_ptr_array_add(t, g_strdup(prefix->str));
 	g_ptr_array_add(t, g_strdup("SAFELIST"));
+	g_ptr_array_add(t, g_strdup("STATUSMSG=@+"));
 	g_ptr_array_add(t, g_strdup(targmax->str));
 	g_ptr_array_add(t, g_strdup_printf("TOPICLEN=%d", LIMIT_TOPICLEN));
 	g_ptr_array_add(t, g_strdup_printf("USERLEN=%d", LIMIT_USERLEN));
 	g_ptr_array_add(t, g_strdup("UTF8ONLY"));
+	g_ptr_array_add(t, g_strdup("WHOX"));
 	return t;
 }
 

@@ -21,6 +21,7 @@ const struct chanmode_info chanmode_table[] = {
 const size_t chanmode_count = G_N_ELEMENTS(chanmode_table);
 
 const struct usermode_info usermode_table[] = {
+	{ 'B', UMODE_BOT, true, true, "bot" },
 	{ 'i', UMODE_INVISIBLE, true, true, "invisible" },
 	{ 'o', UMODE_OPER, false, true, "IRC operator" },
 	{ 'r', UMODE_REGISTERED, false, false, "logged in to an account (login.c)" },

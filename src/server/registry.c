@@ -249,6 +249,14 @@ void registry_monitor_clear(struct client *watcher)
 	}
 }
 
+GPtrArray *registry_monitor_watchers(const struct client *c)
+{
+	char folded[IRC_NICK_MAX + 1];
+
+	irc_casefold(folded, sizeof(folded), c->nick);
+	return g_hash_table_lookup(watchers, folded);
+}
+
 void registry_monitor_notify(struct client *c, bool online)
 {
 	char folded[IRC_NICK_MAX + 1];

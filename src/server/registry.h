@@ -59,5 +59,7 @@ void registry_monitor_remove(struct client *watcher, const char *nick);
 void registry_monitor_clear(struct client *watcher);
 /* Tells everyone watching @c's nick that it came online / went offline. */
 void registry_monitor_notify(struct client *c, bool online);
+/* The clients MONITORing @c's nick (borrowed), or NULL when none. */
+GPtrArray *registry_monitor_watchers(const struct client *c);
 
 #endif

@@ -10,6 +10,7 @@
 #include "channel.h"
 #include "client.h"
 #include "conn.h"
+#include "registry.h"
 #include "server.h"
 
 /* Longest line we send without tags, before CRLF. */
@@ -146,6 +147,19 @@ void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 			g_string_append_c(m->client_tags, '=');
 			irc_tag_escape(m->client_tags, tag->value);
 		}
+	}
+}
+
+void outmsg_add_tag(struct outmsg *m, const char *key, const char *value)
+{
+	if (m->client_tags == NULL)
+		m->client_tags = g_string_new(NULL);
+	else
+		g_string_append_c(m->client_tags, ';');
+	g_string_append(m->client_tags, key);
+	if (value != NULL && value[0] != '\0') {
+		g_string_append_c(m->client_tags, '=');
+		irc_tag_escape(m->client_tags, value);
 	}
 }
 
@@ -291,10 +305,11 @@ void outmsg_to_channel(struct outmsg *m, struct channel *ch, struct client *skip
 	}
 }
 
+/* Marks clients already sent one outmsg_to_neighbours() message. */
+static uint32_t generation;
+
 void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigned need_caps)
 {
-	static uint32_t generation;
-
 	generation++;
 	c->mark = generation;
 	if (self && (c->caps & need_caps) == need_caps)
@@ -310,6 +325,20 @@ void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigne
 			if ((member->caps & need_caps) == need_caps)
 				outmsg_send(m, member);
 		}
+	}
+}
+
+void outmsg_to_watchers(struct outmsg *m, struct client *c, unsigned need_caps)
+{
+	GPtrArray *list = registry_monitor_watchers(c);
+
+	need_caps |= CAP_EXTENDED_MONITOR;
+	for (guint i = 0; list != NULL && i < list->len; i++) {
+		struct client *w = g_ptr_array_index(list, i);
+		if (w->mark == generation || (w->caps & need_caps) != need_caps)
+			continue;
+		w->mark = generation;
+		outmsg_send(m, w);
 	}
 }
 

@@ -66,6 +66,8 @@ struct outmsg {
  * of @origin (may be NULL) are carried to recipients that negotiated
  * message-tags. */
 void outmsg_init(struct outmsg *m, const struct irc_message *origin);
+/* Adds a tag for recipients with message-tags (e.g. "bot"); @value may be NULL. */
+void outmsg_add_tag(struct outmsg *m, const char *key, const char *value);
 /* The msgid and the "2026-01-02T03:04:05.678Z" time of @m. */
 const char *outmsg_msgid(struct outmsg *m);
 const char *outmsg_time(struct outmsg *m);
@@ -87,6 +89,11 @@ void outmsg_to_channel(struct outmsg *m, struct channel *ch, struct client *skip
 /* Queues @m once to every client sharing a channel with @c (and to @c itself
  * when @self), filtered by @need_caps like outmsg_to_channel. */
 void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigned need_caps);
+
+/* Right after outmsg_to_neighbours(): also to the clients MONITORing @c
+ * that negotiated extended-monitor (and @need_caps), once each (IRCv3
+ * extended-monitor: away, setname, chghost... as if sharing a room). */
+void outmsg_to_watchers(struct outmsg *m, struct client *c, unsigned need_caps);
 
 /* --- batches (IRCv3 batch) ------------------------------------------------
  *
