@@ -106,6 +106,7 @@ void client_destroy(struct client *c, const char *reason)
 	if (c->registered && !server.shutting_down) {
 		struct outmsg m;
 		outmsg_init(&m, NULL);
+		outmsg_from(&m, c);
 		outmsg_printf(&m, ":%s QUIT :%s", c->prefix, reason);
 		outmsg_to_neighbours(&m, c, false, 0);
 		outmsg_clear(&m);

@@ -1,6 +1,7 @@
 /* cmd_channel.c - JOIN, PART, TOPIC, NAMES, LIST, KICK and INVITE. */
 #include <string.h>
 
+#include "accounts.h"
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
@@ -26,9 +27,32 @@ static void tell_channel(struct channel *ch, struct client *from, const char *fm
 	rest = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	outmsg_init(&m, NULL);
+	outmsg_from(&m, from);
 	outmsg_printf(&m, ":%s %s", from->prefix, rest);
 	outmsg_to_channel(&m, ch, NULL, 0);
 	outmsg_clear(&m);
+}
+
+/* JOIN to every member; those with extended-join also get the account
+ * ("*" when not logged in) and the real name (IRCv3 extended-join). */
+static void announce_join(struct channel *ch, struct client *c)
+{
+	struct outmsg plain, extended;
+	guint n = channel_member_count(ch);
+
+	outmsg_init(&plain, NULL);
+	outmsg_from(&plain, c);
+	outmsg_printf(&plain, ":%s JOIN %s", c->prefix, ch->name);
+	outmsg_init(&extended, NULL);
+	outmsg_from(&extended, c);
+	outmsg_printf(&extended, ":%s JOIN %s %s :%s", c->prefix, ch->name,
+		      c->account != NULL ? c->account->name : "*", c->realname);
+	for (guint i = 0; i < n; i++) {
+		struct client *member = channel_member_at(ch, i);
+		outmsg_send((member->caps & CAP_EXTENDED_JOIN) ? &extended : &plain, member);
+	}
+	outmsg_clear(&plain);
+	outmsg_clear(&extended);
 }
 
 static const char *channel_symbol(const struct channel *ch)
@@ -131,7 +155,7 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 	if (channel_member_count(ch) == 0)
 		flags = MEMBER_OP; /* the first in an empty room runs it */
 	channel_add_member(ch, c, flags);
-	tell_channel(ch, c, "JOIN %s", ch->name);
+	announce_join(ch, c);
 	if (c->away != NULL) {
 		struct outmsg m;
 		outmsg_init(&m, NULL);

@@ -89,6 +89,7 @@ static void relay_one(struct client *c, const struct irc_message *msg, const cha
 	struct outmsg m;
 
 	outmsg_init(&m, msg);
+	outmsg_from(&m, c);
 	if (c->modes & UMODE_BOT)
 		outmsg_add_tag(&m, "bot", NULL);
 	outmsg_compose(&m, c->prefix, relay_command[kind], target, text);
@@ -159,6 +160,7 @@ void cmd_away(struct client *c, struct irc_message *msg)
 
 	client_set_away(c, text);
 	outmsg_init(&m, NULL);
+	outmsg_from(&m, c);
 	if (c->away == NULL) {
 		send_numeric(c, RPL_UNAWAY);
 		outmsg_printf(&m, ":%s AWAY", c->prefix);

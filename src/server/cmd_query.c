@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
@@ -246,6 +247,8 @@ static void whois_one(struct client *c, const char *nick)
 		send_numeric(c, RPL_WHOISOPERATOR, t->nick);
 	if (t->modes & UMODE_BOT)
 		send_numeric(c, RPL_WHOISBOT, t->nick);
+	if (t->account != NULL)
+		send_numeric(c, RPL_WHOISACCOUNT, t->nick, t->account->name);
 	if (t->away != NULL)
 		send_numeric(c, RPL_AWAY, t->nick, t->away);
 	send_numeric(c, RPL_WHOISIDLE, t->nick,

@@ -154,6 +154,7 @@ void nick_change_announce(struct client *c, const char *nick)
 	struct outmsg m;
 
 	outmsg_init(&m, NULL);
+	outmsg_from(&m, c);
 	outmsg_printf(&m, ":%s NICK :%s", c->prefix, nick);
 	outmsg_to_neighbours(&m, c, true, 0);
 	outmsg_clear(&m);

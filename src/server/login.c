@@ -88,6 +88,7 @@ static void announce_account(struct client *c, const char *name)
 	if (!c->registered)
 		return;
 	outmsg_init(&m, NULL);
+	outmsg_from(&m, c);
 	outmsg_printf(&m, ":%s ACCOUNT %s", c->prefix, name);
 	outmsg_to_neighbours(&m, c, true, CAP_ACCOUNT_NOTIFY);
 	outmsg_clear(&m);

@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "channel.h"
 #include "client.h"
 #include "conn.h"
@@ -128,6 +129,7 @@ void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 	m->source = m->command = NULL;
 	m->nparams = 0;
 	m->client_tags = NULL;
+	m->account = NULL;
 	m->msgid[0] = m->time[0] = '\0';
 	m->body_len = 0;
 	for (int i = 0; i < OUTMSG_VARIANTS; i++)
@@ -254,9 +256,15 @@ void outmsg_clear(struct outmsg *m)
 			g_string_free(m->wire[i], TRUE);
 }
 
-static int variant_of(const struct client *to)
+void outmsg_from(struct outmsg *m, const struct client *c)
 {
-	return ((to->caps & CAP_SERVER_TIME) ? 1 : 0) | ((to->caps & CAP_MESSAGE_TAGS) ? 2 : 0);
+	m->account = c->account != NULL ? c->account->name : NULL;
+}
+
+static int variant_of(const struct outmsg *m, const struct client *to)
+{
+	return ((to->caps & CAP_SERVER_TIME) ? 1 : 0) | ((to->caps & CAP_MESSAGE_TAGS) ? 2 : 0) |
+	       ((to->caps & CAP_ACCOUNT_TAG) && m->account != NULL ? 4 : 0);
 }
 
 static GString *build_variant(struct outmsg *m, int variant)
@@ -274,6 +282,10 @@ static GString *build_variant(struct outmsg *m, int variant)
 			g_string_append_printf(w, ";%s", m->client_tags->str);
 		first = false;
 	}
+	if (variant & 4) {
+		g_string_append_printf(w, "%saccount=%s", first ? "@" : ";", m->account);
+		first = false;
+	}
 	if (!first)
 		g_string_append_c(w, ' ');
 	g_string_append_len(w, m->body, (gssize)m->body_len);
@@ -282,7 +294,7 @@ static GString *build_variant(struct outmsg *m, int variant)
 
 void outmsg_send(struct outmsg *m, struct client *to)
 {
-	int variant = variant_of(to);
+	int variant = variant_of(m, to);
 
 	if (variant == 0) {
 		queue(to, m->body, m->body_len);

@@ -33,7 +33,8 @@ void send_numeric_list(struct client *to, const char *fmt, const char *arg, GPtr
 /* FAIL <command> <code> :<description> (IRCv3 standard replies). */
 void send_fail(struct client *to, const char *command, const char *code, const char *text);
 
-#define OUTMSG_VARIANTS 4
+/* server-time x message-tags x account-tag */
+#define OUTMSG_VARIANTS 8
 
 /* A composed message: what every recipient's wire form is built from, and
  * what history stores. Its msgid and server time are fixed when it is
@@ -51,6 +52,7 @@ struct outmsg {
 	const char *params[IRC_MAX_PARAMS];
 	int nparams;
 	GString *client_tags;     /* the sender's +tags, escaped; NULL if none */
+	const char *account;      /* the sender's account (account-tag), or NULL */
 
 	/* ":source COMMAND params\r\n" without tags: the wire form for clients
 	 * with no tag capability, so the common case allocates nothing. */
@@ -77,6 +79,8 @@ void outmsg_printf(struct outmsg *m, const char *fmt, ...) __attribute__((format
 void outmsg_compose(struct outmsg *m, const char *source, const char *command,
 		    const char *target, const char *text);
 void outmsg_clear(struct outmsg *m);
+/* Marks @m as sent by @c: recipients with account-tag see its account. */
+void outmsg_from(struct outmsg *m, const struct client *c);
 
 /* Queues @m to one client. */
 void outmsg_send(struct outmsg *m, struct client *to);

@@ -342,3 +342,245 @@ def test_pass_is_throttled_too(server_factory):
     m = d.expect("FAIL")
     assert m.params[:2] == ["PASS", "RATE_LIMITED"]
     assert "try again in" in m.params[-1]
+
+
+# --------------------------------------------------------------------------
+# who is logged in: account-notify, account-tag, extended-join, 330, +r
+# --------------------------------------------------------------------------
+
+def test_account_visible_to_others(acc_server):
+    room = "#" + unique("acc")
+    name = unique("vis")
+    watcher = acc_server.client(unique("w"), caps=["account-notify", "extended-join",
+                                                    "account-tag", "message-tags"])
+    plain = acc_server.client(unique("p"))
+    watcher.join(room)
+    plain.join(room)
+    user = acc_server.client(name)
+    user.join(room)
+    join = watcher.expect("JOIN", source_nick=name)
+    assert join.params == [room, "*", "System Test"]
+    assert plain.expect("JOIN", source_nick=name).params == [room]
+    user.send(f"REGISTER * * :{PASSWORD}")
+    user.expect("900")
+    assert user.expect("MODE").params[-1] == "+r"
+    assert watcher.expect("ACCOUNT", source_nick=name).params == [name]
+    user.send(f"PRIVMSG {room} :hello")
+    msg = watcher.expect("PRIVMSG", source_nick=name)
+    assert msg.tags.get("account") == name
+    got = plain.expect("PRIVMSG", source_nick=name)
+    assert "account" not in got.tags
+    # extended-join carries the account once logged in
+    user.send(f"PART {room}")
+    user.join(room)
+    assert watcher.expect("JOIN", source_nick=name).params == [room, name, "System Test"]
+    watcher.send(f"WHOIS {name}")
+    whois = watcher.collect_until("318")
+    assert any(m.command == "330" and m.params[1:3] == [name, name] for m in whois)
+    user.send("ACCOUNT LOGOUT")
+    user.expect("901")
+    assert watcher.expect("ACCOUNT", source_nick=name).params == ["*"]
+    watcher.send(f"WHOIS {name}")
+    assert not any(m.command == "330" for m in watcher.collect_until("318"))
+    plain.sync()
+    assert not any(m.command == "ACCOUNT" for m in plain.log)
+
+
+# --------------------------------------------------------------------------
+# names are owned
+# --------------------------------------------------------------------------
+
+def test_squatter_renamed_after_short_grace(server_factory):
+    srv = server_factory(config=accounts_config(nick_grace=1))
+    name = unique("own")
+    register_account(srv, name).close()
+    friend = srv.client(unique("fr"))
+    room = "#" + unique("g")
+    friend.join(room)
+    squatter = srv.client(name)
+    note = squatter.expect("NOTICE")
+    assert "registered to an account" in note.params[-1]
+    assert "1 seconds" in note.params[-1]
+    squatter.join(room)
+    started = time.monotonic()
+    nick = squatter.expect("NICK", timeout=10)
+    assert time.monotonic() - started >= 0.5
+    assert nick.params[0].startswith("Guest")
+    assert friend.expect("NICK", source_nick=name).params[0] == nick.params[0]
+    squatter.send(f"MODE {nick.params[0]}")
+    squatter.expect("221")
+
+
+def test_squatter_waits_the_real_grace_then_is_renamed(server_factory):
+    srv = server_factory(config=accounts_config(nick_grace=4))
+    name = unique("own")
+    register_account(srv, name).close()
+    squatter = srv.client(name)
+    started = time.monotonic()
+    squatter.expect("NOTICE")
+    # still holding the name well inside the grace period
+    time.sleep(2)
+    squatter.sync()
+    assert not any(m.command == "NICK" for m in squatter.log)
+    nick = squatter.expect("NICK", timeout=15)
+    assert time.monotonic() - started >= 3.5
+    assert nick.params[0].startswith("Guest")
+
+
+def test_squatter_renamed_at_once_when_owner_logs_in(server_factory):
+    srv = server_factory(config=accounts_config(nick_grace=600))
+    name = unique("own")
+    register_account(srv, name).close()
+    squatter = srv.client(name)
+    squatter.expect("NOTICE")
+    owner = srv.connect()
+    cap_sasl(owner)
+    sasl_plain(owner, name, PASSWORD)
+    owner.expect("903")
+    squatter.expect("NICK", timeout=5)
+    owner.send(f"NICK {name}")
+    owner.send("USER u 0 * :x")
+    owner.send("CAP END")
+    assert owner.expect("001").params[0] == name
+
+
+def test_logging_in_keeps_the_nick_and_owner_may_take_it(server_factory):
+    srv = server_factory(config=accounts_config(nick_grace=1))
+    name = unique("own")
+    register_account(srv, name).close()
+    c = srv.client(name)
+    c.expect("NOTICE")
+    c.send(f"PASS :{name}:{PASSWORD}")  # too late for PASS: already registered
+    c.expect("462")
+    sasl_plain(c, name, PASSWORD)
+    c.expect("903")
+    time.sleep(1.5)
+    c.sync()
+    assert not any(m.command == "NICK" for m in c.log)
+    # a second connection of the same account uses another nick, unharmed
+    d = srv.connect()
+    cap_sasl(d)
+    sasl_plain(d, name, PASSWORD)
+    d.expect("903")
+    d.send(f"NICK {name}")
+    d.expect("433")
+    d.send(f"NICK {name}_phone")
+    d.send("USER u 0 * :x")
+    d.send("CAP END")
+    d.expect("001")
+    c.sync()
+    assert not any(m.command == "NICK" for m in c.log)
+
+
+def test_changing_to_an_owned_nick_is_warned(server_factory):
+    srv = server_factory(config=accounts_config(nick_grace=1))
+    name = unique("own")
+    register_account(srv, name).close()
+    c = srv.client(unique("free"))
+    c.send(f"NICK {name}")
+    c.expect("NICK")
+    c.expect("NOTICE")
+    # moving off the owned nick in time stops the countdown
+    c.send(f"NICK {unique('away')}")
+    c.expect("NICK")
+    time.sleep(1.5)
+    c.sync()
+    assert not any(m.command == "NICK" and m.params[0].startswith("Guest") for m in c.log)
+
+
+# --------------------------------------------------------------------------
+# ACCOUNT: password, certificates, drop; persistence
+# --------------------------------------------------------------------------
+
+def test_account_password_change(acc_server):
+    name = unique("cp")
+    c = register_account(acc_server, name)
+    c.send(f"ACCOUNT PASSWORD wrongwrong :new password here")
+    assert c.expect("FAIL").params[:2] == ["ACCOUNT", "WRONG_PASSWORD"]
+    c.send(f"ACCOUNT PASSWORD :{PASSWORD}")
+    c.expect("461")
+    c.send("ACCOUNT PASSWORD whatever :short")
+    assert c.expect("FAIL").params[:2] == ["ACCOUNT", "WEAK_PASSWORD"]
+    # the current password goes in a middle parameter, so it has no spaces
+    d = register_account(acc_server, unique("cp2"), "nospacepass")
+    d.send("ACCOUNT PASSWORD nospacepass :brand new secret")
+    assert d.expect("NOTE").params[:2] == ["ACCOUNT", "PASSWORD_CHANGED"]
+    e = acc_server.connect()
+    cap_sasl(e)
+    sasl_plain(e, d.nick, "nospacepass")
+    e.expect("904")
+    sasl_plain(e, d.nick, "brand new secret")
+    e.expect("903")
+    f = acc_server.connect()
+    cap_sasl(f)
+    assert sasl_scram(f, d.nick, "brand new secret").command == "903"
+
+
+def test_account_certfp_commands(acc_server):
+    c = register_account(acc_server, unique("cf"))
+    fp = "AB:" * 31 + "AB"
+    c.send(f"ACCOUNT CERT ADD {fp}")
+    assert c.expect("NOTE").params[:2] == ["ACCOUNT", "CERTFP_ADDED"]
+    c.send("ACCOUNT CERT LIST")
+    listed = c.collect_until("NOTE", params=["ACCOUNT", "CERTFP_END"])
+    assert ["ACCOUNT", "CERTFP", c.nick, "ab" * 32] in [m.params for m in listed]
+    d = register_account(acc_server, unique("cf2"))
+    d.send(f"ACCOUNT CERT ADD {'ab' * 32}")
+    assert d.expect("FAIL").params[:2] == ["ACCOUNT", "CERTFP_IN_USE"]
+    c.send("ACCOUNT CERT ADD nothex")
+    assert c.expect("FAIL").params[:2] == ["ACCOUNT", "INVALID_CERTFP"]
+    c.send(f"ACCOUNT CERT DEL {'ab' * 32}")
+    assert c.expect("NOTE").params[:2] == ["ACCOUNT", "CERTFP_REMOVED"]
+    c.send(f"ACCOUNT CERT DEL {'ab' * 32}")
+    assert c.expect("FAIL").params[:2] == ["ACCOUNT", "NO_SUCH_CERTFP"]
+    anon = acc_server.client(unique("an"))
+    anon.send("ACCOUNT CERT LIST")
+    assert anon.expect("FAIL").params[:2] == ["ACCOUNT", "NOT_LOGGED_IN"]
+
+
+def test_account_drop(acc_server):
+    name = unique("dr")
+    c = register_account(acc_server, name, "dropdrop1")
+    other = acc_server.connect()
+    cap_sasl(other)
+    sasl_plain(other, name, "dropdrop1")
+    other.expect("903")
+    c.send("ACCOUNT DROP wrongpass")
+    assert c.expect("FAIL").params[:2] == ["ACCOUNT", "WRONG_PASSWORD"]
+    c.send("ACCOUNT DROP dropdrop1")
+    c.expect("901")
+    assert c.expect("NOTE").params[:2] == ["ACCOUNT", "DROPPED"]
+    other.expect("901")
+    d = acc_server.connect()
+    cap_sasl(d)
+    sasl_plain(d, name, "dropdrop1")
+    d.expect("904")
+    # the name is free to register again
+    c.send("REGISTER * * :another password")
+    c.expect("REGISTER", params=["SUCCESS"])
+
+
+def test_accounts_survive_a_restart(server_factory):
+    srv = server_factory(config=accounts_config())
+    name = unique("rs")
+    c = register_account(srv, name)
+    c.send(f"ACCOUNT CERT ADD {'cd' * 32}")
+    c.expect("NOTE")
+    srv.stop()
+    srv.start()
+    d = srv.connect()
+    cap_sasl(d)
+    sasl_plain(d, name, PASSWORD)
+    d.expect("903")
+    e = srv.connect()
+    cap_sasl(e)
+    assert sasl_scram(e, name, PASSWORD).command == "903"
+    e.send("ACCOUNT CERT LIST")  # not registered yet: 451
+    e.expect("451")
+    d.send(f"NICK {name}")
+    d.send("USER u 0 * :x")
+    d.send("CAP END")
+    d.expect("001")
+    d.send("ACCOUNT CERT LIST")
+    listed = d.collect_until("NOTE", params=["ACCOUNT", "CERTFP_END"])
+    assert ["ACCOUNT", "CERTFP", name, "cd" * 32] in [m.params for m in listed]
