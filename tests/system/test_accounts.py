@@ -584,3 +584,14 @@ def test_accounts_survive_a_restart(server_factory):
     d.send("ACCOUNT CERT LIST")
     listed = d.collect_until("NOTE", params=["ACCOUNT", "CERTFP_END"])
     assert ["ACCOUNT", "CERTFP", name, "cd" * 32] in [m.params for m in listed]
+
+
+def test_whox_shows_the_account(acc_server):
+    name = unique("wx")
+    register_account(acc_server, name)
+    anon = acc_server.client(unique("an"))
+    anon.send(f"WHO {name} %tna,42")
+    reply = anon.expect("354")
+    assert reply.params[1:] == ["42", name, name]
+    anon.send(f"WHO {anon.nick} %na")
+    assert anon.expect("354").params[1:] == [anon.nick, "0"]
