@@ -427,7 +427,7 @@ void cmd_help(struct client *c, struct irc_message *msg)
 
 static void monitor_add(struct client *c, const char *list)
 {
-	g_auto(GStrv) nicks = split_targets(c, list, LIMIT_MONITOR);
+	g_auto(GStrv) nicks = g_strsplit(list, ",", -1);
 	g_autoptr(GPtrArray) on = g_ptr_array_new();
 	g_autoptr(GPtrArray) off = g_ptr_array_new();
 
@@ -483,7 +483,7 @@ void cmd_monitor(struct client *c, struct irc_message *msg)
 	} else if (op[0] == '+') {
 		monitor_add(c, msg->params[1]);
 	} else if (op[0] == '-') {
-		g_auto(GStrv) nicks = split_targets(c, msg->params[1], LIMIT_MONITOR);
+		g_auto(GStrv) nicks = g_strsplit(msg->params[1], ",", -1);
 		for (int i = 0; nicks[i] != NULL; i++)
 			registry_monitor_remove(c, nicks[i]);
 	} else if (g_ascii_toupper(op[0]) == 'C') {

@@ -326,6 +326,28 @@ static void warn_unknown(GKeyFile *kf, const char *path)
 	}
 }
 
+static bool validate_listen(char **listen, GError **error)
+{
+	if (listen == NULL || listen[0] == NULL) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[server] listen names no address");
+		return false;
+	}
+	for (int i = 0; listen[i] != NULL; i++) {
+		struct sockaddr_storage ss;
+		int sslen = sizeof(ss);
+		g_autofree char *addr = g_strstrip(g_strdup(listen[i]));
+		memset(&ss, 0, sizeof(ss));
+		if (!listener_parse_address(addr, &ss, &sslen)) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "invalid listen address '%s' (want IPv4:port or [IPv6]:port, "
+				    "port 0-65535)", addr);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool read_file(struct config *cfg, const char *path, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -343,6 +365,12 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
 	read_string(kf, "server", "admin_location", &cfg->admin_location);
 	read_string(kf, "server", "admin_email", &cfg->admin_email);
 	read_list(kf, "server", "listen", &cfg->listen);
+	/* Checked here too: --listen replaces it, but a file that names a bad
+	 * address is a bad file, on reload as at start. */
+	if (!validate_listen(cfg->listen, error)) {
+		g_prefix_error(error, "%s: ", path);
+		return false;
+	}
 	read_list(kf, "channels", "default", &cfg->default_channels);
 	read_opers(kf, cfg);
 	if (!read_limits(kf, cfg, error) || !read_accounts(kf, cfg, error)) {
@@ -356,23 +384,8 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
  * a reload can never accept what a start would refuse. */
 static bool validate(const struct config *cfg, GError **error)
 {
-	if (cfg->listen == NULL || cfg->listen[0] == NULL) {
-		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "[server] listen names no address");
+	if (!validate_listen(cfg->listen, error))
 		return false;
-	}
-	for (int i = 0; cfg->listen[i] != NULL; i++) {
-		struct sockaddr_storage ss;
-		int sslen = sizeof(ss);
-		g_autofree char *addr = g_strstrip(g_strdup(cfg->listen[i]));
-		memset(&ss, 0, sizeof(ss));
-		if (!listener_parse_address(addr, &ss, &sslen)) {
-			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "invalid listen address '%s' (want IPv4:port or [IPv6]:port, "
-				    "port 0-65535)", addr);
-			return false;
-		}
-	}
 	if (cfg->name[0] == '\0' || strchr(cfg->name, ' ') != NULL) {
 		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
 			    "[server] name must be one word, not '%s'", cfg->name);

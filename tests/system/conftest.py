@@ -159,13 +159,16 @@ def is_error_reply(msg: Message) -> bool:
 
 class Client:
     def __init__(self, port: int, host: str = "127.0.0.1", name: str = "?",
-                 rcvbuf: int | None = None, auto_pong: bool = True):
+                 rcvbuf: int | None = None, auto_pong: bool = True,
+                 source: str | None = None):
         self.name = name
         self.nick: str | None = None
         self.auto_pong = auto_pong
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf is not None:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if source is not None:   # another loopback address, e.g. "127.3.0.1"
+            self.sock.bind((source, 0))
         self.sock.settimeout(TIMEOUT)
         self.sock.connect((host, port))
         self.buf = b""
