@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "async.h"
 #include "channel.h"
 #include "conn.h"
 #include "hooks.h"
@@ -13,17 +14,22 @@
 #include "send.h"
 #include "server.h"
 
+/* Ids start at 1, so 0 never names a client. */
+static uint64_t next_id = 1;
+
 struct client *client_new(struct conn *conn)
 {
 	struct client *c = g_new0(struct client, 1);
 
 	c->conn = conn;
+	c->id = next_id++;
 	strcpy(c->nick, "*");
 	/* A host starting with ':' (IPv6 "::1") would break the line syntax. */
 	c->host_owned = conn->addr[0] == ':';
 	c->host = c->host_owned ? g_strconcat("0", conn->addr, NULL) : conn->addr;
 	c->channels = g_ptr_array_new();
 	c->signon = c->last_message = server_wall_us() / 1000000;
+	registry_add_client(c);
 	return c;
 }
 
@@ -114,10 +120,10 @@ void client_destroy(struct client *c, const char *reason)
 	}
 	while (c->channels->len > 0)
 		channel_remove_member(g_ptr_array_index(c->channels, c->channels->len - 1), c);
+	if (c->async_pending > 0)
+		async_client_gone(c);
 	registry_remove_client(c);
 	login_client_gone(c);
-	if (c->async_ref != NULL)
-		*c->async_ref = NULL;
 	send_state_free(c);
 	g_ptr_array_free(c->channels, TRUE);
 	if (c->monitoring != NULL)
@@ -161,8 +167,8 @@ void client_mode_string(const struct client *c, char *out, size_t len)
 	g_strlcpy(out, s->str, len);
 }
 
-void client_disconnect(struct client *c, const char *reason)
+void client_disconnect(struct client *c, enum close_reason why, const char *detail)
 {
 	if (c->conn != NULL)
-		conn_close(c->conn, reason);
+		conn_close(c->conn, why, detail);
 }

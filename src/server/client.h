@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "close_reason.h"
 #include "irc_names.h"
 
 struct conn;
@@ -53,9 +54,10 @@ enum client_mode {
 
 struct client {
 	struct conn *conn;      /* NULL for a user held on another node */
-	struct client **async_ref; /* a worker job's pointer to us, cleared at exit */
 	struct account *account;   /* logged in to (login.h), or NULL */
 	struct client_auth *auth;  /* SASL and nick-guard state; NULL until needed */
+	uint64_t id;            /* unique for the server's life, never reused; async
+				 * work refers to this, see registry_find_id() */
 	char nick[IRC_NICK_MAX + 1]; /* "*" until NICK */
 	char *user;
 	char *realname;
@@ -66,6 +68,7 @@ struct client {
 	unsigned caps;          /* enum client_cap */
 	unsigned modes;         /* enum client_mode */
 	int cap_version;        /* 302 after CAP LS 302 */
+	unsigned async_pending; /* jobs in async.c; input waits while > 0 */
 	bool cap_negotiating;   /* registration waits for CAP END */
 	bool registered;
 	GPtrArray *channels;    /* struct channel * this client is in */
@@ -118,7 +121,8 @@ const char *client_account_name(const struct client *c);
 /* The mode string, e.g. "+iw". */
 void client_mode_string(const struct client *c, char *out, size_t len);
 
-/* Closes the client's connection (if local) with @reason. */
-void client_disconnect(struct client *c, const char *reason);
+/* Closes the client's connection (if local) for @why (enum close_reason in
+ * conn.h; @detail completes its text, may be NULL). */
+void client_disconnect(struct client *c, enum close_reason why, const char *detail);
 
 #endif

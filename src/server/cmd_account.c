@@ -1,11 +1,12 @@
 /* cmd_account.c - REGISTER and VERIFY (IRCv3 draft/account-registration),
  * natter's ACCOUNT command (change password, drop the account, manage
  * certificate fingerprints) and PASS account:password. Password work runs
- * on the worker pool; registration waits for it (login_pending()). */
+ * on the password queue (async.h); registration waits for it (login_pending()). */
 #include <sodium.h>
 #include <string.h>
 
 #include "accounts.h"
+#include "async.h"
 #include "client.h"
 #include "commands.h"
 #include "conn.h"
@@ -14,7 +15,6 @@
 #include "registry.h"
 #include "send.h"
 #include "server.h"
-#include "worker.h"
 
 /* NOTE <command> <code> [<context>] :<text> (IRCv3 standard replies). */
 static void send_note(struct client *c, const char *command, const char *code,
@@ -35,7 +35,6 @@ static void send_fail_ctx(struct client *c, const char *command, const char *cod
 enum account_op { OP_REGISTER, OP_PASSWORD, OP_DROP };
 
 struct account_job {
-	struct client *client;    /* NULL once the client left */
 	enum account_op op;
 	char *name;
 	char *hash;               /* current hash, when checking */
@@ -118,32 +117,35 @@ static void drop_finish(struct client *c, struct account *a)
 	send_note(c, "ACCOUNT", "DROPPED", name, "The account is gone; its name is free");
 }
 
-static void job_done(gpointer data)
+/* In the loop, for a client still here (async.h); its next lines waited. */
+static void job_done(struct client *c, void *data)
 {
 	struct account_job *job = data;
-	struct client *c = job->client;
+	struct account *a = account_find(job->name);
 
-	if (c != NULL) {
-		struct account *a = account_find(job->name);
-		c->async_ref = NULL;
-		c->auth->check_pending = false;
-		if (job->op == OP_REGISTER) {
-			register_finish(c, job);
-		} else if (!job->checked_ok || a == NULL || a->password_hash == NULL ||
-			   job->hash == NULL ||
-			   strcmp(a->password_hash, job->hash) != 0) {
-			login_failed(c, job->name);
-			send_fail_ctx(c, "ACCOUNT", "WRONG_PASSWORD", job->name,
-				      "The current password is wrong");
-		} else {
-			login_succeeded(c, job->name);
-			if (job->op == OP_PASSWORD)
-				password_finish(c, job, a);
-			else
-				drop_finish(c, a);
-		}
-		registration_try_complete(c);
+	c->auth->check_pending = false;
+	if (job->op == OP_REGISTER) {
+		register_finish(c, job);
+	} else if (!job->checked_ok || a == NULL || a->password_hash == NULL ||
+		   job->hash == NULL ||
+		   strcmp(a->password_hash, job->hash) != 0) {
+		login_failed(c, job->name);
+		send_fail_ctx(c, "ACCOUNT", "WRONG_PASSWORD", job->name,
+			      "The current password is wrong");
+	} else {
+		login_succeeded(c, job->name);
+		if (job->op == OP_PASSWORD)
+			password_finish(c, job, a);
+		else
+			drop_finish(c, a);
 	}
+	registration_try_complete(c);
+}
+
+static void job_free(void *data)
+{
+	struct account_job *job = data;
+
 	wipe(job->password);
 	wipe(job->new_password);
 	wipe(job->hash);
@@ -152,19 +154,23 @@ static void job_done(gpointer data)
 	g_free(job);
 }
 
-static void submit(struct client *c, struct account_job *job)
+/* Queues @job's password work, or refuses with a clear error when the
+ * password queue is full. */
+static void submit(struct client *c, struct account_job *job, const char *command)
 {
-	job->client = c;
-	c->async_ref = &job->client;
-	client_auth(c)->check_pending = true;
 	account_cost_current(&job->cost);
-	worker_submit(job_work, job_done, job);
+	if (!async_submit(c, ASYNC_PASSWORD, job_work, job_done, job_free, job)) {
+		async_refuse(c, command, ASYNC_PASSWORD);
+		job_free(job);
+		return;
+	}
+	client_auth(c)->check_pending = true;
 }
 
 /* True (after answering) when @c cannot start password work now. */
 static bool busy(struct client *c, const char *command)
 {
-	if (c->async_ref == NULL && !login_pending(c))
+	if (c->async_pending == 0 && !login_pending(c))
 		return false;
 	send_fail_ctx(c, command, "TEMPORARILY_UNAVAILABLE", "*",
 		      "Another request of yours is still being checked; try again");
@@ -221,7 +227,7 @@ void cmd_register(struct client *c, struct irc_message *msg)
 	job->op = OP_REGISTER;
 	job->name = g_strdup(name);
 	job->new_password = g_strdup(password);
-	submit(c, job);
+	submit(c, job, "REGISTER");
 }
 
 /* VERIFY <account> <code>: accounts are active at once, so nothing waits. */
@@ -260,7 +266,7 @@ static void account_password(struct client *c, struct irc_message *msg)
 	job->hash = g_strdup(c->account->password_hash);
 	job->password = g_strdup(msg->params[1]);
 	job->new_password = g_strdup(msg->params[2]);
-	submit(c, job);
+	submit(c, job, "ACCOUNT");
 }
 
 static void account_dropcmd(struct client *c, struct irc_message *msg)
@@ -285,7 +291,7 @@ static void account_dropcmd(struct client *c, struct irc_message *msg)
 	job->name = g_strdup(c->account->name);
 	job->hash = g_strdup(c->account->password_hash);
 	job->password = g_strdup(msg->params[1]);
-	submit(c, job);
+	submit(c, job, "ACCOUNT");
 }
 
 /* ACCOUNT CERT LIST | ADD <fingerprint> | DEL <fingerprint> */
@@ -374,7 +380,7 @@ void account_pass(struct client *c, const char *arg)
 
 	if (colon == NULL || colon == arg || colon[1] == '\0')
 		return; /* no server password: a bare PASS is ignored */
-	if (c->account != NULL || login_pending(c) || c->async_ref != NULL)
+	if (c->account != NULL || login_pending(c) || c->async_pending > 0)
 		return;
 	name = g_strndup(arg, (gsize)(colon - arg));
 	if (!login_transport_secure(c)) {
@@ -388,5 +394,6 @@ void account_pass(struct client *c, const char *arg)
 		send_numeric(c, ERR_PASSWDMISMATCH);
 		return;
 	}
-	login_check_password(c, name, colon + 1, pass_done);
+	if (!login_check_password(c, name, colon + 1, pass_done))
+		async_refuse(c, "PASS", ASYNC_PASSWORD);
 }

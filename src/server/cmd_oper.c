@@ -3,24 +3,24 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "async.h"
 #include "client.h"
 #include "commands.h"
+#include "conn.h"
 #include "numerics.h"
 #include "registry.h"
 #include "send.h"
 #include "server.h"
-#include "worker.h"
 
 
 struct oper_check {
-	struct client *client; /* NULL if the client left while we checked */
 	char *name;
-	char *hash;
+	char *hash;     /* NULL for an unknown name */
 	char *password;
 	bool ok;
 };
 
-static void oper_verify(gpointer data)
+static void oper_verify(void *data)
 {
 	struct oper_check *check = data;
 
@@ -29,21 +29,25 @@ static void oper_verify(gpointer data)
 					     strlen(check->password)) == 0;
 }
 
-static void oper_done(gpointer data)
+/* In the loop, for a client that is still here (async.h). */
+static void oper_done(struct client *c, void *data)
 {
 	struct oper_check *check = data;
-	struct client *c = check->client;
 
-	if (c != NULL)
-		c->async_ref = NULL;
-	if (c != NULL && check->ok) {
+	if (check->ok) {
 		client_set_mode(c, UMODE_OPER, true);
 		client_set_mode(c, UMODE_WALLOPS, true);
 		send_numeric(c, RPL_YOUREOPER);
 		send_line(c, ":%s MODE %s :+ow", c->prefix, c->nick);
-	} else if (c != NULL) {
+	} else {
 		send_numeric(c, ERR_PASSWDMISMATCH);
 	}
+}
+
+static void oper_check_free(void *data)
+{
+	struct oper_check *check = data;
+
 	sodium_memzero(check->password, strlen(check->password));
 	g_free(check->password);
 	g_free(check->name);
@@ -53,19 +57,19 @@ static void oper_done(gpointer data)
 
 void cmd_oper(struct client *c, struct irc_message *msg)
 {
-	struct oper_check *check;
+	struct oper_check *check = g_new0(struct oper_check, 1);
 
-	if (c->async_ref != NULL)
-		return; /* one OPER at a time; the first one's answer is coming */
-	check = g_new0(struct oper_check, 1);
 	/* An unknown name is checked against nothing but still answered through
-	 * the worker, so timing does not tell which names exist. */
-	check->client = c;
-	c->async_ref = &check->client;
+	 * the worker, so timing does not tell which names exist. While the check
+	 * runs, the client's next lines wait (async.h), so a second OPER is
+	 * answered after the first. */
 	check->name = g_strdup(msg->params[0]);
 	check->hash = g_strdup(g_hash_table_lookup(server.cfg->opers, msg->params[0]));
 	check->password = g_strdup(msg->params[1]);
-	worker_submit(oper_verify, oper_done, check);
+	if (!async_submit(c, ASYNC_PASSWORD, oper_verify, oper_done, oper_check_free, check)) {
+		async_refuse(c, "OPER", ASYNC_PASSWORD);
+		oper_check_free(check);
+	}
 }
 
 void cmd_kill(struct client *c, struct irc_message *msg)
@@ -82,9 +86,9 @@ void cmd_kill(struct client *c, struct irc_message *msg)
 		send_numeric(c, ERR_NOSUCHNICK, reply_param(msg->params[0]));
 		return;
 	}
-	reason = g_strdup_printf("Killed (%s (%s))", c->nick, msg->params[1]);
+	reason = g_strdup_printf("%s (%s)", c->nick, msg->params[1]);
 	send_line(target, ":%s KILL %s :%s", c->prefix, target->nick, msg->params[1]);
-	client_disconnect(target, reason);
+	client_disconnect(target, CLOSE_KILLED, reason);
 }
 
 void cmd_wallops(struct client *c, struct irc_message *msg)

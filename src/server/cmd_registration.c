@@ -241,13 +241,7 @@ void cmd_pong(struct client *c, struct irc_message *msg)
 
 void cmd_quit(struct client *c, struct irc_message *msg)
 {
-	g_autofree char *reason = NULL;
-
-	if (msg->nparams > 0 && msg->params[0][0] != '\0')
-		reason = g_strdup_printf("Quit: %s", msg->params[0]);
-	else
-		reason = g_strdup("Quit");
-	client_disconnect(c, reason);
+	client_disconnect(c, CLOSE_QUIT, msg->nparams > 0 ? msg->params[0] : NULL);
 }
 
 /* --- the welcome burst ----------------------------------------------------- */

@@ -53,6 +53,7 @@ static const struct command command_table[] = {
 	{ "REGISTER", cmd_register,   3,  3, 3,  true },
 	{ "VERIFY",   cmd_verify,     2,  2, 1,  true },
 	{ "ACCOUNT",  cmd_account,    1,  3, 2,  false },
+	{ "STATS",    cmd_stats,      1,  2, 2,  false },
 };
 
 static GHashTable *commands; /* upper-case name -> struct command */

@@ -112,5 +112,7 @@ void cmd_verify(struct client *c, struct irc_message *msg);
 void cmd_account(struct client *c, struct irc_message *msg);
 /* PASS account:password before registration logs in (anything else is ignored). */
 void account_pass(struct client *c, const char *arg);
+/* cmd_stats.c */
+void cmd_stats(struct client *c, struct irc_message *msg);
 
 #endif

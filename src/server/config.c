@@ -54,6 +54,7 @@ static void set_defaults(struct config *cfg)
 	cfg->login_free_failures = 3;
 	cfg->login_delay = 2;
 	cfg->login_delay_max = 300;
+	cfg->password_queue = 64;
 	cfg->opers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -132,6 +133,7 @@ static const struct int_key int_keys[] = {
 	INT_KEY(ping_timeout, 1, 86400),
 	INT_KEY(max_channels_per_user, 1, 10000),
 	INT_KEY(whowas_size, 0, 1000000),
+	INT_KEY(password_queue, 1, 100000),
 };
 
 static bool read_int(GKeyFile *kf, const struct int_key *k, struct config *cfg, GError **error)

@@ -46,6 +46,7 @@ struct config {
 	int login_free_failures; /* failed logins before delays begin */
 	int login_delay;      /* first delay, seconds; doubles per failure */
 	int login_delay_max;  /* seconds */
+	int password_queue;   /* password checks waiting or running, at most */
 	/* [opers] name = argon2id hash */
 	GHashTable *opers;
 	/* derived */

@@ -62,6 +62,57 @@ static struct conn *unreg_head, *unreg_tail; /* oldest first */
 static unsigned turn = 1;      /* loop turns, counted by the flush pass */
 
 static void conn_io_cb(evutil_socket_t fd, short events, void *arg);
+
+/* --- close reasons ------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	const char *format; /* one %s for the detail, or none */
+} close_reasons[CLOSE_REASON_COUNT] = {
+	[CLOSE_QUIT] = { "quit", "Quit: %s" },
+	[CLOSE_EOF] = { "eof", "Connection closed" },
+	[CLOSE_READ_ERROR] = { "read_error", "Read error: %s" },
+	[CLOSE_WRITE_ERROR] = { "write_error", "Write error: %s" },
+	[CLOSE_PING_TIMEOUT] = { "ping_timeout", "Ping timeout: %s" },
+	[CLOSE_REG_TIMEOUT] = { "registration_timeout", "Registration timed out" },
+	[CLOSE_HANDSHAKE_TIMEOUT] = { "handshake_timeout", "Handshake timed out" },
+	[CLOSE_SENDQ] = { "sendq", "SendQ exceeded" },
+	[CLOSE_KILLED] = { "killed", "Killed (%s)" },
+	[CLOSE_EXCESS_FLOOD] = { "excess_flood", "Excess Flood" },
+	[CLOSE_SHUTDOWN] = { "shutdown", "Server shutting down" },
+	[CLOSE_EVICTED] = { "evicted", "%s" },
+	[CLOSE_ERROR] = { "error", "%s" },
+};
+
+static uint64_t close_counts[CLOSE_REASON_COUNT];
+
+const char *close_reason_name(enum close_reason why)
+{
+	return why < CLOSE_REASON_COUNT ? close_reasons[why].name : "?";
+}
+
+void close_reason_text(enum close_reason why, const char *detail, char *out, size_t len)
+{
+	const char *format = close_reasons[why].format;
+
+	if (why == CLOSE_QUIT && (detail == NULL || detail[0] == '\0')) {
+		g_strlcpy(out, "Quit", len);
+		return;
+	}
+	if (strstr(format, "%s") == NULL) {
+		g_strlcpy(out, format, len);
+		return;
+	}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(out, len, format, detail != NULL ? detail : "");
+#pragma GCC diagnostic pop
+}
+
+uint64_t conn_close_count(enum close_reason why)
+{
+	return close_counts[why];
+}
 static void conn_free(struct conn *conn);
 static void conn_free_gracefully(struct conn *conn);
 static void flush_one(struct conn *conn);
@@ -191,7 +242,7 @@ static bool evict_unregistered(const char *why)
 	if (oldest == NULL)
 		return false;
 	log_info("evicting unregistered %s: %s", oldest->addr, why);
-	conn_close(oldest, why);
+	conn_close(oldest, CLOSE_EVICTED, why);
 	return true;
 }
 
@@ -213,13 +264,27 @@ static void arm(struct conn *conn, short want)
 	event_add(&conn->io_ev, NULL);
 }
 
-/* Reading unless closed or held by flood control; writing while output is
- * left over after a write (or while a closed connection lingers). */
+/* True while the client waits for async work: its lines are held. */
+static bool held(const struct conn *conn)
+{
+	return conn->client != NULL && conn->client->async_pending > 0;
+}
+
+/* Reading unless closed, held by flood control, or holding all the input it
+ * may while waiting for async work. */
+static bool may_read(const struct conn *conn)
+{
+	return !conn->closing && !conn->throttled &&
+	       !(held(conn) && conn->in.len >= CONN_HOLD_MAX);
+}
+
+/* Reading when may_read(); writing while output is left over after a write
+ * (or while a closed connection lingers). */
 static void update_events(struct conn *conn)
 {
 	short want = 0;
 
-	if (!conn->closing && !conn->throttled)
+	if (may_read(conn))
 		want |= EV_READ;
 	if (conn->out.len > 0 && (conn->io_events & EV_WRITE || conn->lingering))
 		want |= EV_WRITE;
@@ -337,7 +402,7 @@ static void out_clear(struct conn *conn)
 static void close_for_sendq(struct conn *conn)
 {
 	out_clear(conn);
-	conn_close(conn, "SendQ exceeded");
+	conn_close(conn, CLOSE_SENDQ, NULL);
 }
 
 static gint compare_queue_desc(gconstpointer a, gconstpointer b)
@@ -396,14 +461,19 @@ void conn_send(struct conn *conn, const char *data, size_t len)
 		flush_one(conn);
 }
 
-void conn_close(struct conn *conn, const char *reason)
+void conn_close(struct conn *conn, enum close_reason why, const char *detail)
 {
+	char text[1024]; /* a QUIT or KILL text fits a line: never cut here */
+
 	if (conn->closing)
 		return;
+	close_reason_text(why, detail, text, sizeof(text));
 	conn->closing = true;
 	nclosing++;
 	unreg_unlink(conn);
-	conn->close_reason = g_strdup(reason);
+	conn->close_why = why;
+	conn->close_reason = g_strdup(text);
+	close_counts[why]++;
 	if (conn->timer_ev != NULL)
 		event_del(conn->timer_ev);
 	update_events(conn);
@@ -431,10 +501,8 @@ static bool write_some(struct conn *conn)
 static void flush_one(struct conn *conn)
 {
 	if (!write_some(conn)) {
-		char reason[128];
-		snprintf(reason, sizeof(reason), "Write error: %s", conn->tp->strerror(conn, errno));
 		out_clear(conn);
-		conn_close(conn, reason);
+		conn_close(conn, CLOSE_WRITE_ERROR, conn->tp->strerror(conn, errno));
 		return;
 	}
 	if (conn->out.len > 0 && !(conn->io_events & EV_WRITE))
@@ -552,8 +620,9 @@ static void finish_close(struct conn *conn)
 {
 	char line[600];
 
-	log_info("disconnect %s (%s): %s", conn->addr,
-		 conn->client != NULL ? client_nick(conn->client) : "*", conn->close_reason);
+	log_info("disconnect %s (%s): [%s] %s", conn->addr,
+		 conn->client != NULL ? client_nick(conn->client) : "*",
+		 close_reason_name(conn->close_why), conn->close_reason);
 	if (conn->client != NULL) {
 		client_destroy(conn->client, conn->close_reason);
 		conn->client = NULL;
@@ -600,10 +669,10 @@ void conn_flush_pass(void)
 	}
 }
 
-void conn_close_all(const char *reason)
+void conn_close_all(enum close_reason why)
 {
 	for (struct conn *conn = server.conns; conn != NULL; conn = conn->next)
-		conn_close(conn, reason);
+		conn_close(conn, why, NULL);
 	conn_flush_pass();
 }
 
@@ -612,7 +681,7 @@ void conn_free_all(void)
 	while (server.conns != NULL) {
 		struct conn *conn = server.conns;
 		if (!conn->lingering)
-			conn_close(conn, "Server shutting down");
+			conn_close(conn, CLOSE_SHUTDOWN, NULL);
 		conn_flush_pass();
 		if (server.conns == conn) /* still lingering: no more waiting */
 			conn_free(conn);
@@ -647,7 +716,7 @@ static void release_cb(evutil_socket_t fd, short events, void *arg)
 	update_events(conn);
 	process_input(conn);
 	/* Bytes the transport already holds raise no socket event. */
-	if (!conn->closing && !conn->throttled && conn->tp->pending(conn))
+	if (may_read(conn) && conn->tp->pending(conn))
 		handle_read(conn);
 }
 
@@ -746,7 +815,9 @@ static size_t take_lines(struct conn *conn, char *data, size_t len)
 {
 	size_t used = 0;
 
-	while (used < len && !conn->closing) {
+	/* A client waiting for async work gets no further line handled until
+	 * the answer is back (async.h): replies stay in command order. */
+	while (used < len && !conn->closing && !held(conn)) {
 		char *line = data + used;
 		char *eol = memchr(line, '\n', len - used);
 		if (eol == NULL) {
@@ -795,32 +866,50 @@ static void process_input(struct conn *conn)
 static void read_once(struct conn *conn)
 {
 	static char chunk[READ_CHUNK];
-	ssize_t n = conn->tp->read(conn, chunk, sizeof(chunk));
+	/* While held, read on only to notice a hang-up, within CONN_HOLD_MAX. */
+	size_t room = held(conn) ? CONN_HOLD_MAX - MIN(conn->in.len, CONN_HOLD_MAX) : sizeof(chunk);
+	ssize_t n;
+
+	if (room == 0) {
+		update_events(conn);
+		return;
+	}
+	n = conn->tp->read(conn, chunk, MIN(room, sizeof(chunk)));
 
 	if (n == 0) {
-		conn_close(conn, "Connection closed");
+		conn_close(conn, CLOSE_EOF, NULL);
 		return;
 	}
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			char reason[128];
-			snprintf(reason, sizeof(reason), "Read error: %s",
-				 conn->tp->strerror(conn, errno));
-			conn_close(conn, reason);
-		} else {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(conn, CLOSE_READ_ERROR, conn->tp->strerror(conn, errno));
+		else
 			arm(conn, conn->io_events); /* the transport may wait on another event now */
-		}
 		return;
 	}
 	if (conn->in.len > 0) {
 		bytebuf_append(&conn->in, chunk, (size_t)n);
 		process_input(conn);
-		return;
+	} else {
+		/* The usual case: whole lines, handled straight from the chunk. */
+		size_t used = take_lines(conn, chunk, (size_t)n);
+		if (used < (size_t)n && !conn->closing)
+			bytebuf_append(&conn->in, chunk + used, (size_t)n - used);
 	}
-	/* The usual case: whole lines, handled straight from the shared chunk. */
-	size_t used = take_lines(conn, chunk, (size_t)n);
-	if (used < (size_t)n && !conn->closing)
-		bytebuf_append(&conn->in, chunk + used, (size_t)n - used);
+	if (held(conn) && !conn->closing)
+		update_events(conn); /* stops reading once CONN_HOLD_MAX is held */
+}
+
+void conn_resume(struct conn *conn)
+{
+	/* A flood hold resumes on its own timer, in order too. */
+	if (conn->closing || conn->throttled)
+		return;
+	process_input(conn);
+	update_events(conn);
+	/* Bytes the transport already holds raise no socket event. */
+	if (may_read(conn) && conn->tp->pending(conn))
+		handle_read(conn);
 }
 
 /* Reads once, and again while the transport holds bytes that will raise no
@@ -829,7 +918,7 @@ static void handle_read(struct conn *conn)
 {
 	do
 		read_once(conn);
-	while (!conn->closing && !conn->throttled && conn->tp->pending(conn));
+	while (may_read(conn) && conn->tp->pending(conn));
 }
 
 static void conn_io_cb(evutil_socket_t fd, short events, void *arg)
@@ -873,13 +962,13 @@ void conn_tick(void)
 		if (!client_is_registered(conn->client)) {
 			if ((now - conn->connected_at) / 1000000 >= cfg->registration_timeout)
 				conn_close(conn, conn->tp->established(conn)
-						 ? "Registration timed out" : "Handshake timed out");
+						 ? CLOSE_REG_TIMEOUT : CLOSE_HANDSHAKE_TIMEOUT, NULL);
 			continue;
 		}
 		if (conn->ping_sent && idle >= cfg->ping_interval + cfg->ping_timeout) {
-			char reason[64];
-			snprintf(reason, sizeof(reason), "Ping timeout: %lld seconds", (long long)idle);
-			conn_close(conn, reason);
+			char detail[32];
+			snprintf(detail, sizeof(detail), "%lld seconds", (long long)idle);
+			conn_close(conn, CLOSE_PING_TIMEOUT, detail);
 		} else if (!conn->ping_sent && idle >= cfg->ping_interval) {
 			send_line(conn->client, "PING :%s", cfg->name);
 			conn->ping_sent = true;

@@ -11,9 +11,14 @@
 #include <sys/socket.h>
 
 #include "bytebuf.h"
+#include "close_reason.h"
 #include "transport.h"
 
 struct client;
+
+/* While its client waits for async work (async.h), a connection's input is
+ * held, and read only until this many bytes wait in its input buffer. */
+#define CONN_HOLD_MAX 16384
 
 struct conn {
 	int fd;
@@ -32,7 +37,8 @@ struct conn {
 	struct conn *dirty_next;     /* server.dirty */
 	struct conn *dying_next;     /* server.dying */
 	struct conn *unreg_prev, *unreg_next; /* unregistered ones, oldest first */
-	char *close_reason;
+	char *close_reason;          /* the text, from close_why and a detail */
+	enum close_reason close_why;
 	float flood_tokens;          /* lines that may be processed now */
 	int64_t flood_stamp;         /* when tokens were last refilled (us) */
 	int64_t last_input;          /* monotonic us of last complete line */
@@ -90,9 +96,14 @@ uint64_t conn_queued_total(void);
 /* Connections that have not registered yet (for LUSERS 253). */
 int conn_unregistered_count(void);
 
-/* Marks @conn for closing at the end of this turn with `ERROR :reason`.
- * Safe to call from any handler: nothing is freed until the turn ends. */
-void conn_close(struct conn *conn, const char *reason);
+/* Takes the lines held while the client waited for async work (async.c
+ * calls this when the client's last job is answered). */
+void conn_resume(struct conn *conn);
+
+/* Marks @conn for closing at the end of this turn for @why, with `ERROR
+ * :text` (text from @why and @detail, see enum close_reason). Safe to call
+ * from any handler: nothing is freed until the turn ends. */
+void conn_close(struct conn *conn, enum close_reason why, const char *detail);
 
 /* The end-of-turn pass: closes dying connections, writes pending output. */
 void conn_flush_pass(void);
@@ -100,8 +111,8 @@ void conn_flush_pass(void);
 /* Once a second: registration and PING timeouts, PINGs to quiet clients. */
 void conn_tick(void);
 
-/* Sends every client ERROR :@reason; slow ones linger a few seconds. */
-void conn_close_all(const char *reason);
+/* Closes every connection for @why; slow ones linger a few seconds. */
+void conn_close_all(enum close_reason why);
 
 /* Frees every connection, lingering ones included (at exit). */
 void conn_free_all(void);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "async.h"
 #include "client.h"
 #include "commands.h"
 #include "conn.h"
@@ -15,7 +16,6 @@
 #include "sasl.h"
 #include "send.h"
 #include "server.h"
-#include "worker.h"
 
 /* At most this many throttle entries; past it, expired ones are pruned and
  * new ones not recorded (the address entry of the attacker still is). */
@@ -247,7 +247,6 @@ char *login_throttle_text(int wait, const char *what)
 /* --- password checks on the worker pool --------------------------------------- */
 
 struct password_check {
-	struct client *client;  /* NULL once the client left */
 	char *account;
 	char *hash;             /* NULL: unknown account, checked against a dummy */
 	char *password;
@@ -255,33 +254,36 @@ struct password_check {
 	login_check_done done;
 };
 
-static void check_work(gpointer data)
+static void check_work(void *data)
 {
 	struct password_check *check = data;
 
 	check->ok = account_check_password(check->hash, check->password);
 }
 
-static void check_done(gpointer data)
+/* In the loop, for a client still here (async.h); its next lines waited. */
+static void check_done(struct client *c, void *data)
 {
 	struct password_check *check = data;
-	struct client *c = check->client;
+	struct account *a = account_find(check->account);
+	/* The account may have been dropped, or its password changed,
+	 * while we hashed: the old hash no longer counts. */
+	bool ok = check->ok && a != NULL && a->password_hash != NULL &&
+		  strcmp(a->password_hash, check->hash) == 0;
 
-	if (c != NULL) {
-		struct account *a = account_find(check->account);
-		/* The account may have been dropped, or its password changed,
-		 * while we hashed: the old hash no longer counts. */
-		bool ok = check->ok && a != NULL && a->password_hash != NULL &&
-			  strcmp(a->password_hash, check->hash) == 0;
-		c->async_ref = NULL;
-		c->auth->check_pending = false;
-		if (ok)
-			login_succeeded(c, check->account);
-		else
-			login_failed(c, check->account);
-		check->done(c, ok ? a : NULL, ok);
-		registration_try_complete(c); /* it waited for this result */
-	}
+	c->auth->check_pending = false;
+	if (ok)
+		login_succeeded(c, check->account);
+	else
+		login_failed(c, check->account);
+	check->done(c, ok ? a : NULL, ok);
+	registration_try_complete(c); /* it waited for this result */
+}
+
+static void check_free(void *data)
+{
+	struct password_check *check = data;
+
 	sodium_memzero(check->password, strlen(check->password));
 	g_free(check->password);
 	g_free(check->account);
@@ -289,20 +291,22 @@ static void check_done(gpointer data)
 	g_free(check);
 }
 
-void login_check_password(struct client *c, const char *account, const char *password,
+bool login_check_password(struct client *c, const char *account, const char *password,
 			  login_check_done done)
 {
 	struct password_check *check = g_new0(struct password_check, 1);
 	struct account *a = account_find(account);
 
-	check->client = c;
-	c->async_ref = &check->client;
-	client_auth(c)->check_pending = true;
 	check->account = g_strdup(account);
 	check->hash = a != NULL ? g_strdup(a->password_hash) : NULL;
 	check->password = g_strdup(password);
 	check->done = done;
-	worker_submit(check_work, check_done, check);
+	if (!async_submit(c, ASYNC_PASSWORD, check_work, check_done, check_free, check)) {
+		check_free(check);
+		return false;
+	}
+	client_auth(c)->check_pending = true;
+	return true;
 }
 
 const char *login_cap_value(unsigned cap_bit)

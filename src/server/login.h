@@ -53,12 +53,14 @@ void login_succeeded(const struct client *c, const char *account);
 /* The reason text for a throttled attempt. Caller frees. */
 char *login_throttle_text(int wait, const char *what);
 
-/* Checks @password for @account on a worker thread, then calls @done on
- * the loop with the account (NULL if unknown or dropped meanwhile) and the
- * result; not called when @c left meanwhile. Counts the failure or success
- * for throttling. The caller checked login_throttled() first. */
+/* Checks @password for @account on a worker thread (async.h: @c's next
+ * lines wait for the answer), then calls @done on the loop with the account
+ * (NULL if unknown or dropped meanwhile) and the result; not called when @c
+ * left meanwhile. Counts the failure or success for throttling. The caller
+ * checked login_throttled() first. Returns false, having sent nothing, when
+ * the password queue is full: the caller refuses (async_refuse()). */
 typedef void (*login_check_done)(struct client *c, struct account *a, bool ok);
-void login_check_password(struct client *c, const char *account, const char *password,
+bool login_check_password(struct client *c, const char *account, const char *password,
 			  login_check_done done);
 
 /* The value of an account capability in CAP LS 302 (e.g. the SASL

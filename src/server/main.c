@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "async.h"
 #include "bytebuf.h"
 #include "channel.h"
 #include "commands.h"
@@ -66,7 +67,7 @@ static void on_shutdown_signal(evutil_socket_t sig, short events, void *arg)
 	(void)arg;
 	log_info("got signal %d, shutting down", (int)sig);
 	server.shutting_down = true;
-	conn_close_all("Server shutting down");
+	conn_close_all(CLOSE_SHUTDOWN);
 	server.quit = true;
 }
 
@@ -249,6 +250,7 @@ static bool start(void)
 	worker_init();
 	accounts_init();
 	login_init();
+	async_init();
 	create_default_channels();
 	log_info("natterd %s starting, data in %s", NATTER_VERSION, server.cfg->data_dir);
 	return open_listeners();

@@ -9,6 +9,7 @@
 #include "send.h"
 #include "server.h"
 
+static GHashTable *ids;           /* &client->id -> client, every client */
 static GHashTable *nicks;         /* folded nick -> client */
 static GHashTable *channels;      /* folded name -> channel */
 static GHashTable *watchers;      /* folded nick -> GPtrArray of clients */
@@ -39,6 +40,7 @@ static void whowas_free(gpointer data)
 
 void registry_init(void)
 {
+	ids = g_hash_table_new(g_int64_hash, g_int64_equal);
 	nicks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	channels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	watchers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -57,13 +59,27 @@ void registry_shutdown(void)
 	}
 	g_hash_table_destroy(channels);
 	g_hash_table_destroy(nicks);
+	g_hash_table_destroy(ids);
 	g_hash_table_destroy(watchers);
 	g_queue_clear_full(&whowas, whowas_free);
+}
+
+void registry_add_client(struct client *c)
+{
+	/* The key points into the client itself: nothing to allocate. */
+	g_hash_table_insert(ids, &c->id, c);
+}
+
+struct client *registry_find_id(uint64_t id)
+{
+	return g_hash_table_lookup(ids, &id);
 }
 
 void registry_remove_client(struct client *c)
 {
 	char folded[IRC_NICK_MAX + 1];
+
+	g_hash_table_remove(ids, &c->id);
 
 	if (c->registered) {
 		registry_monitor_notify(c, false);

@@ -1,4 +1,4 @@
-/* registry.h - who and what exists: clients by nick, channels by
+/* registry.h - who and what exists: clients by id and by nick, channels by
  * name, recently departed nicks (WHOWAS) and MONITOR watch lists. Names are
  * keyed case-folded under rfc1459, so every look-up is one hash probe. This
  * is the interface a Redis-backed, multi-node registry would replace. */
@@ -23,8 +23,14 @@ struct whowas {
 void registry_init(void);
 void registry_shutdown(void);
 
-/* Forgets @c: its nick and its MONITOR entries (watchers are told). */
+/* Knows @c by its id from its creation (client_new() calls this). */
+void registry_add_client(struct client *c);
+/* Forgets @c: its id, its nick and its MONITOR entries (watchers are told). */
 void registry_remove_client(struct client *c);
+
+/* The client with @id (struct client.id), registered or not, or NULL once it
+ * has gone. Work that outlives a loop turn keeps the id, not the pointer. */
+struct client *registry_find_id(uint64_t id);
 
 /* The registered or registering client holding @nick, or NULL. */
 struct client *registry_find_nick(const char *nick);

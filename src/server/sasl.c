@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "async.h"
 #include "client.h"
 #include "commands.h"
 #include "login.h"
@@ -124,7 +125,10 @@ static void plain_step(struct client *c, const char *msg, size_t len)
 	if (refused_for_throttle(c, authcid))
 		return;
 	sasl_session_free(c);
-	login_check_password(c, authcid, password, plain_done);
+	if (!login_check_password(c, authcid, password, plain_done)) {
+		async_refuse(c, "AUTHENTICATE", ASYNC_PASSWORD);
+		send_numeric(c, ERR_SASLFAIL, "the server is busy; try again in a few seconds");
+	}
 }
 
 static void scram_step(struct client *c, struct sasl_session *s, const char *msg)

@@ -1,10 +1,15 @@
-/* worker.c - a small thread pool whose results are handed back to the
- * libevent loop through a thread-safe event (see worker.h). */
+/* worker.c - small thread pools whose results are handed back to the
+ * libevent loop through one thread-safe event (see worker.h). */
 #include "worker.h"
 
 #include <event2/event.h>
 
 #include "server.h"
+
+struct worker_pool {
+	GThreadPool *threads;
+	char *name;
+};
 
 struct job {
 	worker_fn work;
@@ -12,8 +17,9 @@ struct job {
 	gpointer data;
 };
 
-static GThreadPool *pool;
-static GAsyncQueue *finished;
+static struct worker_pool *default_pool;
+static GPtrArray *pools;        /* every struct worker_pool */
+static GAsyncQueue *finished;   /* jobs whose work is done, for the loop */
 static struct event *finished_ev;
 
 static void run_job(gpointer job_ptr, gpointer unused)
@@ -40,27 +46,55 @@ static void drain_finished(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+struct worker_pool *worker_pool_new(const char *name, int threads)
+{
+	struct worker_pool *pool = g_new0(struct worker_pool, 1);
+	GError *error = NULL;
+
+	pool->name = g_strdup(name);
+	pool->threads = g_thread_pool_new(run_job, NULL, threads, FALSE, &error);
+	if (pool->threads == NULL)
+		g_error("cannot create the %s worker pool: %s", name, error->message);
+	g_ptr_array_add(pools, pool);
+	return pool;
+}
+
 void worker_init(void)
 {
 	finished = g_async_queue_new();
 	finished_ev = event_new(server.base, -1, 0, drain_finished, NULL);
-	pool = g_thread_pool_new(run_job, NULL, 2, FALSE, NULL);
+	pools = g_ptr_array_new();
+	default_pool = worker_pool_new("default", 2);
 }
 
 void worker_shutdown(void)
 {
-	g_thread_pool_free(pool, FALSE, TRUE);
+	for (guint i = 0; i < pools->len; i++) {
+		struct worker_pool *pool = g_ptr_array_index(pools, i);
+		g_thread_pool_free(pool->threads, FALSE, TRUE);
+		g_free(pool->name);
+		g_free(pool);
+	}
+	g_ptr_array_free(pools, TRUE);
 	drain_finished(-1, 0, NULL);
 	event_free(finished_ev);
 	g_async_queue_unref(finished);
 }
 
-void worker_submit(worker_fn work, worker_done_fn done, gpointer data)
+void worker_pool_submit(struct worker_pool *pool, worker_fn work, worker_done_fn done,
+			gpointer data)
 {
 	struct job *job = g_new0(struct job, 1);
+	GError *error = NULL;
 
 	job->work = work;
 	job->done = done;
 	job->data = data;
-	g_thread_pool_push(pool, job, NULL);
+	if (!g_thread_pool_push(pool->threads, job, &error))
+		g_error("cannot queue work in the %s pool: %s", pool->name, error->message);
+}
+
+void worker_submit(worker_fn work, worker_done_fn done, gpointer data)
+{
+	worker_pool_submit(default_pool, work, done, data);
 }
