@@ -144,6 +144,62 @@ static NatterInput *parse_message_to(const char *target, const char *text, const
 	return input_new(NATTER_INPUT_MSG, target, text);
 }
 
+gboolean natter_input_check_nick(const char *nick, char **why)
+{
+	static const char specials[] = "-[]\\`_^{|}";
+	static const char allowed[] =
+		"Use the letters a–z and A–Z (no accents), digits, and - [ ] \\ ` _ ^ { | }.";
+	gsize len = nick != NULL ? strlen(nick) : 0;
+
+	if (why != NULL)
+		*why = NULL;
+	if (len == 0) {
+		if (why != NULL)
+			*why = g_strdup("Type a name.");
+		return FALSE;
+	}
+	if (!g_utf8_validate(nick, -1, NULL)) {
+		if (why != NULL)
+			*why = g_strdup_printf("It is not valid text. %s", allowed);
+		return FALSE;
+	}
+	/* Name the first character a nickname cannot hold, as it was typed. */
+	for (const char *p = nick; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c < 128 && (g_ascii_isalnum((char)c) || strchr(specials, (int)c) != NULL))
+			continue;
+		if (why != NULL) {
+			char shown[8] = { 0 };
+			if (c == ' ')
+				g_strlcpy(shown, "space", sizeof(shown));
+			else if (g_unichar_isprint(c))
+				g_unichar_to_utf8(c, shown);
+			else
+				g_snprintf(shown, sizeof(shown), "U+%04X", c);
+			*why = g_strdup_printf("A name cannot contain “%s”. %s", shown, allowed);
+		}
+		return FALSE;
+	}
+	if (g_ascii_isdigit(nick[0]) || nick[0] == '-') {
+		if (why != NULL)
+			*why = g_strdup_printf("A name cannot start with “%c”: start it with a letter or one of [ ] \\ ` _ ^ { | }.",
+					       nick[0]);
+		return FALSE;
+	}
+	if (len > IRC_NICK_MAX) {
+		if (why != NULL)
+			*why = g_strdup_printf("A name can be at most %d characters long (this one has %zu).",
+					       IRC_NICK_MAX, len);
+		return FALSE;
+	}
+	if (!irc_nick_is_valid(nick)) { /* a rule not covered above */
+		if (why != NULL)
+			*why = g_strdup_printf("A name is 1–%d characters. %s", IRC_NICK_MAX, allowed);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static NatterInput *parse_command(const char *cmdline)
 {
 	const char *rest = cmdline;
@@ -188,10 +244,23 @@ static NatterInput *parse_command(const char *cmdline)
 		g_autofree char *nick = next_word(&rest);
 		if (*nick == '\0')
 			return input_invalid("Type the new name after /nick");
-		if (!irc_nick_is_valid(nick))
-			return input_invalid("“%s” is not a valid name: use 1–30 letters, digits or -[]\\`_^{|}, starting with a letter.", nick);
+		g_autofree char *why = NULL;
+		if (!natter_input_check_nick(nick, &why))
+			return input_invalid("“%s” cannot be a name. %s", nick, why);
 		return input_new(NATTER_INPUT_NICK, nick, NULL);
 	}
+	if (strcmp(cmd, "away") == 0)
+		return input_new(NATTER_INPUT_AWAY, NULL, *rest != '\0' ? rest : NULL);
+	if (strcmp(cmd, "back") == 0)
+		return input_new(NATTER_INPUT_AWAY, NULL, NULL);
+	if (strcmp(cmd, "whois") == 0 || strcmp(cmd, "wi") == 0) {
+		g_autofree char *nick = next_word(&rest);
+		if (*nick == '\0')
+			return input_invalid("Whom? Type /whois name");
+		return input_new(NATTER_INPUT_WHOIS, nick, NULL);
+	}
+	if (strcmp(cmd, "list") == 0)
+		return input_new(NATTER_INPUT_LIST, NULL, *rest != '\0' ? rest : NULL);
 	if (strcmp(cmd, "topic") == 0)
 		return input_new(NATTER_INPUT_TOPIC, NULL, rest);
 	if (strcmp(cmd, "quit") == 0 || strcmp(cmd, "exit") == 0)

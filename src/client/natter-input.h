@@ -23,6 +23,9 @@ typedef enum {
 	NATTER_INPUT_QUIT,    /* /quit [reason] */
 	NATTER_INPUT_RAW,     /* another /command: target = COMMAND, text = rest */
 	NATTER_INPUT_INVALID, /* error says why, in plain words */
+	NATTER_INPUT_AWAY,    /* /away [text]: text = the whole rest; NULL = back */
+	NATTER_INPUT_WHOIS,   /* /whois name */
+	NATTER_INPUT_LIST,    /* /list [arguments]: the room list */
 } NatterInputKind;
 
 typedef struct {
@@ -36,6 +39,11 @@ typedef struct {
 NatterInput *natter_input_parse(const char *line);
 void natter_input_free(NatterInput *input);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NatterInput, natter_input_free)
+
+/* TRUE when @nick can be an IRC nickname. Otherwise FALSE and *@why (when
+ * not NULL; g_free) says in plain words which character is not allowed,
+ * as typed ("ä", "space"), and which are. */
+gboolean natter_input_check_nick(const char *nick, char **why);
 
 /* Returns valid UTF-8 with CR and LF turned into spaces and NUL and other
  * C0 controls except IRC formatting codes (bold, colour, ...) removed.

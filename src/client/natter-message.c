@@ -8,6 +8,8 @@ struct _NatterMessage {
 	char *nick;
 	char *text;
 	gboolean own;
+	gboolean mention;
+	NatterEventKind event;
 };
 
 G_DEFINE_FINAL_TYPE(NatterMessage, natter_message, G_TYPE_OBJECT)
@@ -50,3 +52,8 @@ GDateTime *natter_message_get_time(NatterMessage *self) { return self->time; }
 const char *natter_message_get_nick(NatterMessage *self) { return self->nick; }
 const char *natter_message_get_text(NatterMessage *self) { return self->text; }
 gboolean natter_message_is_own(NatterMessage *self) { return self->own; }
+
+NatterEventKind natter_message_get_event(NatterMessage *self) { return self->event; }
+void natter_message_set_event(NatterMessage *self, NatterEventKind event) { self->event = event; }
+gboolean natter_message_get_mention(NatterMessage *self) { return self->mention; }
+void natter_message_set_mention(NatterMessage *self, gboolean mention) { self->mention = mention; }

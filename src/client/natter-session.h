@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "natter-conversation.h"
+#include "natter-room-info.h"
 
 G_BEGIN_DECLS
 
@@ -36,12 +37,18 @@ typedef enum {
 	NATTER_SESSION_ERROR_CLOSED,       /* the server closed the connection */
 	NATTER_SESSION_ERROR_NOT_CONNECTED,/* input while not connected */
 	NATTER_SESSION_ERROR_FAILED,       /* anything else */
+	NATTER_SESSION_ERROR_NOT_IRC,      /* the port speaks something else (HTTP, SSH, ...) */
 } NatterSessionError;
 
 #define NATTER_TYPE_SESSION (natter_session_get_type())
 G_DECLARE_FINAL_TYPE(NatterSession, natter_session, NATTER, SESSION, GObject)
 
 NatterSession *natter_session_new(void);
+
+/* TRUE when @nick can be a nickname; otherwise FALSE with a NICK_INVALID
+ * @error that names the first character it cannot hold ("ä", "space") and
+ * lists the allowed ones. natter_session_connect() checks with this. */
+gboolean natter_session_check_nick(const char *nick, GError **error);
 
 /* Starts connecting. Progress shows in "state"; failure before registration
  * emits "connect-failed" (GError in NATTER_SESSION_ERROR) and goes back to
@@ -98,6 +105,60 @@ void natter_session_set_reconnect_base(NatterSession *self, guint seconds);
  * reconnects. Takes effect at the next connect. 0 keeps the current value. */
 void natter_session_set_timeouts(NatterSession *self, guint connect_seconds,
 				 guint keepalive_seconds);
+
+/* ---- what the widgets show beyond conversations (all additive) ---- */
+
+/* Our own away state: TRUE after the server's 306, FALSE after 305 (and
+ * after a reconnect). Property "away"; signal "away-changed". */
+gboolean natter_session_get_away(NatterSession *self);
+/* Sends AWAY with the whole @text (spaces and all), or AWAY without text
+ * (back) when @text is NULL or "". FALSE when not connected. Typed
+ * "/away text with spaces" does the same. */
+gboolean natter_session_set_away(NatterSession *self, const char *text);
+
+/* The server's room list for a room browser: a GListModel of NatterRoomInfo
+ * in the order the server sent them. natter_session_request_room_list()
+ * empties it and sends LIST; property "listing" is TRUE until the end of the
+ * list (323), then "room-list-done" is emitted. Typed "/list" fills it too. */
+GListModel *natter_session_get_room_list(NatterSession *self);
+gboolean natter_session_request_room_list(NatterSession *self);
+gboolean natter_session_get_listing(NatterSession *self);
+
+/* A WHOIS answer as one record, delivered by the "whois" signal when the
+ * server's 318 (end of WHOIS) arrives, or with found = FALSE after 401. The
+ * same answer is also added to the active conversation as readable event
+ * lines (NATTER_EVENT_WHOIS). */
+typedef struct {
+	char *nick;
+	char *user;     /* NULL when unknown */
+	char *host;
+	char *realname;
+	char *server;
+	char **rooms;   /* NULL-terminated; status prefix kept ("@#dev"); never NULL */
+	gint64 idle;    /* seconds idle, -1 when unknown */
+	gint64 signon;  /* Unix time signed on, 0 when unknown */
+	char *account;  /* logged-in account (330), NULL when none or unknown */
+	char *away;     /* away message (301), NULL when not away */
+	gboolean operator; /* 313 */
+	gboolean found; /* FALSE: no one by that name (401) */
+} NatterWhois;
+
+#define NATTER_TYPE_WHOIS (natter_whois_get_type())
+GType natter_whois_get_type(void);
+NatterWhois *natter_whois_new(const char *nick);
+NatterWhois *natter_whois_copy(const NatterWhois *whois);
+void natter_whois_free(NatterWhois *whois);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NatterWhois, natter_whois_free)
+/* Sends WHOIS @nick (typed "/whois nick" does the same). */
+void natter_session_request_whois(NatterSession *self, const char *nick);
+
+/* ---- test seams: inbound and outbound without a server ---- */
+
+/* Every line the session would send goes to @sink instead (no CR/LF). */
+typedef void (*NatterSessionLineSink)(const char *line, gpointer data);
+void natter_session_set_line_sink(NatterSession *self, NatterSessionLineSink sink, gpointer data);
+/* Handles @line as if the server had sent it (e.g. ":srv 001 alice :Hi"). */
+void natter_session_feed(NatterSession *self, const char *line);
 
 G_END_DECLS
 

@@ -33,7 +33,11 @@ static void test_parse(void)
 	check("/topic New topic", NATTER_INPUT_TOPIC, NULL, "New topic");
 	check("/topic", NATTER_INPUT_TOPIC, NULL, NULL);
 	check("/quit bye", NATTER_INPUT_QUIT, NULL, "bye");
-	check("/whois bob", NATTER_INPUT_RAW, "WHOIS", "bob");
+	check("/whois bob", NATTER_INPUT_WHOIS, "bob", NULL);
+	check("/away gone for lunch, back at 2", NATTER_INPUT_AWAY, NULL, "gone for lunch, back at 2");
+	check("/away", NATTER_INPUT_AWAY, NULL, NULL);
+	check("/list", NATTER_INPUT_LIST, NULL, NULL);
+	check("/nick ä", NATTER_INPUT_INVALID, NULL, NULL);
 	check("//not a command", NATTER_INPUT_SAY, NULL, "/not a command");
 	check("/nick 1bad", NATTER_INPUT_INVALID, NULL, NULL);
 	check("/join", NATTER_INPUT_INVALID, NULL, NULL);
@@ -48,7 +52,8 @@ static void test_injection(void)
 	check("hi\r\nQUIT :bye", NATTER_INPUT_SAY, NULL, "hi  QUIT :bye");
 	check("@bob x\nNICK evil", NATTER_INPUT_MSG, "bob", "x NICK evil");
 	check("/join #a\r\nPRIVMSG #b :x", NATTER_INPUT_JOIN, "#a", NULL);
-	check("/whois bob\r\nQUIT", NATTER_INPUT_RAW, "WHOIS", "bob  QUIT");
+	check("/whois bob\r\nQUIT", NATTER_INPUT_WHOIS, "bob", NULL);
+	check("/mode #x\r\nQUIT", NATTER_INPUT_RAW, "MODE", "#x  QUIT");
 	check("/nick a\nb", NATTER_INPUT_NICK, "a", NULL);
 
 	g_autofree char *s = natter_input_sanitize("a\0b\rc\nd\x01" "e", 9);
@@ -99,11 +104,39 @@ static void test_split(void)
 	g_assert_cmpuint(g_strv_length(one), ==, 1);
 }
 
+/* A refused name says which character is wrong and which are allowed. */
+static void test_check_nick(void)
+{
+	struct { const char *nick; const char *says; } bad[] = {
+		{ "jürgen", "cannot contain “ü”" },
+		{ "ä", "cannot contain “ä”" },
+		{ "bob smith", "cannot contain “space”" },
+		{ "al!ce", "cannot contain “!”" },
+		{ "9lives", "cannot start with “9”" },
+		{ "-dash", "cannot start with “-”" },
+		{ "", "Type a name" },
+		{ "abcdefghijabcdefghijabcdefghijX", "at most 30 characters" },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *why = NULL;
+		g_assert_false(natter_input_check_nick(bad[i].nick, &why));
+		g_assert_nonnull(why);
+		if (strstr(why, bad[i].says) == NULL)
+			g_error("“%s”: expected “%s” in “%s”", bad[i].nick, bad[i].says, why);
+	}
+	g_autofree char *why = NULL;
+	g_assert_true(natter_input_check_nick("alice", &why));
+	g_assert_true(natter_input_check_nick("[away]_bob-2", &why));
+	g_assert_null(why);
+	g_assert_false(natter_input_check_nick("ä", NULL));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/input/parse", test_parse);
 	g_test_add_func("/input/injection", test_injection);
 	g_test_add_func("/input/split", test_split);
+	g_test_add_func("/input/check-nick", test_check_nick);
 	return g_test_run();
 }

@@ -1,0 +1,111 @@
+/* natter-session-private.h - what the parts of a session share. Not for widgets.
+ *
+ * A session is split the way HexChat splits server.c / inbound.c / outbound.c:
+ *   natter-connection.c  the transport: GIO stream, lines, keep-alive, timeouts
+ *   natter-session.c     the GObject, the model helpers, connecting and
+ *                        reconnecting with backoff
+ *   natter-inbound.c     server lines -> model, through a handler table
+ *   natter-outbound.c    typed input -> IRC lines
+ * Inbound and outbound can be driven without a server: natter_session_feed()
+ * hands in a canned server line, a line sink catches what would be sent. */
+#ifndef NATTER_SESSION_PRIVATE_H
+#define NATTER_SESSION_PRIVATE_H
+
+#include "irc_message.h"
+#include "natter-connection.h"
+#include "natter-session.h"
+
+G_BEGIN_DECLS
+
+struct _NatterSession {
+	GObject parent_instance;
+
+	char *host;
+	guint16 port;
+	char *nick;        /* our nick as the server knows it */
+	char *wanted_nick; /* what the person chose */
+	guint nick_retry;  /* alternatives tried while re-registering */
+	NatterSessionState state;
+
+	NatterConnection *conn; /* the current attempt, or NULL */
+	NatterSessionLineSink sink; /* tests: sent lines go here instead */
+	gpointer sink_data;
+
+	gboolean ever_registered; /* this session reached 001: reconnect on loss */
+	gboolean user_quit;
+	char *disconnect_reason;
+
+	GHashTable *caps; /* acknowledged capabilities */
+	GString *cap_ls;  /* offered ones, collected over multi-line LS */
+	char prefix_modes[16];
+	char prefix_chars[16];
+
+	GListStore *conversations;
+	NatterConversation *active;
+	char *pending_focus; /* a room we asked to join: show it once joined */
+
+	gboolean away;       /* 306 / 305 */
+	char *away_text;     /* what we sent with AWAY */
+	NatterWhois *whois;  /* collecting 311..318 */
+	GListStore *rooms;   /* LIST results (NatterRoomInfo) */
+	gboolean listing;    /* between LIST and 323 */
+	GString *motd;       /* collecting 375..376 */
+
+	guint connect_timeout;
+	guint keepalive;
+	guint reconnect_base;
+	guint reconnect_attempt;
+	guint reconnect_remaining;
+	guint reconnect_id;
+};
+
+enum {
+	NATTER_SIG_CONNECT_FAILED,
+	NATTER_SIG_REGISTERED,
+	NATTER_SIG_MESSAGE_ADDED,
+	NATTER_SIG_CONVERSATION_OPENED,
+	NATTER_SIG_WHOIS,
+	NATTER_SIG_ROOM_LIST,
+	NATTER_SIG_AWAY_CHANGED,
+	NATTER_N_SIGNALS
+};
+extern guint natter_session_signals[NATTER_N_SIGNALS];
+
+/* natter-session.c */
+void natter_session_set_state_(NatterSession *self, NatterSessionState state);
+void natter_session_set_nick_(NatterSession *self, const char *nick);
+gboolean natter_session_is_me_(NatterSession *self, const char *nick);
+void natter_session_send_line_(NatterSession *self, const char *line);
+/* Sends COMMAND with parameters; the last may hold spaces. */
+void natter_session_send_command_(NatterSession *self, const char *command, int nparams, ...);
+NatterConversation *natter_session_ensure_conversation_(NatterSession *self,
+							NatterConversationKind kind,
+							const char *name, gboolean focus);
+void natter_session_remove_conversation_(NatterSession *self, NatterConversation *conv);
+void natter_session_add_message_(NatterSession *self, NatterConversation *conv,
+				 NatterMessage *msg);
+void natter_session_add_event_(NatterSession *self, NatterConversation *conv,
+			       NatterMessageKind kind, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+/* An event line with its kind and (for join, part, ...) who did it. */
+void natter_session_add_event_full_(NatterSession *self, NatterConversation *conv,
+				    NatterMessageKind kind, NatterEventKind event,
+				    const char *nick, const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+/* Where server replies without a better place go. */
+NatterConversation *natter_session_fallback_conversation_(NatterSession *self);
+void natter_session_fail_registration_(NatterSession *self, NatterSessionError code,
+				       const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* The connection ended without the person asking: reconnect (or fail). */
+void natter_session_connection_lost_(NatterSession *self, const char *reason);
+/* 001 arrived. */
+void natter_session_registered_(NatterSession *self);
+void natter_session_set_away_(NatterSession *self, gboolean away);
+void natter_session_set_listing_(NatterSession *self, gboolean listing);
+
+/* natter-inbound.c: one line from the server (modified in place). */
+void natter_inbound_dispatch(NatterSession *self, char *line);
+/* TRUE when @text mentions @nick as a word (case-insensitive, IRC rules). */
+gboolean natter_inbound_mentions(const char *text, const char *nick);
+
+G_END_DECLS
+
+#endif
