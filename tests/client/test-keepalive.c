@@ -213,6 +213,38 @@ static void test_error_closes(Fixture *f, gconstpointer data)
 	fake_server_free(fs);
 }
 
+/* A port that speaks HTTP is "not a chat server", at once. */
+static void test_not_irc(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	FakeServer *fs = fake_server_new(FAKE_GREETING,
+		"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html>nope</html>\r\n");
+	g_assert_true(natter_session_connect(f->session, "127.0.0.1", fs->port, "alice", NULL));
+	TEST_WAIT(f->failed != NULL);
+	g_assert_error(f->failed, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_IRC);
+	g_assert_nonnull(strstr(f->failed->message, "not a chat server"));
+	g_assert_nonnull(strstr(f->failed->message, "HTTP/1.1 400"));
+	g_assert_cmpint(natter_session_get_state(f->session), ==, NATTER_SESSION_DISCONNECTED);
+	fake_server_free(fs);
+}
+
+/* A port that accepts and says nothing: "no answer within N s". */
+static void test_silent_port(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	FakeServer *fs = fake_server_new(FAKE_SILENT, NULL);
+	natter_session_set_timeouts(f->session, 1, 0);
+	gint64 start = g_get_monotonic_time();
+	g_assert_true(natter_session_connect(f->session, "127.0.0.1", fs->port, "alice", NULL));
+	TEST_WAIT(f->failed != NULL);
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, G_USEC_PER_SEC - 100000);
+	g_assert_error(f->failed, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_TIMEOUT);
+	g_assert_nonnull(strstr(f->failed->message, "sent nothing within 1 seconds"));
+	/* it did try: the registration lines reached the port */
+	g_assert_cmpuint(fake_server_count(fs, "NICK alice"), ==, 1);
+	fake_server_free(fs);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -221,6 +253,8 @@ int main(int argc, char **argv)
 	ADD("/keepalive/ping-unanswered", test_ping_unanswered);
 	ADD("/keepalive/error-closes", test_error_closes);
 	ADD("/keepalive/idle-short", test_idle_short);
+	ADD("/connect/not-irc", test_not_irc);
+	ADD("/connect/silent-port", test_silent_port);
 	/* 65 s: meson runs it as its own test (client-idle-defaults), in parallel. */
 	ADD("/keepalive/idle-defaults", test_idle_defaults);
 	return g_test_run();
