@@ -192,22 +192,40 @@ enum list_result channel_list_remove(struct channel *ch, enum channel_list list,
 	return LIST_UNCHANGED;
 }
 
-bool channel_list_matches(const struct channel *ch, enum channel_list list,
-			  const struct client *c)
+/* True when an entry of @list with extban @prefix ("" for plain masks)
+ * matches @c. */
+static bool list_matches(const struct channel *ch, enum channel_list list, const char *prefix,
+			 const struct client *c)
 {
 	const GPtrArray *entries = ch->lists[list];
+	size_t plen = strlen(prefix);
 
 	for (guint i = 0; i < entries->len; i++) {
 		const struct ban *b = g_ptr_array_index(entries, i);
-		if (irc_mask_match(b->mask, c->prefix))
+		bool extban = b->mask[0] != '\0' && b->mask[1] == ':';
+		if (plen == 0 ? extban : strncmp(b->mask, prefix, plen) != 0)
+			continue;
+		if (irc_mask_match(b->mask + plen, c->prefix))
 			return true;
 	}
 	return false;
 }
 
+bool channel_list_matches(const struct channel *ch, enum channel_list list,
+			  const struct client *c)
+{
+	return list_matches(ch, list, "", c);
+}
+
 bool channel_is_banned(const struct channel *ch, const struct client *c)
 {
 	return channel_list_matches(ch, CHANLIST_BAN, c) &&
+	       !channel_list_matches(ch, CHANLIST_EXCEPT, c);
+}
+
+static bool is_muted(const struct channel *ch, const struct client *c)
+{
+	return list_matches(ch, CHANLIST_BAN, EXTBAN_MUTE_PREFIX, c) &&
 	       !channel_list_matches(ch, CHANLIST_EXCEPT, c);
 }
 
@@ -260,10 +278,10 @@ bool channel_can_send(const struct channel *ch, const struct client *c)
 
 	if (flags == 0)
 		return !(ch->modes & CMODE_NO_EXTERNAL) && !(ch->modes & CMODE_MODERATED) &&
-		       !channel_is_banned(ch, c);
+		       !channel_is_banned(ch, c) && !is_muted(ch, c);
 	if (flags & (MEMBER_OP | MEMBER_VOICE))
 		return true;
 	if (ch->modes & CMODE_MODERATED)
 		return false;
-	return !channel_is_banned(ch, c);
+	return !channel_is_banned(ch, c) && !is_muted(ch, c);
 }

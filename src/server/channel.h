@@ -15,6 +15,7 @@ enum channel_mode {
 	CMODE_NO_EXTERNAL = 1 << 2, /* +n */
 	CMODE_TOPIC_LOCK = 1 << 3,  /* +t */
 	CMODE_SECRET = 1 << 4,      /* +s */
+	CMODE_NO_CTCP = 1 << 5,     /* +C */
 };
 
 /* Member flags; MEMBER_IN is set for every member so the value is never 0. */
@@ -114,7 +115,11 @@ void channel_prefix(unsigned flags, bool multi, char out[3]);
 /* Appends "+ntk key" style mode string; the key is shown only to members. */
 void channel_mode_string(const struct channel *ch, bool show_key, GString *out);
 
-/* May @c speak here? (+n, +m, bans) */
+/* The mute extban: a +b entry "m:<mask>" lets a matching user join and
+ * read but not speak (ISUPPORT EXTBAN=,m). */
+#define EXTBAN_MUTE_PREFIX "m:"
+
+/* May @c speak here? (+n, +m, bans, mute extbans) */
 bool channel_can_send(const struct channel *ch, const struct client *c);
 
 #endif

@@ -1,4 +1,5 @@
 /* cmd_channel.c - JOIN, PART, TOPIC, NAMES, LIST, KICK and INVITE. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -115,11 +116,14 @@ static void send_topic(struct client *c, struct channel *ch, bool say_none)
 /* Why @c may not join @ch, as a numeric format, or NULL when it may. */
 static const char *join_refusal(struct client *c, struct channel *ch, const char *key)
 {
+	/* An invitation or an invite exception (+I) lets a user past +i; an
+	 * invitation also past bans and the limit. */
 	bool invited = channel_is_invited(ch, c);
+	bool invex = invited || channel_list_matches(ch, CHANLIST_INVEX, c);
 
 	if (channel_is_banned(ch, c) && !invited)
 		return ERR_BANNEDFROMCHAN;
-	if ((ch->modes & CMODE_INVITE_ONLY) && !invited)
+	if ((ch->modes & CMODE_INVITE_ONLY) && !invex)
 		return ERR_INVITEONLYCHAN;
 	if (ch->key != NULL && (key == NULL || strcmp(key, ch->key) != 0))
 		return ERR_BADCHANNELKEY;
@@ -315,24 +319,116 @@ static void list_one(struct client *c, struct channel *ch)
 		     ch->topic != NULL ? ch->topic : "");
 }
 
+/* LIST conditions (ISUPPORT ELIST=CMNTU, Modern IRC "ELIST"): every one
+ * given must hold for a room to be listed. */
+struct list_filter {
+	GPtrArray *masks;      /* M: the name matches one of these (if any) */
+	GPtrArray *not_masks;  /* N: "!mask", the name matches none of these */
+	long min_users, max_users;       /* U: ">n", "<n" */
+	int64_t created_before, created_after; /* C: "C>m", "C<m" (minutes ago) */
+	int64_t topic_before, topic_after;     /* T: "T>m", "T<m" */
+};
+
+/* Parses one comma-separated LIST item into @f; false when malformed. */
+static bool list_condition(struct list_filter *f, const char *item, int64_t now)
+{
+	char *end;
+	long n;
+
+	if (item[0] == '<' || item[0] == '>') {
+		n = strtol(item + 1, &end, 10);
+		if (end == item + 1 || *end != '\0' || n < 0)
+			return false;
+		if (item[0] == '<')
+			f->max_users = MIN(f->max_users, n - 1);
+		else
+			f->min_users = MAX(f->min_users, n + 1);
+		return true;
+	}
+	if ((item[0] == 'C' || item[0] == 'T') && (item[1] == '<' || item[1] == '>')) {
+		n = strtol(item + 2, &end, 10);
+		if (end == item + 2 || *end != '\0' || n < 0)
+			return false;
+		int64_t when = now - (int64_t)n * 60;
+		/* "C<m": created less than m minutes ago, i.e. after now - m. */
+		if (item[0] == 'C' && item[1] == '<')
+			f->created_after = MAX(f->created_after, when);
+		else if (item[0] == 'C')
+			f->created_before = MIN(f->created_before, when);
+		else if (item[1] == '<')
+			f->topic_after = MAX(f->topic_after, when);
+		else
+			f->topic_before = MIN(f->topic_before, when);
+		return true;
+	}
+	if (item[0] == '!' && item[1] != '\0') {
+		g_ptr_array_add(f->not_masks, (gpointer)(item + 1));
+		return true;
+	}
+	g_ptr_array_add(f->masks, (gpointer)item);
+	return true;
+}
+
+static bool list_filter_match(const struct list_filter *f, const struct channel *ch)
+{
+	guint users = channel_member_count(ch);
+	bool any = f->masks->len == 0;
+
+	if ((long)users < f->min_users || (long)users > f->max_users)
+		return false;
+	if (ch->created < f->created_after || ch->created > f->created_before)
+		return false;
+	if (f->topic_after > 0 || f->topic_before < G_MAXINT64) {
+		if (ch->topic == NULL || ch->topic_time < f->topic_after ||
+		    ch->topic_time > f->topic_before)
+			return false;
+	}
+	for (guint i = 0; !any && i < f->masks->len; i++)
+		any = irc_mask_match(g_ptr_array_index(f->masks, i), ch->name);
+	for (guint i = 0; any && i < f->not_masks->len; i++)
+		any = !irc_mask_match(g_ptr_array_index(f->not_masks, i), ch->name);
+	return any;
+}
+
 void cmd_list(struct client *c, struct irc_message *msg)
 {
+	struct list_filter f = {
+		g_ptr_array_new(), g_ptr_array_new(), 0, G_MAXLONG, G_MAXINT64, 0, G_MAXINT64, 0,
+	};
+	g_auto(GStrv) items = g_strsplit(msg->nparams > 0 ? msg->params[0] : "", ",", -1);
+	bool names_only = items[0] != NULL;
+	int64_t now = server_wall_us() / 1000000;
+	GHashTableIter iter;
+	gpointer value;
+
+	for (int i = 0; items[i] != NULL; i++) {
+		if (items[i][0] == '\0')
+			continue;
+		if (!list_condition(&f, items[i], now)) {
+			send_fail(c, "LIST", "INVALID_PARAMS", "Invalid LIST condition");
+			goto out;
+		}
+		if (!irc_is_channel(items[i]) || strpbrk(items[i], "*?") != NULL)
+			names_only = false;
+	}
 	send_numeric(c, RPL_LISTSTART);
-	if (msg->nparams > 0 && msg->params[0][0] != '\0') {
-		g_auto(GStrv) names = g_strsplit(msg->params[0], ",", -1);
-		for (int i = 0; names[i] != NULL; i++) {
-			struct channel *ch = registry_find_channel(names[i]);
+	if (names_only) {
+		/* Plain names: one look-up each, in the order given. */
+		for (guint i = 0; i < f.masks->len; i++) {
+			struct channel *ch = registry_find_channel(g_ptr_array_index(f.masks, i));
 			if (ch != NULL)
 				list_one(c, ch);
 		}
 	} else {
-		GHashTableIter iter;
-		gpointer value;
 		g_hash_table_iter_init(&iter, registry_channels());
 		while (g_hash_table_iter_next(&iter, NULL, &value))
-			list_one(c, value);
+			if (list_filter_match(&f, value))
+				list_one(c, value);
 	}
 	send_numeric(c, RPL_LISTEND);
+out:
+	g_ptr_array_free(f.masks, TRUE);
+	g_ptr_array_free(f.not_masks, TRUE);
 }
 
 void cmd_kick(struct client *c, struct irc_message *msg)
@@ -388,11 +484,35 @@ static void invite_notify(struct client *c, struct client *target, struct channe
 	outmsg_clear(&m);
 }
 
+/* Bare INVITE: the rooms @c is invited to (Modern IRC, INVITE). */
+static void list_invitations(struct client *c)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, registry_channels());
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		if (channel_is_invited(value, c))
+			send_numeric(c, RPL_INVITELIST, ((struct channel *)value)->name);
+	send_numeric(c, RPL_ENDOFINVITELIST);
+}
+
 void cmd_invite(struct client *c, struct irc_message *msg)
 {
-	struct client *target = registry_find_nick(msg->params[0]);
-	struct channel *ch = registry_find_channel(msg->params[1]);
+	struct client *target;
+	struct channel *ch;
 	unsigned flags;
+
+	if (msg->nparams == 0) {
+		list_invitations(c);
+		return;
+	}
+	if (msg->nparams < 2) {
+		send_numeric(c, ERR_NEEDMOREPARAMS, "INVITE");
+		return;
+	}
+	target = registry_find_nick(msg->params[0]);
+	ch = registry_find_channel(msg->params[1]);
 
 	if (target == NULL || !target->registered) {
 		send_numeric(c, ERR_NOSUCHNICK, reply_param(msg->params[0]));

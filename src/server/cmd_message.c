@@ -24,6 +24,14 @@ static bool may_answer(enum relay_kind kind)
 	return kind != RELAY_NOTICE;
 }
 
+/* A CTCP request or reply other than ACTION (refused in +C rooms). */
+static bool is_ctcp(const struct outmsg *m)
+{
+	const char *text = m->nparams > 1 ? m->params[1] : NULL;
+
+	return text != NULL && text[0] == '\x01' && strncmp(text + 1, "ACTION ", 7) != 0;
+}
+
 /* STATUSMSG: "PRIVMSG @#room" goes to the room's operators, "+#room" to
  * its voiced members and operators. The member flags a prefix needs. */
 static unsigned status_need(char prefix)
@@ -47,6 +55,11 @@ static void relay_to_channel(struct client *c, const char *target, struct outmsg
 	if (!channel_can_send(ch, c)) {
 		if (may_answer(kind))
 			send_numeric(c, ERR_CANNOTSENDTOCHAN, ch->name);
+		return;
+	}
+	if ((ch->modes & CMODE_NO_CTCP) && is_ctcp(m)) {
+		if (may_answer(kind))
+			send_numeric(c, ERR_CANNOTSENDCTCP, ch->name);
 		return;
 	}
 	if (status != 0) {

@@ -123,6 +123,8 @@ static const struct {
 	const char *entry, *end;
 } list_numerics[CHANLIST_COUNT] = {
 	[CHANLIST_BAN] = { RPL_BANLIST, RPL_ENDOFBANLIST },
+	[CHANLIST_EXCEPT] = { RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST },
+	[CHANLIST_INVEX] = { RPL_INVEXLIST, RPL_ENDOFINVEXLIST },
 };
 
 static void send_mode_list(struct client *c, struct channel *ch, enum channel_list list)
@@ -149,7 +151,16 @@ static void list_change(struct client *c, struct channel *ch, char sign, char mo
 		invalid_param(c, ch, mode, arg, "Invalid mask");
 		return;
 	}
-	mask = normalize_mask(arg);
+	if (list == CHANLIST_BAN && g_str_has_prefix(arg, EXTBAN_MUTE_PREFIX)) {
+		g_autofree char *inner = normalize_mask(arg + strlen(EXTBAN_MUTE_PREFIX));
+		mask = g_strconcat(EXTBAN_MUTE_PREFIX, inner, NULL);
+	} else if (arg[0] != '\0' && arg[1] == ':') {
+		/* An extban we do not know (EXTBAN lists only m). */
+		invalid_param(c, ch, mode, arg, "Unknown extended ban type");
+		return;
+	} else {
+		mask = normalize_mask(arg);
+	}
 	if (sign == '-') {
 		if (channel_list_remove(ch, list, mask, &removed) == LIST_CHANGED)
 			change_add(mc, '-', mode, removed);

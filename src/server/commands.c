@@ -28,7 +28,7 @@ static const struct command command_table[] = {
 	{ "NAMES",    cmd_names,      0,  2, 2,  false },
 	{ "LIST",     cmd_list,       0,  2, 3,  false },
 	{ "KICK",     cmd_kick,       2,  3, 1,  false },
-	{ "INVITE",   cmd_invite,     2,  2, 2,  false },
+	{ "INVITE",   cmd_invite,     0,  2, 2,  false },
 	{ "MODE",     cmd_mode,       1, 15, 1,  false },
 	{ "WHO",      cmd_who,        0,  2, 2,  false },
 	{ "WHOIS",    cmd_whois,      0,  2, 1,  false },

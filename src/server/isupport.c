@@ -67,10 +67,14 @@ static GPtrArray *isupport_tokens(void)
 	g_ptr_array_add(t, g_strdup(chanmodes->str));
 	g_ptr_array_add(t, g_strdup_printf("CHANNELLEN=%d", LIMIT_CHANNELLEN));
 	g_ptr_array_add(t, g_strdup("CHANTYPES=#"));
+	g_ptr_array_add(t, g_strdup("ELIST=CMNTU"));
+	g_ptr_array_add(t, g_strdup("EXCEPTS=e"));
+	g_ptr_array_add(t, g_strdup("EXTBAN=,m"));
 	g_ptr_array_add(t, g_strdup_printf("HOSTLEN=%d", LIMIT_HOSTLEN));
+	g_ptr_array_add(t, g_strdup("INVEX=I"));
 	g_ptr_array_add(t, g_strdup_printf("KEYLEN=%d", LIMIT_KEYLEN));
 	g_ptr_array_add(t, g_strdup_printf("KICKLEN=%d", LIMIT_KICKLEN));
-	g_ptr_array_add(t, g_strdup_printf("MAXLIST=b:%d", LIMIT_MAXLIST));
+	g_ptr_array_add(t, g_strdup_printf("MAXLIST=beI:%d", LIMIT_MAXLIST));
 	g_ptr_array_add(t, g_strdup_printf("MODES=%d", LIMIT_MODES));
 	g_ptr_array_add(t, g_strdup_printf("MONITOR=%d", LIMIT_MONITOR));
 	g_ptr_array_add(t, g_strdup_printf("NETWORK=%s", cfg->network));

@@ -7,9 +7,12 @@
 #include "client.h"
 
 const struct chanmode_info chanmode_table[] = {
-	{ 'b', CHANMODE_LIST, CHANLIST_BAN, 0, "ban mask" },
+	{ 'b', CHANMODE_LIST, CHANLIST_BAN, 0, "ban mask (m:mask mutes)" },
+	{ 'e', CHANMODE_LIST, CHANLIST_EXCEPT, 0, "ban exception mask" },
+	{ 'I', CHANMODE_LIST, CHANLIST_INVEX, 0, "invite exception mask" },
 	{ 'k', CHANMODE_PARAM, 0, 0, "key to join" },
 	{ 'l', CHANMODE_PARAM_SET, 0, 0, "member limit" },
+	{ 'C', CHANMODE_FLAG, CMODE_NO_CTCP, 0, "no CTCP but ACTION" },
 	{ 'i', CHANMODE_FLAG, CMODE_INVITE_ONLY, 0, "invite only" },
 	{ 'm', CHANMODE_FLAG, CMODE_MODERATED, 0, "moderated" },
 	{ 'n', CHANMODE_FLAG, CMODE_NO_EXTERNAL, 0, "no messages from outside" },

@@ -220,7 +220,7 @@ def test_461_need_more_params(server):
     assert m.params[1] == "USER"
     c.register(unique("Nmp"))
     for line, cmd in (("JOIN", "JOIN"), ("PART", "PART"), ("KICK #x", "KICK"),
-                      ("MODE", "MODE"), ("INVITE", "INVITE"), ("WHOIS", None),
+                      ("MODE", "MODE"), ("INVITE somebody", "INVITE"), ("WHOIS", None),
                       ("TOPIC", "TOPIC"), ("OPER a", "OPER"), ("KILL", "KILL")):
         c.send(line)
         m = c.expect(("461", "431"))
