@@ -20,6 +20,8 @@ struct _NatterChatPage {
 	AdwWindowTitle *title;
 	AdwWindowTitle *sidebar_title;
 	GtkMenuButton *menu_button;
+	GtkButton *join_button;
+	GtkButton *back_button;
 	NatterConversationList *sidebar;
 	NatterMessageView *message_view;
 	NatterInputBar *input_bar;
@@ -124,6 +126,18 @@ static void on_back_clicked(NatterChatPage *self)
 	natter_conversation_list_focus(self->sidebar);
 }
 
+/* A member activated (Enter, double click): a private chat with them. */
+static void on_member_activated(NatterChatPage *self, NatterMember *member)
+{
+	const char *nick = natter_member_get_nick(member);
+
+	if (self->session == NULL || g_strcmp0(nick, natter_session_get_nick(self->session)) == 0)
+		return; /* not with oneself */
+	NatterConversation *conv = natter_session_open_private(self->session, nick);
+	natter_session_set_active(self->session, conv);
+	natter_chat_page_focus_input(self);
+}
+
 static void on_conversation_activated(NatterChatPage *self)
 {
 	natter_chat_page_show_content(self);
@@ -183,7 +197,84 @@ void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
 
 void natter_chat_page_focus_input(NatterChatPage *self)
 {
+	natter_chat_page_show_content(self);
 	natter_input_bar_focus(self->input_bar);
+}
+
+NatterInputBar *natter_chat_page_get_input_bar(NatterChatPage *self) { return self->input_bar; }
+NatterMessageView *natter_chat_page_get_message_view(NatterChatPage *self) { return self->message_view; }
+NatterMemberList *natter_chat_page_get_member_list(NatterChatPage *self) { return self->member_list; }
+
+/* A letter typed while the focus is on a list or a button goes to the
+ * message box instead of being lost. */
+static gboolean on_key(GtkEventControllerKey *ctrl, guint keyval, guint keycode,
+		       GdkModifierType state, NatterChatPage *self)
+{
+	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+	GtkWidget *focus = root != NULL ? gtk_root_get_focus(root) : NULL;
+	gunichar c = gdk_keyval_to_unicode(keyval);
+	char utf8[8];
+
+	(void)ctrl; (void)keycode;
+	if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SUPER_MASK)) != 0 || c == 0 ||
+	    !g_unichar_isprint(c) || (focus != NULL && GTK_IS_EDITABLE(focus)))
+		return FALSE;
+	if (keyval == GDK_KEY_space && focus != NULL && (GTK_IS_BUTTON(focus) || GTK_IS_LIST_BOX_ROW(focus)))
+		return FALSE; /* Space presses buttons */
+	utf8[g_unichar_to_utf8(c, utf8)] = '\0';
+	natter_chat_page_show_content(self);
+	natter_input_bar_type(self->input_bar, utf8);
+	return TRUE;
+}
+
+/* ---------------------------------------------------------------- Tab order */
+
+/* The chat screen's Tab stops, in reading order. Each list is one stop
+ * (arrows move inside it); hidden or folded-away stops are skipped. The
+ * message history is not a stop: GTK 4.8's GtkListView takes Tab without
+ * moving the focus (a trap); Page Up/Down scroll it from the message box. */
+static guint tab_stops(NatterChatPage *self, GtkWidget **stops)
+{
+	GtkWidget *all[] = {
+		GTK_WIDGET(self->join_button), GTK_WIDGET(self->menu_button), GTK_WIDGET(self->sidebar),
+		GTK_WIDGET(self->back_button), GTK_WIDGET(self->members_toggle),
+		GTK_WIDGET(self->reconnect_button), GTK_WIDGET(self->input_bar),
+		GTK_WIDGET(self->member_list),
+	};
+	guint n = 0;
+
+	for (guint i = 0; i < G_N_ELEMENTS(all); i++)
+		if (gtk_widget_is_drawable(all[i]) && gtk_widget_is_sensitive(all[i]))
+			stops[n++] = all[i];
+	return n;
+}
+
+static gboolean natter_chat_page_focus_vfunc(GtkWidget *widget, GtkDirectionType direction)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	GtkWidget *stops[16];
+	GtkRoot *root = gtk_widget_get_root(widget);
+	GtkWidget *focus = root != NULL ? gtk_root_get_focus(root) : NULL;
+	int n, current = -1, step = direction == GTK_DIR_TAB_BACKWARD ? -1 : 1;
+
+	if (direction != GTK_DIR_TAB_FORWARD && direction != GTK_DIR_TAB_BACKWARD)
+		return GTK_WIDGET_CLASS(natter_chat_page_parent_class)->focus(widget, direction);
+	n = (int)tab_stops(self, stops);
+	for (int i = 0; focus != NULL && i < n; i++)
+		if (focus == stops[i] || gtk_widget_is_ancestor(focus, stops[i]))
+			current = i;
+	/* Inside a stop with several controls (message box, Send), move among them first. */
+	if (current >= 0 && (stops[current] == GTK_WIDGET(self->input_bar)) &&
+	    gtk_widget_child_focus(stops[current], direction))
+		return TRUE;
+	int i = current >= 0 ? current + step : (step > 0 ? 0 : n - 1);
+	for (; i >= 0 && i < n; i += step) {
+		/* Enter a stop afresh (not where its focus was left). */
+		gtk_widget_set_focus_child(stops[i], NULL);
+		if (gtk_widget_child_focus(stops[i], direction))
+			return TRUE;
+	}
+	return FALSE; /* the window goes round */
 }
 
 static void natter_chat_page_dispose(GObject *object)
@@ -203,6 +294,7 @@ static void natter_chat_page_class_init(NatterChatPageClass *klass)
 	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
 
 	G_OBJECT_CLASS(klass)->dispose = natter_chat_page_dispose;
+	widget_class->focus = natter_chat_page_focus_vfunc;
 	g_type_ensure(NATTER_TYPE_CONVERSATION_LIST);
 	g_type_ensure(NATTER_TYPE_MESSAGE_VIEW);
 	g_type_ensure(NATTER_TYPE_INPUT_BAR);
@@ -217,6 +309,8 @@ static void natter_chat_page_class_init(NatterChatPageClass *klass)
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, title);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, sidebar_title);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, menu_button);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, join_button);
+	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, back_button);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, sidebar);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, message_view);
 	gtk_widget_class_bind_template_child(widget_class, NatterChatPage, input_bar);
@@ -232,6 +326,10 @@ static void natter_chat_page_init(NatterChatPage *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
 	natter_chat_page_show_content(self);
+	GtkEventController *keys = gtk_event_controller_key_new();
+	g_signal_connect(keys, "key-pressed", G_CALLBACK(on_key), self);
+	gtk_widget_add_controller(GTK_WIDGET(self), keys);
+	g_signal_connect_swapped(self->member_list, "member-activated", G_CALLBACK(on_member_activated), self);
 	g_signal_connect_swapped(self->sidebar, "conversation-activated",
 				 G_CALLBACK(on_conversation_activated), self);
 	g_signal_connect_swapped(self->members_toggle, "notify::active",

@@ -9,6 +9,9 @@
 
 #include <gtk/gtk.h>
 
+#include "natter-input-bar.h"
+#include "natter-member-list.h"
+#include "natter-message-view.h"
 #include "natter-session.h"
 
 G_BEGIN_DECLS
@@ -18,6 +21,9 @@ G_DECLARE_FINAL_TYPE(NatterChatPage, natter_chat_page, NATTER, CHAT_PAGE, GtkBox
 
 void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session);
 void natter_chat_page_focus_input(NatterChatPage *self);
+NatterInputBar *natter_chat_page_get_input_bar(NatterChatPage *self);
+NatterMessageView *natter_chat_page_get_message_view(NatterChatPage *self);
+NatterMemberList *natter_chat_page_get_member_list(NatterChatPage *self);
 /* Folded: show the messages, or the conversation list. */
 void natter_chat_page_show_content(NatterChatPage *self);
 void natter_chat_page_show_sidebar(NatterChatPage *self);

@@ -147,10 +147,29 @@ static void natter_conversation_list_dispose(GObject *object)
 	G_OBJECT_CLASS(natter_conversation_list_parent_class)->dispose(object);
 }
 
+/* The list is one stop in the Tab order: Tab enters it on the selected
+ * row and leaves it at once (arrows move between rows). GtkListBox alone
+ * moves Tab from row to row and then keeps it on the last one. */
+static gboolean natter_conversation_list_focus_vfunc(GtkWidget *widget, GtkDirectionType direction)
+{
+	NatterConversationList *self = NATTER_CONVERSATION_LIST(widget);
+	GtkWidget *focus_child = gtk_widget_get_focus_child(GTK_WIDGET(self->list));
+
+	if (direction != GTK_DIR_TAB_FORWARD && direction != GTK_DIR_TAB_BACKWARD)
+		return GTK_WIDGET_CLASS(natter_conversation_list_parent_class)->focus(widget, direction);
+	if (focus_child != NULL)
+		return FALSE; /* inside: leave */
+	GtkListBoxRow *row = gtk_list_box_get_selected_row(self->list);
+	if (row == NULL)
+		row = gtk_list_box_get_row_at_index(self->list, 0);
+	return row != NULL && gtk_widget_grab_focus(GTK_WIDGET(row));
+}
+
 static void natter_conversation_list_class_init(NatterConversationListClass *klass)
 {
 	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
 
+	widget_class->focus = natter_conversation_list_focus_vfunc;
 	G_OBJECT_CLASS(klass)->dispose = natter_conversation_list_dispose;
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-conversation-list.ui");
 	gtk_widget_class_bind_template_child(widget_class, NatterConversationList, list);

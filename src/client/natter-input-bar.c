@@ -190,6 +190,24 @@ void natter_input_bar_focus(NatterInputBar *self)
 	gtk_widget_grab_focus(GTK_WIDGET(self->entry));
 }
 
+void natter_input_bar_type(NatterInputBar *self, const char *text)
+{
+	int pos = -1;
+
+	gtk_widget_grab_focus(GTK_WIDGET(self->entry));
+	gtk_editable_set_position(GTK_EDITABLE(self->entry), -1);
+	pos = gtk_editable_get_position(GTK_EDITABLE(self->entry));
+	gtk_editable_insert_text(GTK_EDITABLE(self->entry), text, -1, &pos);
+	gtk_editable_set_position(GTK_EDITABLE(self->entry), pos);
+}
+
+void natter_input_bar_set_text(NatterInputBar *self, const char *text)
+{
+	gtk_editable_set_text(GTK_EDITABLE(self->entry), text);
+	gtk_widget_grab_focus(GTK_WIDGET(self->entry));
+	gtk_editable_set_position(GTK_EDITABLE(self->entry), -1);
+}
+
 static void natter_input_bar_dispose(GObject *object)
 {
 	NatterInputBar *self = NATTER_INPUT_BAR(object);

@@ -17,6 +17,11 @@ void natter_input_bar_set_session(NatterInputBar *self, NatterSession *session);
 /* Sends what is in the entry, as Enter and the Send button do. */
 void natter_input_bar_send(NatterInputBar *self);
 void natter_input_bar_focus(NatterInputBar *self);
+/* Focuses the entry and types @text at its end (typing while the focus is
+ * elsewhere in the chat screen is not lost). */
+void natter_input_bar_type(NatterInputBar *self, const char *text);
+/* Puts @text into the entry (replacing it), cursor at the end, focused. */
+void natter_input_bar_set_text(NatterInputBar *self, const char *text);
 /* What Tab does: completes the word before the cursor to the nickname of
  * someone in the conversation shown ("bo" -> "bob: " at the start of the
  * line, "bob " elsewhere); Tab again cycles through the other matches. */

@@ -323,6 +323,7 @@ static void natter_message_view_class_init(NatterMessageViewClass *klass)
 static void natter_message_view_init(NatterMessageView *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
+	gtk_widget_set_focusable(GTK_WIDGET(self->list), FALSE);
 	self->follow = TRUE;
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
 	if (adw_is_initialized())

@@ -7,6 +7,7 @@
 #include "natter-connect-page.h"
 #include "natter-session.h"
 #include "natter-settings.h"
+#include "natter-switcher.h"
 
 struct _NatterWindow {
 	AdwApplicationWindow parent_instance;
@@ -166,6 +167,123 @@ NatterSession *natter_window_get_session(NatterWindow *self)
 	return self->session;
 }
 
+/* ---------------------------------------------------------------- keyboard */
+
+static gboolean chatting(NatterWindow *self)
+{
+	return g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "chat") == 0;
+}
+
+/* Shows conversation @index (wrapping), the message box focused. */
+static void show_index(NatterWindow *self, int index, gboolean wrap)
+{
+	GListModel *convs = natter_session_get_conversations(self->session);
+	int n = (int)g_list_model_get_n_items(convs);
+
+	if (!chatting(self) || n == 0)
+		return;
+	if (wrap)
+		index = ((index % n) + n) % n;
+	if (index < 0 || index >= n) {
+		gtk_widget_error_bell(GTK_WIDGET(self));
+		return;
+	}
+	g_autoptr(NatterConversation) conv = g_list_model_get_item(convs, (guint)index);
+	natter_session_set_active(self->session, conv);
+	natter_chat_page_focus_input(self->chat_page);
+}
+
+static int active_index(NatterWindow *self)
+{
+	NatterConversation *active = natter_session_get_active(self->session);
+	guint index;
+
+	if (active == NULL || !g_list_store_find(G_LIST_STORE(natter_session_get_conversations(self->session)),
+						  active, &index))
+		return 0;
+	return (int)index;
+}
+
+static void action_next(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterWindow *self = NATTER_WINDOW(widget);
+	(void)name; (void)param;
+	show_index(self, active_index(self) + 1, TRUE);
+}
+
+static void action_previous(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterWindow *self = NATTER_WINDOW(widget);
+	(void)name; (void)param;
+	show_index(self, active_index(self) - 1, TRUE);
+}
+
+static void action_nth(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name;
+	show_index(NATTER_WINDOW(widget), g_variant_get_int32(param) - 1, FALSE);
+}
+
+static void action_focus_input(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterWindow *self = NATTER_WINDOW(widget);
+	(void)name; (void)param;
+	if (chatting(self))
+		natter_chat_page_focus_input(self->chat_page);
+}
+
+static void action_scroll_page(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterWindow *self = NATTER_WINDOW(widget);
+	(void)name;
+	if (chatting(self))
+		natter_message_view_scroll_page(natter_chat_page_get_message_view(self->chat_page),
+						g_variant_get_int32(param));
+}
+
+static void on_switcher_done(NatterWindow *self)
+{
+	natter_chat_page_focus_input(self->chat_page);
+}
+
+NatterSwitcher *natter_window_open_switcher(NatterWindow *self)
+{
+	if (!chatting(self))
+		return NULL;
+	NatterSwitcher *switcher = natter_switcher_new(GTK_WINDOW(self), self->session);
+	g_signal_connect_object(switcher, "done", G_CALLBACK(on_switcher_done), self, G_CONNECT_SWAPPED);
+	gtk_window_present(GTK_WINDOW(switcher));
+	return switcher;
+}
+
+static void action_switcher(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name; (void)param;
+	natter_window_open_switcher(NATTER_WINDOW(widget));
+}
+
+static void add_keys(GtkWidgetClass *widget_class)
+{
+	gtk_widget_class_install_action(widget_class, "win.switcher", NULL, action_switcher);
+	gtk_widget_class_install_action(widget_class, "win.conversation-next", NULL, action_next);
+	gtk_widget_class_install_action(widget_class, "win.conversation-previous", NULL, action_previous);
+	gtk_widget_class_install_action(widget_class, "win.conversation-nth", "i", action_nth);
+	gtk_widget_class_install_action(widget_class, "win.focus-input", NULL, action_focus_input);
+	gtk_widget_class_install_action(widget_class, "win.scroll-page", "i", action_scroll_page);
+
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.switcher", NULL);
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
+					    "win.conversation-next", NULL);
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
+					    "win.conversation-previous", NULL);
+	for (int i = 1; i <= 9; i++)
+		gtk_widget_class_add_binding_action(widget_class, GDK_KEY_0 + i, GDK_ALT_MASK,
+						    "win.conversation-nth", "i", i);
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "win.focus-input", NULL);
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Up, 0, "win.scroll-page", "i", -1);
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Down, 0, "win.scroll-page", "i", 1);
+}
+
 static void natter_window_dispose(GObject *object)
 {
 	NatterWindow *self = NATTER_WINDOW(object);
@@ -188,6 +306,7 @@ static void natter_window_class_init(NatterWindowClass *klass)
 	g_type_ensure(NATTER_TYPE_CONNECT_PAGE);
 	g_type_ensure(NATTER_TYPE_CHAT_PAGE);
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-window.ui");
+	add_keys(widget_class);
 	gtk_widget_class_bind_template_child(widget_class, NatterWindow, toasts);
 	gtk_widget_class_bind_template_child(widget_class, NatterWindow, connect_menu_button);
 	gtk_widget_class_bind_template_child(widget_class, NatterWindow, stack);

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "natter-session.h"
+#include "natter-switcher.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,12 @@ void natter_window_fill(NatterWindow *self, const char *host, guint16 port, cons
 void natter_window_connect(NatterWindow *self);
 /* The window's connection (owned by the window). */
 NatterSession *natter_window_get_session(NatterWindow *self);
+/* Ctrl+K: the conversation switcher (NULL before connecting). */
+NatterSwitcher *natter_window_open_switcher(NatterWindow *self);
+/* Keys (actions on the window, so they work without an application):
+ * Ctrl+K win.switcher, Alt+1..9 win.conversation-nth, Ctrl+Page Down/Up
+ * win.conversation-next/-previous, Escape win.focus-input (back to the
+ * message box), Page Up/Down win.scroll-page (the history). */
 /* A passing message at the bottom of the window (an AdwToast). */
 void natter_window_add_toast(NatterWindow *self, const char *text);
 /* Shows the conversation called @name, if open. */

@@ -788,6 +788,124 @@ static void test_scroll_kept_when_reading(Fixture *f, gconstpointer data)
 		raw_close(who[i]);
 }
 
+/* ---------------------------------------------------------------- keyboard in the chat */
+
+static const char *active_name(Fixture *f)
+{
+	return natter_conversation_get_name(natter_session_get_active(f->session));
+}
+
+/* Presses Tab (or Shift+Tab) until the focus has been on @via and is back
+ * inside @home; fails if a press leaves the focus where it was. */
+static void tab_round(Fixture *f, GtkDirectionType dir, GtkWidget *via, GtkWidget *home)
+{
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *last = focused_control(f);
+	gboolean seen_via = FALSE;
+	g_autoptr(GString) path = g_string_new(NULL);
+
+	for (int i = 0; i < 20; i++) {
+		g_assert_true(gtk_widget_child_focus(win, dir));
+		GtkWidget *now = focused_control(f);
+		g_string_append_printf(path, " %s", G_OBJECT_TYPE_NAME(now));
+		if (now == last)
+			g_error("Tab stays on %s:%s", G_OBJECT_TYPE_NAME(now), path->str);
+		last = now;
+		seen_via |= now == via;
+		if (seen_via && gtk_widget_is_ancestor(now, home)) {
+			g_test_message("%s:%s", dir == GTK_DIR_TAB_FORWARD ? "Tab" : "Shift+Tab", path->str);
+			return;
+		}
+	}
+	g_error("Tab never went round through the message box:%s", path->str);
+}
+
+/* Tab from the conversation list goes on (no trap) and reaches the message box. */
+static void test_tab_no_trap(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	raw_send(bob, "PRIVMSG alice :hi");
+	TEST_WAIT(natter_session_find_conversation(f->session, "bob") != NULL);
+	settle(f);
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *convs = find_widget(win, GTK_TYPE_LIST_BOX);
+	GtkWidget *entry = GTK_WIDGET(message_entry(f));
+
+	/* From each conversation row, forward to the message box and on round
+	 * to the conversation list again; then backward the same way. */
+	for (int start = 0; start < 2; start++) {
+		GtkListBoxRow *row = gtk_list_box_get_row_at_index(GTK_LIST_BOX(convs), start);
+		gtk_widget_grab_focus(GTK_WIDGET(row));
+		g_assert_true(gtk_root_get_focus(GTK_ROOT(win)) == GTK_WIDGET(row));
+		tab_round(f, GTK_DIR_TAB_FORWARD, entry, convs);
+		tab_round(f, GTK_DIR_TAB_BACKWARD, entry, convs);
+	}
+	raw_close(bob);
+}
+
+static void test_keyboard_switching(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *who[4] = { join_lobby(f, "bob"), join_lobby(f, "carol"), join_lobby(f, "dave"),
+			      join_lobby(f, "erin") };
+	fill_lobby(f, who, 4, 40, "filler");
+	raw_send(who[0], "PRIVMSG alice :hi");
+	raw_send(who[1], "PRIVMSG alice :hey");
+	TEST_WAIT(natter_session_find_conversation(f->session, "bob") != NULL &&
+		  natter_session_find_conversation(f->session, "carol") != NULL);
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *entry = GTK_WIDGET(message_entry(f));
+
+	/* Alt+1..9: the n-th conversation; Ctrl+Page Down/Up: next/previous, round. */
+	g_assert_true(gtk_widget_activate_action(win, "win.conversation-nth", "i", 2));
+	g_assert_cmpstr(active_name(f), ==, "bob");
+	g_assert_true(focused_control(f) == entry);
+	g_assert_true(gtk_widget_activate_action(win, "win.conversation-next", NULL));
+	g_assert_cmpstr(active_name(f), ==, "carol");
+	g_assert_true(gtk_widget_activate_action(win, "win.conversation-next", NULL));
+	g_assert_cmpstr(active_name(f), ==, NATTER_LOBBY);
+	g_assert_true(gtk_widget_activate_action(win, "win.conversation-previous", NULL));
+	g_assert_cmpstr(active_name(f), ==, "carol");
+	g_assert_true(gtk_widget_activate_action(win, "win.conversation-nth", "i", 9)); /* none: stays */
+	g_assert_cmpstr(active_name(f), ==, "carol");
+	g_assert_true(gtk_widget_activate_action(win, "win.conversation-nth", "i", 1));
+	g_assert_cmpstr(active_name(f), ==, NATTER_LOBBY);
+
+	/* Page Up/Down scroll the history, from the message box. */
+	ASSERT_AT_BOTTOM(f, "back in #lobby");
+	GtkAdjustment *adj = message_adjustment(f);
+	double bottom = gtk_adjustment_get_value(adj);
+	g_assert_true(gtk_widget_activate_action(win, "win.scroll-page", "i", -1));
+	settle(f);
+	g_assert_cmpfloat(gtk_adjustment_get_value(adj), <, bottom - 100);
+	g_assert_true(gtk_widget_activate_action(win, "win.scroll-page", "i", 1));
+	ASSERT_AT_BOTTOM(f, "after Page Up and Page Down");
+
+	/* Escape: back to the message box from anywhere. */
+	GtkWidget *convs = find_widget(win, GTK_TYPE_LIST_BOX);
+	gtk_widget_grab_focus(GTK_WIDGET(gtk_list_box_get_row_at_index(GTK_LIST_BOX(convs), 0)));
+	g_assert_false(focused_control(f) == entry);
+	g_assert_true(gtk_widget_activate_action(win, "win.focus-input", NULL));
+	g_assert_true(focused_control(f) == entry);
+
+	/* Ctrl+K: type part of a name, Enter. */
+	NatterSwitcher *sw = natter_window_open_switcher(f->win);
+	g_assert_nonnull(sw);
+	g_object_add_weak_pointer(G_OBJECT(sw), (gpointer *)&sw);
+	natter_switcher_set_query(sw, "AR"); /* carol, case-insensitive */
+	natter_switcher_choose(sw);
+	g_assert_cmpstr(active_name(f), ==, "carol");
+	TEST_WAIT(sw == NULL); /* closed */
+	g_assert_true(focused_control(f) == entry);
+	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
+		raw_close(who[i]);
+}
+
 /* ---------------------------------------------------------------- big rooms */
 
 static guint count_labels(GtkWidget *root)
@@ -945,6 +1063,8 @@ int main(int argc, char **argv)
 	ADD("/widgets/notification-unfocused", test_notification);
 	ADD("/widgets/scroll-stays-at-bottom", test_scroll_stays_at_bottom);
 	ADD("/widgets/scroll-kept-when-reading", test_scroll_kept_when_reading);
+	ADD("/widgets/tab-no-trap", test_tab_no_trap);
+	ADD("/widgets/keyboard-switching", test_keyboard_switching);
 	ADD("/widgets/big-room", test_big_room);
 	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
 	int rc = g_test_run();

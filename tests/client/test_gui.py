@@ -52,6 +52,10 @@ def wait_for(fn, what, timeout=15):
         if v:
             return v
         time.sleep(0.1)
+    try:
+        screenshot('natter-failed.png')
+    except Exception:  # noqa: BLE001 - the screenshot only helps to see why
+        pass
     raise AssertionError(f'timed out waiting for {what}')
 
 
@@ -137,7 +141,7 @@ def screenshot(name):
 
 
 def main():
-    print('1..16', flush=True)
+    print('1..18', flush=True)
     server = Server()
     server.start()
     bob = Raw(server.port, 'bob')
@@ -244,6 +248,57 @@ def main():
         ok('unread count on #lobby')
         screenshot('natter-chat.png')
 
+        # Keyboard only, real key presses from here to the private chat and back.
+        def title():
+            return win.name or ''
+        win.keyCombo('<Alt>1')
+        wait_for(lambda: title() == '#lobby — alice', 'Alt+1 to show #lobby (title "#lobby — alice")')
+        wait_for(lambda: text_of(msg) == '' and msg.focused, 'the message box focused after Alt+1')
+        # Tab: Send, then the member list; Home and Down to bob's row, Enter opens a chat.
+        rows = [n.name for n in members.findChildren(lambda n: n.roleName == 'label')]
+        log(f'member rows: {rows}')
+        bob_row = [r.split(',')[0].lstrip('@+') for r in rows].index('bob')
+        msg.keyCombo('Tab')
+        msg.keyCombo('Tab')
+        msg.keyCombo('Home')
+        for _ in range(bob_row):
+            msg.keyCombo('Down')
+        msg.keyCombo('Return')
+        wait_for(lambda: title() == 'bob — alice', 'Enter on bob in the member list to open the private chat')
+        msg.typeText('hello by keyboard')
+        msg.keyCombo('Return')
+        line = bob.expect('PRIVMSG bob')
+        assert line.endswith(':hello by keyboard'), line
+        ok('keyboard: Alt+1, Tab to the member list, Enter on a member opens a private chat')
+        # Ctrl+K, a few letters, Enter: back to the room; Ctrl+Page Down/Up go round.
+        msg.keyCombo('<Control>k')
+        try:
+            switcher = wait_for(lambda: [c for c in app.children
+                                         if c.name == 'Jump to a Conversation'][0], 'the Ctrl+K switcher')
+        except AssertionError:
+            log(f'top-level windows: {[(c.name, c.roleName) for c in app.children]}')
+            raise
+        # No window manager here gives the new window the keyboard: X sends
+        # keys to the window under the pointer, so move it there (no click).
+        subprocess.run(['xdotool', 'mousemove', '150', '250'], check=True, stdout=sys.stderr)
+        subprocess.run(['xdotool', 'type', '--delay', '30', 'lob'], check=True, stdout=sys.stderr)
+        subprocess.run(['xdotool', 'key', 'Return'], check=True, stdout=sys.stderr)
+        wait_for(lambda: title() == '#lobby — alice', 'Ctrl+K "lob" Enter to show #lobby')
+        msg.keyCombo('<Control>Page_Down')
+        wait_for(lambda: title() == 'bob — alice', 'Ctrl+Page Down to the next conversation')
+        msg.keyCombo('<Control>Page_Up')
+        wait_for(lambda: title() == '#lobby — alice', 'Ctrl+Page Up to the previous one')
+        # Focus away (Shift+Tab to the header), Escape back, and typing reaches the room.
+        msg.keyCombo('<Shift>Tab')
+        wait_for(lambda: not msg.focused, 'Shift+Tab to leave the message box')
+        msg.keyCombo('Escape')
+        wait_for(lambda: msg.focused, 'Escape back to the message box')
+        msg.typeText('back in the room')
+        msg.keyCombo('Return')
+        line = bob.expect('PRIVMSG #lobby')
+        assert line.endswith(':back in the room'), line
+        ok('keyboard: Ctrl+K switcher, Ctrl+Page Down/Up, Escape back to the message box')
+
         # The server goes away: the banner says so; typed text is kept.
         bob.close()
         server.stop()
@@ -269,11 +324,11 @@ def main():
             bob.expect('JOIN')  # alice may rejoin just after us
         ok('server back: natter reconnects and rejoins #lobby')
 
-        # The kept text can now be sent (to bob, the shown conversation).
+        # The kept text can now be sent (to #lobby, the shown conversation).
         msg.click()
         msg.keyCombo('Return')
         wait_for(lambda: text_of(msg) == '', 'the entry to empty')
-        line = bob.expect('PRIVMSG bob')
+        line = bob.expect('PRIVMSG #lobby')
         assert 'typed while offline' in line, line
         ok('kept text is sent after the reconnect')
         bob.close()
@@ -312,7 +367,7 @@ def main():
 if __name__ == '__main__':
     try:
         main()
-    except AssertionError as e:
-        print(f'not ok {count + 1} - {e}', flush=True)
+    except Exception as e:  # noqa: BLE001 - any failure is a TAP failure
+        print(f'not ok {count + 1} - {type(e).__name__}: {e}', flush=True)
         print(f'Bail out! {e}', flush=True)
         sys.exit(1)
