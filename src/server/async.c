@@ -26,6 +26,7 @@ struct async_job {
 	async_done_fn done;
 	async_free_fn free_data;
 	void *data;
+	char *label;                   /* labeled-response label to answer with */
 };
 
 struct queue {
@@ -99,13 +100,18 @@ static void job_done(void *arg)
 			c = NULL; /* leaving this turn: nobody to answer */
 		if (c != NULL) {
 			st->completed++;
+			/* The answer carries the label of the command that
+			 * submitted the job (send.h, labeled responses). */
+			send_label_begin(c, job->label);
 			job->done(c, job->data);
+			send_label_end(c);
 		} else {
 			st->orphaned++;
 		}
 	}
 	if (job->free_data != NULL)
 		job->free_data(job->data);
+	g_free(job->label);
 	/* Its lines waited for this answer: take them now, in order. */
 	if (c != NULL && c->async_pending == 0 && c->conn != NULL)
 		conn_resume(c->conn);
@@ -129,6 +135,7 @@ bool async_submit(struct client *c, enum async_queue q, async_work_fn work,
 	job->done = done;
 	job->free_data = free_data;
 	job->data = data;
+	job->label = send_label_take(c);
 	job->next = live;
 	if (live != NULL)
 		live->prev = job;

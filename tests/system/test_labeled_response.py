@@ -141,3 +141,30 @@ def test_msgid_and_time_same_for_every_recipient(server):
     # A second message gets a new id.
     a.send(f"PRIVMSG {ch} :another")
     assert tags.expect("PRIVMSG").tags["msgid"] != m1.tags["msgid"]
+
+
+def test_labeled_oper_answered_after_async_check(server_factory):
+    """OPER checks its password on a worker thread: the label goes with the
+    late answer (381 + MODE, in a batch), never an early ACK."""
+    srv = server_factory(opers={"admin": "s3cret-pass"})
+    c = srv.client(unique("o"), caps=CAPS)
+    c.send("@label=op1 OPER admin s3cret-pass")
+    c.send("@label=pg PING :after")
+    start = c.expect("BATCH")
+    assert start.tags.get("label") == "op1", c.skipped
+    assert not [m for m in c.skipped if m.command == "ACK"], c.skipped
+    ref = start.params[0][1:]
+    got = c.collect_until("BATCH", params=["-" + ref])
+    assert [m.command for m in got[:-1]][0] == "381"
+    assert all(m.tags.get("batch") == ref for m in got[:-1])
+    pong = c.expect("PONG")
+    assert pong.tags.get("label") == "pg"
+
+
+def test_labeled_wrong_oper_password(server_factory):
+    srv = server_factory(opers={"admin": "s3cret-pass"})
+    c = srv.client(unique("o"), caps=CAPS)
+    c.send("@label=op2 OPER admin wrong")
+    err = c.expect("464")
+    assert err.tags.get("label") == "op2"
+    assert not [m for m in c.skipped if m.command == "ACK"]
