@@ -66,17 +66,12 @@ bool login_pending(const struct client *c)
 	return c->auth != NULL && c->auth->check_pending;
 }
 
-static bool is_loopback(const char *addr)
-{
-	return g_str_has_prefix(addr, "127.") || strcmp(addr, "::1") == 0 ||
-	       g_str_has_prefix(addr, "::ffff:127.");
-}
-
 bool login_transport_secure(const struct client *c)
 {
 	if (c->conn == NULL)
 		return false;
-	return server.cfg->loopback_is_secure && is_loopback(c->conn->addr);
+	return conn_is_secure(c->conn) ||
+	       (server.cfg->loopback_is_secure && conn_is_loopback(c->conn));
 }
 
 /* --- the state change ------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include "async.h"
 #include "client.h"
 #include "commands.h"
+#include "conn.h"
 #include "login.h"
 #include "numerics.h"
 #include "scram.h"
@@ -16,7 +17,7 @@
 
 #define CHUNK 400
 
-enum sasl_mech { MECH_PLAIN, MECH_SCRAM };
+enum sasl_mech { MECH_PLAIN, MECH_SCRAM, MECH_EXTERNAL };
 
 struct sasl_session {
 	enum sasl_mech mech;
@@ -26,7 +27,7 @@ struct sasl_session {
 	bool scram_known;           /* the name is a real account */
 };
 
-static const char mechanisms[] = "PLAIN,SCRAM-SHA-256";
+static const char mechanisms[] = "EXTERNAL,PLAIN,SCRAM-SHA-256";
 
 const char *sasl_mechanisms(void)
 {
@@ -175,6 +176,31 @@ static void scram_step(struct client *c, struct sasl_session *s, const char *msg
 	}
 }
 
+/* EXTERNAL: the TLS client certificate's fingerprint, added to the account
+ * with ACCOUNT CERT ADD, logs in; the message is empty or the account name
+ * (authzid), which must then be the certificate's account. */
+static void external_step(struct client *c, const char *authzid, size_t len)
+{
+	const char *fp = c->conn != NULL ? conn_certfp(c->conn) : NULL;
+	struct account *a = fp != NULL ? account_find_certfp(fp) : NULL;
+
+	if (fp == NULL) {
+		fail(c, "EXTERNAL needs a TLS client certificate");
+		return;
+	}
+	if (a == NULL) {
+		fail(c, "this certificate is not linked to an account (ACCOUNT CERT ADD)");
+		return;
+	}
+	if (len > 0 && irc_casecmp(authzid, a->name) != 0) {
+		fail(c, "this certificate belongs to another account");
+		return;
+	}
+	sasl_session_free(c);
+	login_set_account(c, a);
+	send_numeric(c, RPL_SASLSUCCESS);
+}
+
 /* The client's "+" after the server-final message ends a SCRAM login. */
 static void scram_finish(struct client *c, struct sasl_session *s)
 {
@@ -227,6 +253,11 @@ static void message_complete(struct client *c, struct sasl_session *s)
 	g_string_truncate(s->buf, 0);
 	if (s->mech == MECH_PLAIN) {
 		plain_step(c, (const char *)decoded, len);
+	} else if (s->mech == MECH_EXTERNAL) {
+		if (memchr(decoded, '\0', len) != NULL)
+			fail(c, "malformed EXTERNAL message");
+		else
+			external_step(c, (const char *)decoded, len);
 	} else if (memchr(decoded, '\0', len) != NULL) {
 		fail(c, "malformed SCRAM message");
 	} else {
@@ -240,7 +271,8 @@ static void start(struct client *c, const char *mech)
 	struct sasl_session *s;
 
 	if (g_ascii_strcasecmp(mech, "PLAIN") != 0 &&
-	    g_ascii_strcasecmp(mech, "SCRAM-SHA-256") != 0) {
+	    g_ascii_strcasecmp(mech, "SCRAM-SHA-256") != 0 &&
+	    g_ascii_strcasecmp(mech, "EXTERNAL") != 0) {
 		send_numeric(c, RPL_SASLMECHS, mechanisms);
 		send_numeric(c, ERR_SASLFAIL, "unknown mechanism");
 		return;
@@ -251,7 +283,9 @@ static void start(struct client *c, const char *mech)
 		return;
 	}
 	s = g_new0(struct sasl_session, 1);
-	s->mech = g_ascii_strcasecmp(mech, "PLAIN") == 0 ? MECH_PLAIN : MECH_SCRAM;
+	s->mech = g_ascii_strcasecmp(mech, "PLAIN") == 0	? MECH_PLAIN
+		  : g_ascii_strcasecmp(mech, "EXTERNAL") == 0 ? MECH_EXTERNAL
+							      : MECH_SCRAM;
 	s->buf = g_string_new(NULL);
 	client_auth(c)->sasl = s;
 	send_line(c, "AUTHENTICATE +");

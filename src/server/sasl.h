@@ -1,6 +1,6 @@
-/* sasl.h - the AUTHENTICATE exchange (IRCv3 sasl-3.1/3.2): PLAIN and
- * SCRAM-SHA-256 (EXTERNAL once the transport gives certificate
- * fingerprints). Each client has at most one exchange, kept in its
+/* sasl.h - the AUTHENTICATE exchange (IRCv3 sasl-3.1/3.2): PLAIN,
+ * SCRAM-SHA-256 and EXTERNAL (a TLS client certificate whose fingerprint
+ * the account added with ACCOUNT CERT ADD). Each client has at most one exchange, kept in its
  * client_auth; messages arrive base64 in chunks of 400 bytes. */
 #ifndef NATTERD_SASL_H
 #define NATTERD_SASL_H

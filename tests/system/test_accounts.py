@@ -112,7 +112,7 @@ def test_register_logs_in_and_is_advertised(acc_server):
     c = acc_server.connect()
     c.send("CAP LS 302")
     caps = c.read_cap_ls()
-    assert caps.get("sasl") == "PLAIN,SCRAM-SHA-256"
+    assert caps.get("sasl") == "EXTERNAL,PLAIN,SCRAM-SHA-256"
     assert "before-connect" in caps.get("draft/account-registration", "")
     for cap in ("account-notify", "account-tag", "extended-join"):
         assert cap in caps
@@ -216,7 +216,7 @@ def test_sasl_abort_unknown_mechanism_and_too_long(acc_server):
     c = acc_server.connect()
     cap_sasl(c)
     c.send("AUTHENTICATE DIGEST-MD5")
-    assert c.expect("908").params[1] == "PLAIN,SCRAM-SHA-256"
+    assert c.expect("908").params[1] == "EXTERNAL,PLAIN,SCRAM-SHA-256"
     c.expect("904")
     c.send("AUTHENTICATE PLAIN")
     c.expect("AUTHENTICATE", params=["+"])
@@ -595,3 +595,12 @@ def test_whox_shows_the_account(acc_server):
     assert reply.params[1:] == ["42", name, name]
     anon.send(f"WHO {anon.nick} %na")
     assert anon.expect("354").params[1:] == [anon.nick, "0"]
+
+
+def test_external_needs_a_client_certificate(acc_server):
+    c = acc_server.connect()
+    cap_sasl(c)
+    c.send("AUTHENTICATE EXTERNAL")
+    c.expect("AUTHENTICATE", params=["+"])
+    c.send("AUTHENTICATE +")
+    assert "TLS client certificate" in c.expect("904").params[-1]
