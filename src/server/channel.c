@@ -278,10 +278,13 @@ bool channel_can_send(const struct channel *ch, const struct client *c)
 
 	if (flags == 0)
 		return !(ch->modes & CMODE_NO_EXTERNAL) && !(ch->modes & CMODE_MODERATED) &&
+		       !((ch->modes & CMODE_REGMODERATED) && c->account == NULL) &&
 		       !channel_is_banned(ch, c) && !is_muted(ch, c);
 	if (flags & (MEMBER_OP | MEMBER_VOICE))
 		return true;
 	if (ch->modes & CMODE_MODERATED)
+		return false;
+	if ((ch->modes & CMODE_REGMODERATED) && c->account == NULL)
 		return false;
 	return !channel_is_banned(ch, c) && !is_muted(ch, c);
 }

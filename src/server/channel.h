@@ -16,6 +16,8 @@ enum channel_mode {
 	CMODE_TOPIC_LOCK = 1 << 3,  /* +t */
 	CMODE_SECRET = 1 << 4,      /* +s */
 	CMODE_NO_CTCP = 1 << 5,     /* +C */
+	CMODE_REGONLY = 1 << 12,    /* +R: only people logged in to an account join */
+	CMODE_REGMODERATED = 1 << 13, /* +M: only people logged in (or voiced) speak */
 };
 
 /* Member flags; MEMBER_IN is set for every member so the value is never 0. */

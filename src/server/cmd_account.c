@@ -7,6 +7,7 @@
 
 #include "accounts.h"
 #include "async.h"
+#include "chanreg.h"
 #include "client.h"
 #include "commands.h"
 #include "conn.h"
@@ -113,6 +114,7 @@ static void drop_finish(struct client *c, struct account *a)
 				  s->nick, name);
 		login_clear_account(s);
 	}
+	chanreg_account_dropped(a);
 	account_drop(a);
 	send_note(c, "ACCOUNT", "DROPPED", name, "The account is gone; its name is free");
 }

@@ -4,6 +4,7 @@
 
 #include "accounts.h"
 #include "channel.h"
+#include "chanreg.h"
 #include "client.h"
 #include "commands.h"
 #include "proto_limits.h"
@@ -125,6 +126,8 @@ static const char *join_refusal(struct client *c, struct channel *ch, const char
 		return ERR_BANNEDFROMCHAN;
 	if ((ch->modes & CMODE_INVITE_ONLY) && !invex)
 		return ERR_INVITEONLYCHAN;
+	if ((ch->modes & CMODE_REGONLY) && c->account == NULL && !invited)
+		return ERR_NEEDREGGEDNICK;
 	if (ch->key != NULL && (key == NULL || strcmp(key, ch->key) != 0))
 		return ERR_BADCHANNELKEY;
 	if (ch->limit > 0 && channel_member_count(ch) >= (guint)ch->limit && !invited)
@@ -156,7 +159,9 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 			return;
 		}
 	}
-	if (channel_member_count(ch) == 0)
+	if (chanreg_is_registered(ch))
+		flags = chanreg_access_flags(ch, c); /* by account, never by arriving first */
+	else if (channel_member_count(ch) == 0)
 		flags = MEMBER_OP; /* the first in an empty room runs it */
 	channel_add_member(ch, c, flags);
 	announce_join(ch, c);

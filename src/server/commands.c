@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "chanreg.h"
 #include "client.h"
 #include "conn.h"
 #include "numerics.h"
@@ -54,6 +55,7 @@ static const struct command command_table[] = {
 	{ "VERIFY",   cmd_verify,     2,  2, 1,  true },
 	{ "ACCOUNT",  cmd_account,    1,  3, 2,  false },
 	{ "STATS",    cmd_stats,      1,  2, 2,  false },
+	{ "ROOM",     cmd_room,       2,  5, 2,  false },
 };
 
 static GHashTable *commands; /* upper-case name -> struct command */

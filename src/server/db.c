@@ -27,6 +27,21 @@ static const char *const migrations[] = {
 	"CREATE TABLE account_certfps ("
 	" fingerprint TEXT PRIMARY KEY,"   /* SHA-256, 64 lower-case hex digits */
 	" account TEXT NOT NULL REFERENCES accounts(folded) ON DELETE CASCADE);",
+	/* 3: registered rooms, their access lists and list modes (chanreg.c).
+	 * Modes are kept as letters ("ntR"), lists by their letter ('b'). */
+	"CREATE TABLE registered_rooms ("
+	" folded TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" founder TEXT NOT NULL REFERENCES accounts(folded) ON DELETE CASCADE,"
+	" created INTEGER NOT NULL, topic TEXT, topic_setter TEXT, topic_time INTEGER,"
+	" modes TEXT, key TEXT, user_limit INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE room_access ("
+	" room TEXT NOT NULL REFERENCES registered_rooms(folded) ON DELETE CASCADE,"
+	" account TEXT NOT NULL REFERENCES accounts(folded) ON DELETE CASCADE,"
+	" level TEXT NOT NULL, PRIMARY KEY(room, account));"
+	"CREATE TABLE room_lists ("
+	" room TEXT NOT NULL REFERENCES registered_rooms(folded) ON DELETE CASCADE,"
+	" list TEXT NOT NULL, mask TEXT NOT NULL, set_at INTEGER,"
+	" PRIMARY KEY(room, list, mask));",
 };
 
 struct write_job {

@@ -7,6 +7,7 @@
 
 #include "accounts.h"
 #include "async.h"
+#include "chanreg.h"
 #include "client.h"
 #include "commands.h"
 #include "conn.h"
@@ -104,6 +105,7 @@ void login_set_account(struct client *c, struct account *a)
 	log_info("%s logged in to account %s", c->conn != NULL ? c->conn->addr : "?", a->name);
 	nickguard_owner_arrived(a);
 	nickguard_check(c);
+	chanreg_logged_in(c);
 }
 
 void login_clear_account(struct client *c)

@@ -22,6 +22,7 @@
 #include "async.h"
 #include "bytebuf.h"
 #include "channel.h"
+#include "chanreg.h"
 #include "commands.h"
 #include "config.h"
 #include "conn.h"
@@ -252,6 +253,7 @@ static bool start(void)
 	login_init();
 	async_init();
 	create_default_channels();
+	chanreg_init();
 	log_info("natterd %s starting, data in %s", NATTER_VERSION, server.cfg->data_dir);
 	return open_listeners();
 }
@@ -289,6 +291,7 @@ static void stop(void)
 		listener_close_all();
 	if (server.base != NULL) {
 		worker_shutdown();
+		chanreg_shutdown();
 		login_shutdown();
 		accounts_shutdown();
 		commands_shutdown();

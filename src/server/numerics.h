@@ -107,6 +107,7 @@
 #define ERR_BANNEDFROMCHAN   "474 %s :Cannot join channel (+b)"
 #define ERR_BADCHANNELKEY    "475 %s :Cannot join channel (+k)"
 #define ERR_BADCHANMASK      "476 %s :Bad Channel Mask"
+#define ERR_NEEDREGGEDNICK   "477 %s :Cannot join channel (+R): log in to an account first"
 #define ERR_NOPRIVILEGES     "481 :Permission Denied- You're not an IRC operator"
 #define ERR_CHANOPRIVSNEEDED "482 %s :You're not channel operator"
 #define ERR_NOOPERHOST       "491 :No O-lines for your host"

@@ -604,3 +604,144 @@ def test_external_needs_a_client_certificate(acc_server):
     c.expect("AUTHENTICATE", params=["+"])
     c.send("AUTHENTICATE +")
     assert "TLS client certificate" in c.expect("904").params[-1]
+
+
+# --------------------------------------------------------------------------
+# registered rooms, +R and +M
+# --------------------------------------------------------------------------
+
+def test_registered_room_survives_a_restart(server_factory):
+    srv = server_factory(config=accounts_config())
+    founder_name, op_name, voice_name = unique("fo"), unique("op"), unique("vo")
+    room = "#" + unique("reg")
+    founder = register_account(srv, founder_name)
+    register_account(srv, op_name).close()
+    register_account(srv, voice_name).close()
+    founder.join(room)
+    founder.send(f"ROOM REGISTER {room}")
+    assert founder.expect("NOTE").params[:2] == ["ROOM", "REGISTERED"]
+    founder.send(f"ROOM ACCESS {room} ADD {op_name} op")
+    assert founder.expect("NOTE").params[:2] == ["ROOM", "ACCESS_ADDED"]
+    founder.send(f"ROOM ACCESS {room} ADD {voice_name} voice")
+    founder.expect("NOTE")
+    founder.send(f"TOPIC {room} :kept across restarts")
+    founder.expect("TOPIC")
+    founder.send(f"MODE {room} +ntRk sesame")
+    founder.expect("MODE")
+    founder.send(f"MODE {room} +b bad!*@*")
+    founder.expect("MODE")
+    founder.send(f"MODE {room} +l 42")
+    founder.expect("MODE")
+    founder.send(f"MODE {room} +b worse!*@*")
+    founder.expect("MODE")
+    founder.send(f"MODE {room} -b worse!*@*")
+    founder.expect("MODE")
+    founder.sync()
+    srv.stop()
+    srv.start()
+
+    # nobody is in the room, yet it is there with everything it had
+    anon = srv.client(unique("an"))
+    anon.send(f"JOIN {room} sesame")
+    assert anon.expect("477").params[1] == room  # +R: log in first
+    anon.send(f"MODE {room}")
+    modes = anon.expect("324")
+    assert set("ntRlk") <= set(modes.params[2].lstrip("+"))
+    anon.send(f"TOPIC {room}")
+    assert anon.expect("332").params[-1] == "kept across restarts"
+
+    def login(name):
+        c = srv.connect()
+        cap_sasl(c)
+        sasl_plain(c, name, PASSWORD)
+        c.expect("903")
+        c.send(f"NICK {name}")
+        c.send("USER u 0 * :x")
+        c.send("CAP END")
+        c.expect("001")
+        c.expect(("376", "422"))
+        return c
+
+    def join_with_key(c):
+        c.send(f"JOIN {room} sesame")
+        return c.collect_until("366")
+
+    voice = login(voice_name)
+    got = join_with_key(voice)
+    names = [m for m in got if m.command == "353"][0].params[-1].split()
+    assert "+" + voice_name in names  # voice, and no @ for being the first in
+    op = login(op_name)
+    got = join_with_key(op)
+    names = [m for m in got if m.command == "353"][0].params[-1].split()
+    assert "@" + op_name in names
+    op.send(f"MODE {room} b")
+    bans = op.collect_until("368")
+    assert [m.params[2] for m in bans if m.command == "367"] == ["bad!*@*"]
+    op.send(f"ROOM ACCESS {room} ADD {voice_name} op")
+    assert op.expect("FAIL").params[:2] == ["ROOM", "NOT_FOUNDER"]
+    founder = login(founder_name)
+    join_with_key(founder)
+    founder.send(f"ROOM ACCESS {room}")
+    listed = founder.collect_until("NOTE", params=["ROOM", "ACCESS_END"])
+    entries = [m.params[-1] for m in listed if m.params[:2] == ["ROOM", "ACCESS"]]
+    assert f"{founder_name.lower()} founder" in [e.lower() for e in entries]
+    assert len(entries) == 3
+
+
+def test_room_register_rules(acc_server):
+    room = "#" + unique("rr")
+    anon = acc_server.client(unique("an"))
+    anon.join(room)
+    anon.send(f"ROOM REGISTER {room}")
+    assert anon.expect("FAIL").params[:2] == ["ROOM", "NOT_LOGGED_IN"]
+    member = register_account(acc_server, unique("me"))
+    member.join(room)  # not an operator: anon came first
+    member.send(f"ROOM REGISTER {room}")
+    assert member.expect("FAIL").params[:2] == ["ROOM", "NEED_OPERATOR"]
+    member.send("ROOM REGISTER #nosuchroomhere")
+    member.expect("403")
+    member.send(f"ROOM ACCESS {room}")
+    assert member.expect("FAIL").params[:2] == ["ROOM", "NOT_REGISTERED"]
+
+
+def test_access_given_when_logging_in_inside_the_room(acc_server):
+    room = "#" + unique("li")
+    founder = register_account(acc_server, unique("fo"))
+    vname = unique("vo")
+    register_account(acc_server, vname).close()
+    founder.join(room)
+    founder.send(f"ROOM REGISTER {room}")
+    founder.expect("NOTE")
+    founder.send(f"ROOM ACCESS {room} ADD {vname} voice")
+    founder.expect("NOTE")
+    c = acc_server.client(unique("x"), caps=["sasl"])
+    c.join(room)
+    sasl_plain(c, vname, PASSWORD)
+    c.expect("903")
+    mode = founder.expect("MODE")
+    assert mode.params == [room, "+v", c.nick]
+
+
+def test_plus_r_and_plus_m(acc_server):
+    room = "#" + unique("rm")
+    op = register_account(acc_server, unique("op"))
+    op.join(room)
+    op.send(f"MODE {room} +M")
+    op.expect("MODE")
+    anon = acc_server.client(unique("an"))
+    anon.join(room)
+    anon.send(f"PRIVMSG {room} :hello?")
+    anon.expect("404")
+    member = register_account(acc_server, unique("me"))
+    member.join(room)
+    member.send(f"PRIVMSG {room} :logged in, so I may speak")
+    assert op.expect("PRIVMSG").params[-1] == "logged in, so I may speak"
+    op.send(f"MODE {room} +v {anon.nick}")
+    op.expect("MODE")
+    anon.send(f"PRIVMSG {room} :voiced now")
+    assert op.expect("PRIVMSG").params[-1] == "voiced now"
+    op.send(f"MODE {room} +R")
+    op.expect("MODE")
+    late = acc_server.client(unique("late"))
+    late.send(f"JOIN {room}")
+    assert "log in" in late.expect("477").params[-1]
