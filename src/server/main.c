@@ -36,24 +36,6 @@
 #include "version.h"
 #include "worker.h"
 
-struct server server;
-
-int64_t server_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t server_wall_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 static void on_tick(evutil_socket_t fd, short events, void *arg)
 {
 	(void)fd;
