@@ -187,6 +187,35 @@ char *irc_utf8_dup_truncated(const char *text, long max_chars)
 	return g_utf8_substring(text, 0, max_chars);
 }
 
+static bool tag_name_char(char c)
+{
+	return g_ascii_isalnum(c) || c == '-';
+}
+
+bool irc_tag_key_is_valid(const char *key)
+{
+	const char *slash, *name;
+
+	if (*key == '+')
+		key++;
+	slash = strchr(key, '/');
+	name = slash != NULL ? slash + 1 : key;
+	if (slash != NULL) {
+		/* The vendor is a host name: letters, digits, '-' and '.'. */
+		if (slash == key)
+			return false;
+		for (const char *p = key; p < slash; p++)
+			if (!tag_name_char(*p) && *p != '.')
+				return false;
+	}
+	if (*name == '\0')
+		return false;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!tag_name_char(*p))
+			return false;
+	return true;
+}
+
 bool irc_utf8_valid(const char *s, size_t len)
 {
 	size_t i = 0;

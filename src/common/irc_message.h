@@ -55,6 +55,11 @@ void irc_message_format(GString *out, const struct irc_message *msg);
 /* Appends a tag value with IRCv3 escaping (\: \s \\ \r \n). */
 void irc_tag_escape(GString *out, const char *value);
 
+/* True when @key is a valid IRCv3 tag key: an optional '+' (client-only),
+ * an optional vendor (a host name) and '/', then one or more ASCII letters,
+ * digits or '-'. Nothing else (no control or non-ASCII characters). */
+bool irc_tag_key_is_valid(const char *key);
+
 /* True when @len bytes at @s are valid UTF-8 (fast for plain ASCII). */
 bool irc_utf8_valid(const char *s, size_t len);
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <glib.h>
+
 char irc_tolower(char c)
 {
 	if (c >= 'A' && c <= '^')
@@ -65,13 +67,41 @@ bool irc_is_channel(const char *name)
 	return name[0] == '#';
 }
 
+bool irc_char_is_deceptive(const char *s, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	*len = 1;
+	if (p[0] < 0x20 || p[0] == 0x7f)
+		return true;                       /* C0 controls and DEL */
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*len = 2;
+		return true;                       /* C1 controls U+0080-U+009F */
+	}
+	if (p[0] == 0xe2 && p[1] != '\0' && p[2] != '\0') {
+		*len = 3;
+		if (p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+			return true;               /* U+202A-U+202E embeddings, overrides */
+		if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+			return true;               /* U+2066-U+2069 isolates */
+	}
+	*len = 1;
+	return false;
+}
+
 bool irc_channel_is_valid(const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), n;
 
 	if (!irc_is_channel(name) || len < 2 || len > IRC_CHANNEL_MAX)
 		return false;
-	return strpbrk(name, " ,\a\r\n") == NULL;
+	if (!g_utf8_validate(name, (gssize)len, NULL))
+		return false;
+	for (const char *p = name; *p != '\0'; p += n) {
+		if (*p == ' ' || *p == ',' || irc_char_is_deceptive(p, &n))
+			return false;
+	}
+	return true;
 }
 
 static void copy_part(char *out, size_t len, const char *start, size_t n)

@@ -24,8 +24,14 @@ int irc_casecmp(const char *a, const char *b);
 /* 1..IRC_NICK_MAX chars; first a letter or []\`_^{|}, then also digits and '-'. */
 bool irc_nick_is_valid(const char *nick);
 
-/* '#' then 1..IRC_CHANNEL_MAX-1 chars, none of space, comma, BEL, CR, LF, NUL. */
+/* '#' then 1..IRC_CHANNEL_MAX-1 bytes of UTF-8 with no space or comma, no
+ * control character (C0, DEL, C1) and no bidirectional override or isolate
+ * (U+202A-U+202E, U+2066-U+2069), which could make a name look like another. */
 bool irc_channel_is_valid(const char *name);
+
+/* True when the UTF-8 character at @s is a control character (C0, DEL, C1)
+ * or a bidirectional override/isolate; sets *@len to its length in bytes. */
+bool irc_char_is_deceptive(const char *s, size_t *len);
 
 /* True when @name starts with a channel prefix (CHANTYPES=#). */
 bool irc_is_channel(const char *name);

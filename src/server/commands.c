@@ -82,9 +82,23 @@ static const struct command *find_command(char *name)
 
 const char *reply_param(const char *s)
 {
-	if (s[0] == '\0' || s[0] == ':' || strchr(s, ' ') != NULL)
+	size_t n;
+
+	if (s[0] == '\0' || s[0] == ':')
 		return "*";
+	for (const char *p = s; *p != '\0'; p += n)
+		if (*p == ' ' || irc_char_is_deceptive(p, &n))
+			return "*";
 	return s;
+}
+
+/* The first client tag key that is not valid, or NULL. */
+static const char *bad_tag_key(const struct irc_message *msg)
+{
+	for (int i = 0; i < msg->ntags; i++)
+		if (!irc_tag_key_is_valid(msg->tags[i].key))
+			return msg->tags[i].key;
+	return NULL;
 }
 
 char **split_targets(struct client *c, const char *list, int max)
@@ -135,6 +149,15 @@ static void dispatch_parsed(struct client *c, struct irc_message *msg, enum irc_
 		bool named = msg->command != NULL && g_utf8_validate(msg->command, -1, NULL);
 		send_numeric(c, ERR_UNKNOWNERROR, named ? reply_param(msg->command) : "*",
 			     irc_parse_result_str(result));
+		return;
+	}
+	/* Tag keys are relayed to others (message-tags), so they must be
+	 * plain names: no control, space-like or non-ASCII characters. */
+	if (bad_tag_key(msg) != NULL) {
+		send_fail(c, utf8 && g_utf8_validate(msg->command, -1, NULL)
+			     ? reply_param(msg->command) : "*",
+			  "INVALID_TAG", "Message rejected: a tag key may hold only letters, "
+			  "digits and '-', after an optional '+' and vendor/");
 		return;
 	}
 	/* A line that is not UTF-8 is never forwarded, and its command is not

@@ -410,6 +410,26 @@ static void test_utf8_valid(void)
 	}
 }
 
+/* Client tag keys are relayed to others, so only IRCv3's grammar passes:
+ * ['+'] [vendor '/'] name, name = letters, digits, '-'. */
+static void test_tag_key_valid(void)
+{
+	static const char *good[] = {
+		"label", "+typing", "+draft/reply", "example.com/foo", "+example.com/a-b-1", "msgid",
+	};
+	static const char *bad[] = {
+		"", "+", "/x", "+/x", "a/", "vendor/", "a b", "a\x1b", "a\x01", "\xe2\x80\xae" "x",
+		"a_b", "a=b", "+a;b", "a\\b", "ex ample.com/x", "caf\xc3\xa9", "a//b", "a\x7f",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++)
+		if (!irc_tag_key_is_valid(good[i]))
+			g_error("refused a valid tag key: %s", good[i]);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+		if (irc_tag_key_is_valid(bad[i]))
+			g_error("accepted a bad tag key: %s", bad[i]);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -436,5 +456,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/irc_message/normalise", test_normalise);
 	g_test_add_func("/irc_message/result-str", test_result_str);
 	g_test_add_func("/irc_message/utf8-valid", test_utf8_valid);
+	g_test_add_func("/irc_message/tag-key-valid", test_tag_key_valid);
 	return g_test_run();
 }

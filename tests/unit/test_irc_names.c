@@ -273,6 +273,59 @@ static void test_hostname(void)
 	g_string_free(long_host, TRUE);
 }
 
+/* Issue 8 item 8: names that deceive. Every C0 control, DEL, every C1
+ * control and the bidi embeddings/overrides/isolates are refused in room
+ * names, wherever they stand; the neighbours of those ranges are allowed. */
+static void test_channel_no_deceptive(void)
+{
+	static const char *bad[] = {
+		"#a\x1b[31m", "#\x01" "ctcp", "#bo\x02ld", "#del\x7f", "#tab\there",
+		"#c1\xc2\x80", "#c1\xc2\x9f", "#rtl\xe2\x80\xae" "gnp.exe", "#lre\xe2\x80\xaa",
+		"#pdf\xe2\x80\xac", "#lri\xe2\x81\xa6", "#pdi\xe2\x81\xa9", "#\xe2\x81\xa7x",
+		"#bad\xff", "#trunc\xe2\x80",
+	};
+	static const char *good[] = {
+		"#caf\xc3\xa9", "#nbsp\xc2\xa0ok", "#dash\xe2\x80\x93", "#zwj\xe2\x80\x8d",
+		"#wj\xe2\x81\xa0", "#\xe2\x81\xaa" "deprecated-ok", "#\xf0\x9f\x98\x80",
+		"#lobby", "#a.b-c_d",
+	};
+	size_t n;
+
+	for (int c = 0; c < 0x20; c++) {
+		char name[8] = { '#', 'x', (char)c, 'y', 0 };
+		if (c == 0)
+			continue;
+		g_assert_false(irc_channel_is_valid(name));
+		g_assert_true(irc_char_is_deceptive(name + 2, &n));
+		g_assert_cmpuint(n, ==, 1);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		if (irc_channel_is_valid(bad[i]))
+			g_error("accepted a deceptive room name: %s", bad[i]);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		if (!irc_channel_is_valid(good[i]))
+			g_error("refused a fine room name: %s", good[i]);
+	}
+	g_assert_true(irc_char_is_deceptive("\xe2\x80\xae", &n));
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_true(irc_char_is_deceptive("\xc2\x85", &n));
+	g_assert_cmpuint(n, ==, 2);
+	g_assert_false(irc_char_is_deceptive("\xe2\x80\xa9", &n)); /* U+2029: not bidi override */
+	g_assert_false(irc_char_is_deceptive("a", &n));
+}
+
+/* Nicks are ASCII only; no control character or bidi override gets in. */
+static void test_nick_no_control(void)
+{
+	static const char *bad[] = {
+		"a\x1b", "a\x01", "a\x7f", "a\tb", "a\xc2\x85", "a\xe2\x80\xae", "\xe2\x81\xa6x",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+		g_assert_false(irc_nick_is_valid(bad[i]));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -290,5 +343,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/irc_names/userhost/truncates", test_split_userhost_truncates);
 	g_test_add_func("/irc_names/mask/match", test_mask_match);
 	g_test_add_func("/irc_names/hostname/valid", test_hostname);
+	g_test_add_func("/irc_names/channel/no-deceptive-chars", test_channel_no_deceptive);
+	g_test_add_func("/irc_names/nick/no-control-chars", test_nick_no_control);
 	return g_test_run();
 }
