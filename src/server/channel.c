@@ -33,6 +33,7 @@ struct channel *channel_create(const char *name, bool permanent)
 	for (int i = 0; i < CHANLIST_COUNT; i++)
 		ch->lists[i] = g_ptr_array_new_with_free_func(ban_free);
 	ch->invited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	ch->joined_at = g_hash_table_new(g_direct_hash, g_direct_equal);
 	registry_add_channel(ch);
 	return ch;
 }
@@ -48,6 +49,7 @@ void channel_free(struct channel *ch)
 	for (int i = 0; i < CHANLIST_COUNT; i++)
 		g_ptr_array_free(ch->lists[i], TRUE);
 	g_hash_table_destroy(ch->invited);
+	g_hash_table_destroy(ch->joined_at);
 	g_free(ch);
 }
 
@@ -71,6 +73,7 @@ void channel_add_member(struct channel *ch, struct client *c, unsigned flags)
 	g_ptr_array_add(c->channels, ch);
 	irc_casefold(folded, sizeof(folded), c->nick);
 	g_hash_table_remove(ch->invited, folded);
+	g_hash_table_insert(ch->joined_at, c, (gpointer)(gintptr)(server_wall_us() / 1000));
 	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_JOIN, .client = c, .channel = ch,
 				      .bit = flags | MEMBER_IN });
 }
@@ -91,6 +94,7 @@ void channel_remove_member(struct channel *ch, struct client *c)
 	}
 	g_ptr_array_set_size(ch->member_list, last);
 	g_hash_table_remove(ch->members, c);
+	g_hash_table_remove(ch->joined_at, c);
 	g_ptr_array_remove_fast(c->channels, ch);
 	if (ch->member_list->len == 0 && !ch->permanent) {
 		registry_remove_channel(ch);

@@ -56,6 +56,7 @@ struct channel {
 	GPtrArray *member_list; /* the same clients, for fast fan-out iteration */
 	GPtrArray *lists[CHANLIST_COUNT]; /* struct ban *, per list mode */
 	GHashTable *invited;  /* folded nick set */
+	GHashTable *joined_at; /* struct client * -> wall-clock ms it joined (history) */
 };
 
 /* Creates a channel and adds it to the registry. */

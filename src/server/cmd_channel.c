@@ -7,6 +7,7 @@
 #include "chanreg.h"
 #include "client.h"
 #include "commands.h"
+#include "history.h"
 #include "proto_limits.h"
 #include "numerics.h"
 #include "registry.h"
@@ -15,11 +16,13 @@
 #include "storage.h"
 
 
-/* Queues ":prefix <rest>" to every member of @ch, the sender included. */
-static void tell_channel(struct channel *ch, struct client *from, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Queues ":prefix <rest>" to every member of @ch, the sender included, and
+ * logs it to the history as @kind. */
+static void tell_channel(struct channel *ch, struct client *from, enum history_kind kind,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void tell_channel(struct channel *ch, struct client *from, const char *fmt, ...)
+static void tell_channel(struct channel *ch, struct client *from, enum history_kind kind,
+			 const char *fmt, ...)
 {
 	struct outmsg m;
 	g_autofree char *rest = NULL;
@@ -31,6 +34,7 @@ static void tell_channel(struct channel *ch, struct client *from, const char *fm
 	outmsg_init(&m, NULL);
 	outmsg_from(&m, from);
 	outmsg_printf(&m, ":%s %s", from->prefix, rest);
+	history_log_room(ch, from, &m, kind);
 	outmsg_to_channel(&m, ch, NULL, 0);
 	outmsg_clear(&m);
 }
@@ -49,6 +53,11 @@ static void announce_join(struct channel *ch, struct client *c)
 	outmsg_from(&extended, c);
 	outmsg_printf(&extended, ":%s JOIN %s %s :%s", c->prefix, ch->name,
 		      c->account != NULL ? c->account->name : "*", c->realname);
+	/* One event: both forms carry the msgid and time history stores. */
+	extended.msgid_seq = plain.msgid_seq;
+	extended.time_us = plain.time_us;
+	history_log_room(ch, c, &plain, HIST_JOIN);
+	extended.hist_seq = plain.hist_seq;
 	for (guint i = 0; i < n; i++) {
 		struct client *member = channel_member_at(ch, i);
 		outmsg_send((member->caps & CAP_EXTENDED_JOIN) ? &extended : &plain, member);
@@ -173,14 +182,16 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 		outmsg_clear(&m);
 	}
 	send_topic(c, ch, false);
+	history_send_read_marker(c, ch->name);
 	send_names(c, ch);
+	history_replay_on_join(c, ch);
 }
 
 static void part_all(struct client *c)
 {
 	while (c->channels->len > 0) {
 		struct channel *ch = g_ptr_array_index(c->channels, c->channels->len - 1);
-		tell_channel(ch, c, "PART %s", ch->name);
+		tell_channel(ch, c, HIST_PART, "PART %s", ch->name);
 		channel_remove_member(ch, c);
 	}
 }
@@ -231,9 +242,9 @@ void cmd_part(struct client *c, struct irc_message *msg)
 		if (ch == NULL)
 			continue;
 		if (reason != NULL && reason[0] != '\0')
-			tell_channel(ch, c, "PART %s :%s", ch->name, reason);
+			tell_channel(ch, c, HIST_PART, "PART %s :%s", ch->name, reason);
 		else
-			tell_channel(ch, c, "PART %s", ch->name);
+			tell_channel(ch, c, HIST_PART, "PART %s", ch->name);
 		channel_remove_member(ch, c);
 	}
 }
@@ -265,7 +276,7 @@ void cmd_topic(struct client *c, struct irc_message *msg)
 	}
 	channel_set_topic(ch, c, msg->params[1]);
 	storage_save_topic(ch);
-	tell_channel(ch, c, "TOPIC %s :%s", ch->name, ch->topic != NULL ? ch->topic : "");
+	tell_channel(ch, c, HIST_TOPIC, "TOPIC %s :%s", ch->name, ch->topic != NULL ? ch->topic : "");
 }
 
 static gint compare_channel_names(gconstpointer a, gconstpointer b)
@@ -463,7 +474,7 @@ void cmd_kick(struct client *c, struct irc_message *msg)
 			continue;
 		}
 		bool self = target == c;
-		tell_channel(ch, c, "KICK %s %s :%s", ch->name, target->nick, reason);
+		tell_channel(ch, c, HIST_KICK, "KICK %s %s :%s", ch->name, target->nick, reason);
 		channel_remove_member(ch, target);
 		if (self)
 			break; /* the room may be gone with its last member */

@@ -6,6 +6,7 @@
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "history.h"
 #include "proto_limits.h"
 #include "numerics.h"
 #include "registry.h"
@@ -70,6 +71,11 @@ static void relay_to_channel(struct client *c, const char *target, struct outmsg
 				outmsg_send(m, member);
 		}
 	} else {
+		/* A message to the room's operators only (@#room) stays out of
+		 * the room's history, which every member may read. */
+		if (kind != RELAY_TAGMSG)
+			history_log_room(ch, c, m,
+					 kind == RELAY_PRIVMSG ? HIST_PRIVMSG : HIST_NOTICE);
 		outmsg_to_channel(m, ch, c, need);
 	}
 	if ((c->caps & CAP_ECHO_MESSAGE) && (c->caps & need) == need)
@@ -86,6 +92,8 @@ static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
 			send_numeric(c, ERR_NOSUCHNICK, reply_param(nick));
 		return;
 	}
+	if (kind != RELAY_TAGMSG)
+		history_log_private(c, to, m, kind == RELAY_PRIVMSG ? HIST_PRIVMSG : HIST_NOTICE);
 	if (kind != RELAY_TAGMSG || (to->caps & CAP_MESSAGE_TAGS))
 		outmsg_send(m, to);
 	/* A message to oneself is already the echo: send it once. */

@@ -56,6 +56,9 @@ static const struct command command_table[] = {
 	{ "ACCOUNT",  cmd_account,    1,  3, 2,  false },
 	{ "STATS",    cmd_stats,      1,  2, 2,  false },
 	{ "ROOM",     cmd_room,       2,  5, 2,  false },
+	{ "CHATHISTORY", cmd_chathistory, 1, 5, 2, false },
+	{ "MARKREAD", cmd_markread,   1,  2, 1,  false },
+	{ "REDACT",   cmd_redact,     2,  3, 1,  false },
 };
 
 static GHashTable *commands; /* upper-case name -> struct command */

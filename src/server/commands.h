@@ -115,4 +115,11 @@ void account_pass(struct client *c, const char *arg);
 /* cmd_stats.c */
 void cmd_stats(struct client *c, struct irc_message *msg);
 
+/* cmd_history.c */
+void cmd_chathistory(struct client *c, struct irc_message *msg);
+void cmd_markread(struct client *c, struct irc_message *msg);
+void cmd_redact(struct client *c, struct irc_message *msg);
+/* MARKREAD <room> to @c after it joins, when it has draft/read-marker. */
+void history_send_read_marker(struct client *c, const char *name);
+
 #endif

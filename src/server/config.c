@@ -56,6 +56,11 @@ static void set_defaults(struct config *cfg)
 	cfg->login_delay_max = 300;
 	cfg->password_queue = 64;
 	cfg->opers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	cfg->history = (struct history_config){
+		.enabled = true, .store_joins = true, .durable_ack = true,
+		.before_join = true, .batch_max = 4096, .commit_window_ms = 0,
+		.retention_interval = 60, .replay_on_join = 10, .query_limit = 100,
+	};
 }
 
 /* A value may end in a comment: whitespace, then '#' followed by
@@ -251,6 +256,72 @@ static bool read_accounts(GKeyFile *kf, struct config *cfg, GError **error)
 			      86400, error);
 }
 
+static void history_room_free(gpointer data)
+{
+	struct history_room_config *rc = data;
+
+	g_free(rc->name);
+	g_free(rc);
+}
+
+/* [history] and the [room #name] sections' history keys. */
+static bool read_history(GKeyFile *kf, struct config *cfg, GError **error)
+{
+	struct history_config *hc = &cfg->history;
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	g_autofree char *sync = g_key_file_get_string(kf, "history", "synchronous", NULL);
+
+	if (!read_group_bool(kf, "history", "enabled", &hc->enabled, error) ||
+	    !read_group_bool(kf, "history", "store_joins", &hc->store_joins, error) ||
+	    !read_group_bool(kf, "history", "durable_ack", &hc->durable_ack, error) ||
+	    !read_group_bool(kf, "history", "before_join", &hc->before_join, error) ||
+	    !read_group_int(kf, "history", "batch_max", &hc->batch_max, 1, 1000000, error) ||
+	    !read_group_int(kf, "history", "commit_window_ms", &hc->commit_window_ms, 0, 1000,
+			    error) ||
+	    !read_group_int(kf, "history", "max_age", &hc->max_age, 0, G_MAXINT, error) ||
+	    !read_group_int(kf, "history", "max_lines_per_target", &hc->max_lines_per_target, 0,
+			    G_MAXINT, error) ||
+	    !read_group_int(kf, "history", "max_lines", &hc->max_lines, 0, G_MAXINT, error) ||
+	    !read_group_int(kf, "history", "retention_interval", &hc->retention_interval, 1,
+			    86400, error) ||
+	    !read_group_int(kf, "history", "replay_on_join", &hc->replay_on_join, 0, 1000,
+			    error) ||
+	    !read_group_int(kf, "history", "query_limit", &hc->query_limit, 1, 10000, error))
+		return false;
+	if (sync != NULL) {
+		g_strstrip(sync);
+		if (g_ascii_strcasecmp(sync, "full") != 0 && g_ascii_strcasecmp(sync, "normal") != 0) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[history] synchronous must be normal or full");
+			return false;
+		}
+		hc->synchronous_full = g_ascii_strcasecmp(sync, "full") == 0;
+	}
+	for (int i = 0; groups[i] != NULL; i++) {
+		struct history_room_config *rc;
+		bool before = false;
+		if (!g_str_has_prefix(groups[i], "room "))
+			continue;
+		rc = g_new0(struct history_room_config, 1);
+		rc->name = g_strstrip(g_strdup(groups[i] + 5));
+		rc->max_age = rc->max_lines = rc->before_join = -1;
+		if (hc->rooms == NULL)
+			hc->rooms = g_ptr_array_new_with_free_func(history_room_free);
+		g_ptr_array_add(hc->rooms, rc);
+		if (!read_group_int(kf, groups[i], "history_max_age", &rc->max_age, 0, G_MAXINT,
+				    error) ||
+		    !read_group_int(kf, groups[i], "history_max_lines", &rc->max_lines, 0,
+				    G_MAXINT, error))
+			return false;
+		if (g_key_file_has_key(kf, groups[i], "history_before_join", NULL)) {
+			if (!read_group_bool(kf, groups[i], "history_before_join", &before, error))
+				return false;
+			rc->before_join = before;
+		}
+	}
+	return true;
+}
+
 static void read_opers(GKeyFile *kf, struct config *cfg)
 {
 	g_auto(GStrv) names = g_key_file_get_keys(kf, "opers", NULL, NULL);
@@ -375,7 +446,8 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
 	}
 	read_list(kf, "channels", "default", &cfg->default_channels);
 	read_opers(kf, cfg);
-	if (!read_limits(kf, cfg, error) || !read_accounts(kf, cfg, error)) {
+	if (!read_limits(kf, cfg, error) || !read_accounts(kf, cfg, error) ||
+	    !read_history(kf, cfg, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return false;
 	}
@@ -491,5 +563,7 @@ void config_free(struct config *cfg)
 	g_strfreev(cfg->default_channels);
 	g_strfreev(cfg->motd_lines);
 	g_hash_table_destroy(cfg->opers);
+	if (cfg->history.rooms != NULL)
+		g_ptr_array_free(cfg->history.rooms, TRUE);
 	g_free(cfg);
 }

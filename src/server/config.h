@@ -6,6 +6,32 @@
 #include <glib.h>
 #include <stdbool.h>
 
+/* One [room #name] section: that room's history settings (-1: the default). */
+struct history_room_config {
+	char *name;
+	int max_age;          /* seconds */
+	int max_lines;
+	int before_join;      /* 0/1 */
+};
+
+/* [history] */
+struct history_config {
+	bool enabled;
+	bool store_joins;     /* JOIN, PART and KICK too */
+	bool durable_ack;     /* hold output showing a message until it is stored */
+	bool synchronous_full; /* fsync every commit (power-loss safe) */
+	bool before_join;     /* room history visible from before one joined */
+	int batch_max;        /* records per transaction */
+	int commit_window_ms; /* how long a batch waits for more records */
+	int max_age;          /* seconds; 0 keeps forever */
+	int max_lines_per_target; /* 0: no limit */
+	int max_lines;        /* overall; 0: no limit */
+	int retention_interval; /* seconds between retention passes */
+	int replay_on_join;   /* lines for clients without draft/chathistory */
+	int query_limit;      /* most lines one CHATHISTORY returns (ISUPPORT) */
+	GPtrArray *rooms;     /* struct history_room_config * */
+};
+
 struct config {
 	/* [server] */
 	char *name;           /* server name shown as the source of replies */
@@ -47,6 +73,7 @@ struct config {
 	int login_delay;      /* first delay, seconds; doubles per failure */
 	int login_delay_max;  /* seconds */
 	int password_queue;   /* password checks waiting or running, at most */
+	struct history_config history;
 	/* [opers] name = argon2id hash */
 	GHashTable *opers;
 	/* derived */

@@ -25,6 +25,7 @@
 #include "client.h"
 #include "commands.h"
 #include "irc_message.h"
+#include "history.h"
 #include "log.h"
 #include "proto_limits.h"
 #include "numerics.h"
@@ -498,8 +499,55 @@ static bool write_some(struct conn *conn)
 	return true;
 }
 
+/* Output that shows a logged message waits until the history writer has
+ * committed it ("acknowledged means stored", see history.h); everything
+ * queued after it waits too, so the order is kept. */
+static bool hold(struct conn *conn)
+{
+	if (conn->hold_seq == 0 || history_committed(conn->hold_seq)) {
+		conn->hold_seq = 0;
+		return false;
+	}
+	if (!conn->held) {
+		conn->held = true;
+		conn->held_next = server.held;
+		server.held = conn;
+	}
+	return true;
+}
+
+void conn_release_held(void)
+{
+	struct conn **link = &server.held;
+
+	while (*link != NULL) {
+		struct conn *conn = *link;
+		if (conn->closing || history_committed(conn->hold_seq)) {
+			*link = conn->held_next;
+			conn->held = false;
+			conn->hold_seq = 0;
+			if (!conn->closing)
+				mark_dirty(conn);
+		} else {
+			link = &conn->held_next;
+		}
+	}
+}
+
+static void unlink_held(struct conn *conn)
+{
+	for (struct conn **link = &server.held; *link != NULL; link = &(*link)->held_next)
+		if (*link == conn) {
+			*link = conn->held_next;
+			conn->held = false;
+			return;
+		}
+}
+
 static void flush_one(struct conn *conn)
 {
+	if (hold(conn))
+		return;
 	if (!write_some(conn)) {
 		out_clear(conn);
 		conn_close(conn, CLOSE_WRITE_ERROR, conn->tp->strerror(conn, errno));
@@ -532,6 +580,8 @@ static int kernel_queued(int fd)
 
 static void conn_free(struct conn *conn)
 {
+	if (conn->held)
+		unlink_held(conn);
 	if (conn->sock_events != 0)
 		event_del(&conn->io_ev);
 	if (conn->timer_ev != NULL)

@@ -37,6 +37,8 @@ struct conn {
 	struct conn *dirty_next;     /* server.dirty */
 	struct conn *dying_next;     /* server.dying */
 	struct conn *unreg_prev, *unreg_next; /* unregistered ones, oldest first */
+	struct conn *held_next;      /* server.held */
+	uint64_t hold_seq;           /* output waits until history commits this */
 	char *close_reason;          /* the text, from close_why and a detail */
 	enum close_reason close_why;
 	float flood_tokens;          /* lines that may be processed now */
@@ -53,6 +55,7 @@ struct conn {
 	bool lingering;              /* closed; waiting to write its last lines */
 	bool loopback;               /* the peer is 127.0.0.0/8 or ::1 */
 	bool unregistered;           /* linked in the unregistered list */
+	bool held;                   /* on server.held, output waiting for a commit */
 };
 
 /* Takes ownership of an accepted socket, spoken to through transport @tp;
@@ -107,6 +110,9 @@ void conn_close(struct conn *conn, enum close_reason why, const char *detail);
 
 /* The end-of-turn pass: closes dying connections, writes pending output. */
 void conn_flush_pass(void);
+
+/* The history writer committed more: writes connections held for it. */
+void conn_release_held(void);
 
 /* Once a second: registration and PING timeouts, PINGs to quiet clients. */
 void conn_tick(void);

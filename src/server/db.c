@@ -42,6 +42,21 @@ static const char *const migrations[] = {
 	" room TEXT NOT NULL REFERENCES registered_rooms(folded) ON DELETE CASCADE,"
 	" list TEXT NOT NULL, mask TEXT NOT NULL, set_at INTEGER,"
 	" PRIMARY KEY(room, list, mask));",
+	/* 4: message history (history.c). target is a case-folded room name
+	 * or "a b", the two parties' identities in order; time is ms. */
+	"CREATE TABLE history ("
+	" id INTEGER PRIMARY KEY, target TEXT NOT NULL, time INTEGER NOT NULL,"
+	" msgid TEXT NOT NULL, kind INTEGER NOT NULL, sender TEXT NOT NULL,"
+	" line TEXT NOT NULL, tags TEXT);"
+	"CREATE INDEX history_target_time ON history(target, time);"
+	"CREATE UNIQUE INDEX history_msgid ON history(msgid);"
+	"CREATE TABLE conversations ("
+	" key TEXT PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL, last_time INTEGER NOT NULL);"
+	"CREATE INDEX conversations_a ON conversations(a, last_time);"
+	"CREATE INDEX conversations_b ON conversations(b, last_time);"
+	"CREATE TABLE read_markers ("
+	" owner TEXT NOT NULL, target TEXT NOT NULL, time INTEGER NOT NULL,"
+	" PRIMARY KEY(owner, target));",
 };
 
 struct write_job {

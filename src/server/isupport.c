@@ -64,6 +64,8 @@ static GPtrArray *isupport_tokens(void)
 	g_ptr_array_add(t, g_strdup("BOT=B"));
 	g_ptr_array_add(t, g_strdup("CASEMAPPING=" IRC_CASEMAPPING));
 	g_ptr_array_add(t, g_strdup_printf("CHANLIMIT=#:%d", cfg->max_channels_per_user));
+	if (cfg->history.enabled)
+		g_ptr_array_add(t, g_strdup_printf("CHATHISTORY=%d", cfg->history.query_limit));
 	g_ptr_array_add(t, g_strdup(chanmodes->str));
 	g_ptr_array_add(t, g_strdup_printf("CHANNELLEN=%d", LIMIT_CHANNELLEN));
 	g_ptr_array_add(t, g_strdup("CHANTYPES=#"));
@@ -77,6 +79,8 @@ static GPtrArray *isupport_tokens(void)
 	g_ptr_array_add(t, g_strdup_printf("MAXLIST=beI:%d", LIMIT_MAXLIST));
 	g_ptr_array_add(t, g_strdup_printf("MODES=%d", LIMIT_MODES));
 	g_ptr_array_add(t, g_strdup_printf("MONITOR=%d", LIMIT_MONITOR));
+	if (cfg->history.enabled)
+		g_ptr_array_add(t, g_strdup("MSGREFTYPES=msgid,timestamp"));
 	g_ptr_array_add(t, g_strdup_printf("NETWORK=%s", cfg->network));
 	g_ptr_array_add(t, g_strdup_printf("NICKLEN=%d", LIMIT_NICKLEN));
 	g_ptr_array_add(t, g_strdup(prefix->str));

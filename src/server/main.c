@@ -27,6 +27,7 @@
 #include "config.h"
 #include "conn.h"
 #include "irc_names.h"
+#include "history.h"
 #include "listener.h"
 #include "login.h"
 #include "log.h"
@@ -234,6 +235,11 @@ static bool start(void)
 	accounts_init();
 	login_init();
 	async_init();
+	if (!history_open(server.cfg->data_dir, &error)) {
+		log_error("%s", error->message);
+		g_error_free(error);
+		return false;
+	}
 	create_default_channels();
 	chanreg_init();
 	log_info("natterd %s starting, data in %s", NATTER_VERSION, server.cfg->data_dir);
@@ -272,6 +278,7 @@ static void stop(void)
 	if (server.listeners != NULL)
 		listener_close_all();
 	if (server.base != NULL) {
+		history_close();
 		worker_shutdown();
 		chanreg_shutdown();
 		login_shutdown();

@@ -122,6 +122,22 @@ void send_fail(struct client *to, const char *command, const char *code, const c
 	send_line(to, ":%s FAIL %s %s :%s", server.cfg->name, command, code, text);
 }
 
+void send_format_time(int64_t ms, char *out, size_t len)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	char base[24];
+
+	gmtime_r(&secs, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+void send_raw(struct client *to, const char *data, size_t len)
+{
+	queue(to, data, len);
+}
+
 void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 {
 	m->msgid_seq = ++server.msgid_seq;
@@ -132,6 +148,7 @@ void outmsg_init(struct outmsg *m, const struct irc_message *origin)
 	m->account = NULL;
 	m->msgid[0] = m->time[0] = '\0';
 	m->body_len = 0;
+	m->hist_seq = 0;
 	for (int i = 0; i < OUTMSG_VARIANTS; i++)
 		m->wire[i] = NULL;
 	if (origin == NULL)
@@ -296,6 +313,8 @@ void outmsg_send(struct outmsg *m, struct client *to)
 {
 	int variant = variant_of(m, to);
 
+	if (m->hist_seq != 0 && to->conn != NULL)
+		to->conn->hold_seq = m->hist_seq;
 	if (variant == 0) {
 		queue(to, m->body, m->body_len);
 		return;

@@ -30,6 +30,10 @@ void send_numeric(struct client *to, const char *fmt, ...) __attribute__((format
 void send_numeric_list(struct client *to, const char *fmt, const char *arg, GPtrArray *items,
 		       char sep);
 
+/* Queues a preformatted line (CRLF included, tags allowed) to @to, inside
+ * its open batch or labeled response like every other line. */
+void send_raw(struct client *to, const char *data, size_t len);
+
 /* FAIL <command> <code> :<description> (IRCv3 standard replies). */
 void send_fail(struct client *to, const char *command, const char *code, const char *text);
 
@@ -61,6 +65,7 @@ struct outmsg {
 	char msgid[24];           /* text of msgid_seq, made on first use */
 	char time[32];            /* ISO 8601 text of time_us, made on first use */
 	char parsed[IRC_LINE_MAX + 1]; /* outmsg_printf's body, split for params */
+	uint64_t hist_seq;        /* history record; recipients wait for its commit */
 	GString *wire[OUTMSG_VARIANTS]; /* tagged variants, built on first use */
 };
 
@@ -81,6 +86,8 @@ void outmsg_compose(struct outmsg *m, const char *source, const char *command,
 void outmsg_clear(struct outmsg *m);
 /* Marks @m as sent by @c: recipients with account-tag see its account. */
 void outmsg_from(struct outmsg *m, const struct client *c);
+/* Formats @ms since the epoch as an IRCv3 server-time value. */
+void send_format_time(int64_t ms, char *out, size_t len);
 
 /* Queues @m to one client. */
 void outmsg_send(struct outmsg *m, struct client *to);

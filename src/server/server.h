@@ -19,6 +19,7 @@ struct server {
 	struct conn *conns;      /* every open connection */
 	struct conn *dirty;      /* connections with output to write this turn */
 	struct conn *dying;      /* connections to close this turn */
+	struct conn *held;       /* output waiting for a history commit */
 	int nconns;
 	GHashTable *per_address; /* numeric address -> open connection count */
 	GPtrArray *listeners;

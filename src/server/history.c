@@ -1,0 +1,885 @@
+/* history.c - the message history store: a batching writer thread, the
+ * in-loop readers, retention, read markers and redaction (see history.h). */
+#include "history.h"
+
+#include <event2/event.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel.h"
+#include "client.h"
+#include "config.h"
+#include "conn.h"
+#include "log.h"
+#include "send.h"
+#include "server.h"
+
+enum op { OP_INSERT, OP_REDACT, OP_MARKER, OP_STOP };
+
+/* One queued write; owns its strings. */
+struct record {
+	enum op op;
+	uint64_t seq;
+	int64_t time_ms;
+	int kind;
+	char msgid[24];
+	char *target;
+	char *sender;
+	char *line;
+	char *tags;
+	char *peer_a, *peer_b; /* private messages: the two identities */
+};
+
+/* Retention limits, copied for the writer thread at start. */
+struct retention {
+	int64_t max_age_ms;    /* 0: keep forever */
+	int max_lines;         /* per target; 0: no limit */
+};
+
+static struct {
+	bool enabled;
+	struct history_config cfg;
+	GHashTable *room_retention;   /* folded room -> struct retention */
+	GHashTable *markers;          /* "owner target" -> struct marker, until stored */
+	GThread *thread;
+	GAsyncQueue *queue;
+	sqlite3 *wdb;                 /* the writer's connection */
+	sqlite3 *rdb;                 /* the loop's read-only connection */
+	struct event *commit_ev;
+	uint64_t next_seq;            /* loop thread */
+	gpointer committed;           /* last seq on disk: written by the writer, read atomically */
+	/* the loop's prepared statements */
+	sqlite3_stmt *q_ref, *q_msgid, *q_marker, *q_latest_time, *q_convs;
+	sqlite3_stmt *q_range[2];     /* [newest] */
+} h;
+
+/* A read marker set but maybe not yet committed. */
+struct marker {
+	int64_t time_ms;
+	uint64_t seq;
+};
+
+/* --- identities and keys ------------------------------------------------- */
+
+char *history_identity(const struct client *c)
+{
+	char folded[IRC_NICK_MAX + 1];
+
+	irc_casefold(folded, sizeof(folded), c->nick);
+	return g_strdup(folded);
+}
+
+char *history_private_key(const char *a, const char *b)
+{
+	return strcmp(a, b) <= 0 ? g_strconcat(a, " ", b, NULL) : g_strconcat(b, " ", a, NULL);
+}
+
+static char *room_key(const char *name)
+{
+	char folded[IRC_CHANNEL_MAX + 1];
+
+	irc_casefold(folded, sizeof(folded), name);
+	return g_strdup(folded);
+}
+
+/* --- time ---------------------------------------------------------------- */
+
+void history_format_time(int64_t ms, char *out, size_t len)
+{
+	send_format_time(ms, out, len);
+}
+
+bool history_parse_time(const char *s, int64_t *ms)
+{
+	int y, mo, d, hh, mi, ss, frac = 0, n = 0, fn = 0;
+	struct tm tm = { 0 };
+	const char *p;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &hh, &mi, &ss, &n) != 6)
+		return false;
+	p = s + n;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9') {
+			if (fn < 3) {
+				frac = frac * 10 + (*p - '0');
+				fn++;
+			}
+			p++;
+		}
+		while (fn < 3) {
+			frac *= 10;
+			fn++;
+		}
+	}
+	if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 ||
+	    mi > 59 || ss > 60)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mi;
+	tm.tm_sec = ss;
+	*ms = (int64_t)timegm(&tm) * 1000 + frac;
+	return true;
+}
+
+/* --- the writer thread ------------------------------------------------- */
+
+static void record_free(struct record *r)
+{
+	g_free(r->target);
+	g_free(r->sender);
+	g_free(r->line);
+	g_free(r->tags);
+	g_free(r->peer_a);
+	g_free(r->peer_b);
+	g_free(r);
+}
+
+struct writer_stmts {
+	sqlite3_stmt *insert, *conv, *redact, *marker;
+};
+
+static bool wexec(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(h.wdb, sql, NULL, NULL, &err) == SQLITE_OK)
+		return true;
+	log_error("history: %s: %s", sql, err != NULL ? err : sqlite3_errmsg(h.wdb));
+	sqlite3_free(err);
+	return false;
+}
+
+static void step_reset(sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		log_error("history: could not %s: %s", what, sqlite3_errmsg(h.wdb));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static void apply(struct writer_stmts *w, const struct record *r)
+{
+	switch (r->op) {
+	case OP_INSERT:
+		sqlite3_bind_text(w->insert, 1, r->target, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->insert, 2, r->time_ms);
+		sqlite3_bind_text(w->insert, 3, r->msgid, -1, SQLITE_STATIC);
+		sqlite3_bind_int(w->insert, 4, r->kind);
+		sqlite3_bind_text(w->insert, 5, r->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->insert, 6, r->line, -1, SQLITE_STATIC);
+		if (r->tags != NULL)
+			sqlite3_bind_text(w->insert, 7, r->tags, -1, SQLITE_STATIC);
+		step_reset(w->insert, "store a message");
+		if (r->peer_a != NULL) {
+			sqlite3_bind_text(w->conv, 1, r->target, -1, SQLITE_STATIC);
+			sqlite3_bind_text(w->conv, 2, r->peer_a, -1, SQLITE_STATIC);
+			sqlite3_bind_text(w->conv, 3, r->peer_b, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(w->conv, 4, r->time_ms);
+			step_reset(w->conv, "note a conversation");
+		}
+		break;
+	case OP_REDACT:
+		sqlite3_bind_text(w->redact, 1, r->msgid, -1, SQLITE_STATIC);
+		step_reset(w->redact, "redact a message");
+		break;
+	case OP_MARKER:
+		sqlite3_bind_text(w->marker, 1, r->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->marker, 2, r->target, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->marker, 3, r->time_ms);
+		step_reset(w->marker, "save a read marker");
+		break;
+	case OP_STOP:
+		break;
+	}
+}
+
+static int64_t wall_ms(void)
+{
+	return server_wall_us() / 1000;
+}
+
+static int64_t query_int(const char *sql, const char *text, int64_t a, int64_t b, bool *got)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+
+	*got = false;
+	if (sqlite3_prepare_v2(h.wdb, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("history: %s", sqlite3_errmsg(h.wdb));
+		return 0;
+	}
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a);
+	sqlite3_bind_int64(st, 3, b);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		v = sqlite3_column_int64(st, 0);
+		*got = true;
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int exec_delete(const char *sql, const char *text, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(h.wdb, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("history: %s", sqlite3_errmsg(h.wdb));
+		return 0;
+	}
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a);
+	sqlite3_bind_int64(st, 3, b);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		n = sqlite3_changes(h.wdb);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Trims one target to @r: by age, then by count. */
+static int trim_target(const char *target, const struct retention *r)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	if (r->max_age_ms > 0)
+		n += exec_delete("DELETE FROM history WHERE target = ?1 AND time < ?2 AND ?3 = ?3",
+				 target, wall_ms() - r->max_age_ms, 0);
+	if (r->max_lines <= 0)
+		return n;
+	/* The oldest row to keep; every row before it goes. */
+	if (sqlite3_prepare_v2(h.wdb, "SELECT time, id FROM history WHERE target = ?1 "
+			       "ORDER BY time DESC, id DESC LIMIT 1 OFFSET ?2", -1, &st,
+			       NULL) != SQLITE_OK)
+		return n;
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->max_lines - 1);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(st, 0), id = sqlite3_column_int64(st, 1);
+		sqlite3_finalize(st);
+		return n + exec_delete("DELETE FROM history WHERE target = ?1 AND "
+				       "(time < ?2 OR (time = ?2 AND id < ?3))", target, t, id);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The background retention pass: per room, per target, then overall. Runs
+ * on the writer thread between batches, one transaction per step. */
+static void enforce_retention(void)
+{
+	const struct history_config *cfg = &h.cfg;
+	struct retention def = { (int64_t)cfg->max_age * 1000, cfg->max_lines_per_target };
+	g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
+	sqlite3_stmt *st = NULL;
+	int removed = 0;
+	bool got;
+
+	if (def.max_age_ms > 0 || def.max_lines > 0 || g_hash_table_size(h.room_retention) > 0) {
+		if (sqlite3_prepare_v2(h.wdb, "SELECT DISTINCT target FROM history", -1, &st,
+				       NULL) == SQLITE_OK)
+			while (sqlite3_step(st) == SQLITE_ROW)
+				g_ptr_array_add(targets,
+						g_strdup((const char *)sqlite3_column_text(st, 0)));
+		sqlite3_finalize(st);
+	}
+	for (guint i = 0; i < targets->len; i++) {
+		const char *t = g_ptr_array_index(targets, i);
+		const struct retention *r = g_hash_table_lookup(h.room_retention, t);
+		if (r == NULL)
+			r = &def;
+		if (r->max_age_ms == 0 && r->max_lines == 0)
+			continue;
+		wexec("BEGIN");
+		removed += trim_target(t, r);
+		wexec("COMMIT");
+	}
+	if (cfg->max_lines > 0) {
+		int64_t keep = query_int("SELECT id FROM history WHERE ?1 IS NULL AND ?2 = ?2 "
+					 "ORDER BY id DESC LIMIT 1 OFFSET ?3",
+					 NULL, 0, cfg->max_lines - 1, &got);
+		if (got) {
+			wexec("BEGIN");
+			removed += exec_delete("DELETE FROM history WHERE ?1 IS NULL AND id < ?2 "
+					       "AND ?3 = ?3", NULL, keep, 0);
+			wexec("COMMIT");
+		}
+	}
+	if (removed > 0)
+		log_info("history: retention removed %d lines", removed);
+}
+
+static void notify_committed(uint64_t seq)
+{
+	g_atomic_pointer_set(&h.committed, (gpointer)(guintptr)seq);
+	event_active(h.commit_ev, EV_READ, 0);
+}
+
+static gpointer writer_main(gpointer unused)
+{
+	struct writer_stmts w = { 0 };
+	int64_t next_retention = g_get_monotonic_time() +
+				 (int64_t)h.cfg.retention_interval * G_USEC_PER_SEC;
+	bool stop = false;
+
+	(void)unused;
+	if (sqlite3_prepare_v3(h.wdb, "INSERT INTO history(target, time, msgid, kind, sender, "
+			       "line, tags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+			       SQLITE_PREPARE_PERSISTENT, &w.insert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "INSERT INTO conversations(key, a, b, last_time) "
+			       "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET "
+			       "last_time = max(last_time, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
+			       &w.conv, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "DELETE FROM history WHERE msgid = ?1", -1,
+			       SQLITE_PREPARE_PERSISTENT, &w.redact, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "INSERT INTO read_markers(owner, target, time) "
+			       "VALUES(?1, ?2, ?3) ON CONFLICT(owner, target) DO UPDATE SET "
+			       "time = max(time, ?3)", -1, SQLITE_PREPARE_PERSISTENT,
+			       &w.marker, NULL) != SQLITE_OK)
+		g_error("history: cannot prepare the writer's statements: %s",
+			sqlite3_errmsg(h.wdb));
+	while (!stop) {
+		struct record *r;
+		uint64_t last = 0;
+		int n = 0;
+		int64_t deadline;
+
+		r = g_async_queue_timeout_pop(h.queue, G_USEC_PER_SEC);
+		if (r == NULL) {
+			if (h.cfg.retention_interval > 0 && g_get_monotonic_time() >= next_retention) {
+				enforce_retention();
+				next_retention = g_get_monotonic_time() +
+						 (int64_t)h.cfg.retention_interval * G_USEC_PER_SEC;
+			}
+			continue;
+		}
+		deadline = g_get_monotonic_time() + (int64_t)h.cfg.commit_window_ms * 1000;
+		wexec("BEGIN");
+		/* A batch: this record, whatever queued up meanwhile, and what
+		 * comes within the commit window, up to batch_max records. */
+		while (r != NULL) {
+			if (r->op == OP_STOP) {
+				stop = true;
+				record_free(r);
+				break;
+			}
+			apply(&w, r);
+			if (r->seq > last)
+				last = r->seq;
+			record_free(r);
+			if (++n >= h.cfg.batch_max)
+				break;
+			r = g_async_queue_try_pop(h.queue);
+			if (r == NULL && h.cfg.commit_window_ms > 0) {
+				int64_t left = deadline - g_get_monotonic_time();
+				if (left > 0)
+					r = g_async_queue_timeout_pop(h.queue, (guint64)left);
+			}
+		}
+		if (!wexec("COMMIT"))
+			wexec("ROLLBACK");
+		if (last != 0)
+			notify_committed(last);
+	}
+	sqlite3_finalize(w.insert);
+	sqlite3_finalize(w.conv);
+	sqlite3_finalize(w.redact);
+	sqlite3_finalize(w.marker);
+	return NULL;
+}
+
+static void on_commit(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	conn_release_held();
+}
+
+bool history_committed(uint64_t seq)
+{
+	return (uint64_t)(guintptr)g_atomic_pointer_get(&h.committed) >= seq;
+}
+
+/* Hands @r to the writer (which frees it) and returns its sequence number. */
+static uint64_t push(struct record *r)
+{
+	uint64_t seq = ++h.next_seq;
+
+	r->seq = seq;
+	g_async_queue_push(h.queue, r);
+	return seq;
+}
+
+/* --- opening and closing ------------------------------------------------- */
+
+static bool open_conn(const char *path, int flags, sqlite3 **out, GError **error)
+{
+	if (sqlite3_open_v2(path, out, flags, NULL) != SQLITE_OK) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot open %s: %s", path,
+			    *out != NULL ? sqlite3_errmsg(*out) : "out of memory");
+		sqlite3_close(*out);
+		*out = NULL;
+		return false;
+	}
+	sqlite3_busy_timeout(*out, 5000);
+	return true;
+}
+
+static bool prepare(const char *sql, sqlite3_stmt **st, GError **error)
+{
+	if (sqlite3_prepare_v3(h.rdb, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK)
+		return true;
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "history: %s",
+		    sqlite3_errmsg(h.rdb));
+	return false;
+}
+
+static void load_room_retention(void)
+{
+	h.room_retention = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	for (guint i = 0; h.cfg.rooms != NULL && i < h.cfg.rooms->len; i++) {
+		const struct history_room_config *rc = g_ptr_array_index(h.cfg.rooms, i);
+		struct retention *r = g_new0(struct retention, 1);
+		r->max_age_ms = rc->max_age >= 0 ? (int64_t)rc->max_age * 1000
+						 : (int64_t)h.cfg.max_age * 1000;
+		r->max_lines = rc->max_lines >= 0 ? rc->max_lines : h.cfg.max_lines_per_target;
+		g_hash_table_replace(h.room_retention, room_key(rc->name), r);
+	}
+}
+
+bool history_open(const char *data_dir, GError **error)
+{
+	g_autofree char *path = g_build_filename(data_dir, "natterd.db", NULL);
+	g_autofree char *sync = NULL;
+
+	h.cfg = server.cfg->history;
+	h.enabled = h.cfg.enabled;
+	if (!h.enabled)
+		return true;
+	load_room_retention();
+	h.cfg.rooms = NULL; /* owned by the config, which a reload frees */
+	if (!open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &h.wdb, error) ||
+	    !open_conn(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &h.rdb, error))
+		return false;
+	sync = g_strdup_printf("PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+			       h.cfg.synchronous_full ? "FULL" : "NORMAL");
+	if (!wexec(sync)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot set up %s", path);
+		return false;
+	}
+	if (!prepare("SELECT time, id FROM history WHERE msgid = ?1 AND target = ?2", &h.q_ref,
+		     error) ||
+	    !prepare("SELECT id, time, kind, msgid, sender, line, tags, target FROM history "
+		     "WHERE msgid = ?1", &h.q_msgid, error) ||
+	    !prepare("SELECT time FROM read_markers WHERE owner = ?1 AND target = ?2",
+		     &h.q_marker, error) ||
+	    !prepare("SELECT max(time) FROM history WHERE target = ?1 AND time > ?2 AND "
+		     "time < ?3 AND kind <= 2", &h.q_latest_time, error) ||
+	    !prepare("SELECT a, b, last_time FROM conversations WHERE (a = ?1 OR b = ?1) AND "
+		     "last_time > ?2 AND last_time < ?3 ORDER BY last_time LIMIT ?4",
+		     &h.q_convs, error))
+		return false;
+	/* (time, id) bounds, exclusive; kinds up to ?6; not before ?7. */
+	if (!prepare("SELECT id, time, kind, msgid, sender, line, tags FROM history "
+		     "WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
+		     "(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND time >= ?7 "
+		     "ORDER BY time, id LIMIT ?8", &h.q_range[0], error) ||
+	    !prepare("SELECT id, time, kind, msgid, sender, line, tags FROM history "
+		     "WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
+		     "(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND time >= ?7 "
+		     "ORDER BY time DESC, id DESC LIMIT ?8", &h.q_range[1], error))
+		return false;
+	h.queue = g_async_queue_new();
+	h.markers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	h.commit_ev = event_new(server.base, -1, 0, on_commit, NULL);
+	/* Everything already on disk counts as committed. */
+	h.next_seq = 0;
+	h.thread = g_thread_new("history", writer_main, NULL);
+	return true;
+}
+
+void history_close(void)
+{
+	if (h.thread != NULL) {
+		struct record *stop = g_new0(struct record, 1);
+		stop->op = OP_STOP;
+		g_async_queue_push(h.queue, stop);
+		g_thread_join(h.thread);
+		h.thread = NULL;
+	}
+	for (int i = 0; i < 2; i++)
+		sqlite3_finalize(h.q_range[i]);
+	sqlite3_finalize(h.q_ref);
+	sqlite3_finalize(h.q_msgid);
+	sqlite3_finalize(h.q_marker);
+	sqlite3_finalize(h.q_latest_time);
+	sqlite3_finalize(h.q_convs);
+	sqlite3_close(h.rdb);
+	sqlite3_close(h.wdb);
+	if (h.commit_ev != NULL)
+		event_free(h.commit_ev);
+	if (h.queue != NULL)
+		g_async_queue_unref(h.queue);
+	if (h.room_retention != NULL)
+		g_hash_table_destroy(h.room_retention);
+	if (h.markers != NULL)
+		g_hash_table_destroy(h.markers);
+	memset(&h, 0, sizeof(h));
+}
+
+bool history_enabled(void)
+{
+	return h.enabled;
+}
+
+/* --- logging ------------------------------------------------------------- */
+
+/* The line as relayed, without its CRLF. */
+static char *body_line(const struct outmsg *m)
+{
+	size_t len = m->body_len >= 2 ? m->body_len - 2 : 0;
+
+	return g_strndup(m->body, len);
+}
+
+static struct record *make_record(struct client *from, struct outmsg *m, enum history_kind kind)
+{
+	struct record *r = g_new0(struct record, 1);
+
+	r->op = OP_INSERT;
+	r->time_ms = m->time_us / 1000;
+	g_strlcpy(r->msgid, outmsg_msgid(m), sizeof(r->msgid));
+	r->kind = kind;
+	r->sender = history_identity(from);
+	r->line = body_line(m);
+	if (m->client_tags != NULL)
+		r->tags = g_strdup(m->client_tags->str);
+	return r;
+}
+
+/* Queues @r; a message (not an event such as JOIN) makes everyone it is
+ * shown to wait for its commit. Events are stored in the same order but
+ * not waited for: a burst of JOINs would otherwise pile up output. */
+static void logged(struct outmsg *m, struct record *r)
+{
+	bool hold = h.cfg.durable_ack && (r->op != OP_INSERT || r->kind <= HIST_LAST_MESSAGE_KIND);
+	uint64_t seq = push(r);
+
+	if (hold)
+		m->hist_seq = seq;
+}
+
+void history_log_room(struct channel *ch, struct client *from, struct outmsg *m,
+		      enum history_kind kind)
+{
+	struct record *r;
+
+	if (!h.enabled || (kind > HIST_TOPIC && !h.cfg.store_joins))
+		return;
+	r = make_record(from, m, kind);
+	r->target = room_key(ch->name);
+	logged(m, r);
+}
+
+void history_log_private(struct client *from, struct client *to, struct outmsg *m,
+			 enum history_kind kind)
+{
+	struct record *r;
+
+	if (!h.enabled)
+		return;
+	r = make_record(from, m, kind);
+	r->peer_a = g_strdup(r->sender);
+	r->peer_b = history_identity(to);
+	r->target = history_private_key(r->peer_a, r->peer_b);
+	logged(m, r);
+}
+
+void history_redact(const char *msgid, struct outmsg *m)
+{
+	struct record *r;
+
+	if (!h.enabled)
+		return;
+	r = g_new0(struct record, 1);
+	r->op = OP_REDACT;
+	g_strlcpy(r->msgid, msgid, sizeof(r->msgid));
+	logged(m, r);
+}
+
+void history_set_read_marker(const char *owner, const char *target, int64_t time_ms)
+{
+	struct record *r;
+	struct marker *mk;
+
+	if (!h.enabled)
+		return;
+	r = g_new0(struct record, 1);
+	r->op = OP_MARKER;
+	r->sender = g_strdup(owner);
+	r->target = g_strdup(target);
+	r->time_ms = time_ms;
+	/* Until the writer has it, readers look here. */
+	mk = g_new0(struct marker, 1);
+	mk->time_ms = time_ms;
+	mk->seq = push(r);
+	g_hash_table_replace(h.markers, g_strconcat(owner, " ", target, NULL), mk);
+}
+
+/* --- reading (loop thread) ------------------------------------------------ */
+
+void history_row_free(struct history_row *row)
+{
+	g_free(row->sender);
+	g_free(row->line);
+	g_free(row->tags);
+	g_free(row);
+}
+
+static struct history_row *read_row(sqlite3_stmt *st)
+{
+	struct history_row *row = g_new0(struct history_row, 1);
+	const char *tags = (const char *)sqlite3_column_text(st, 6);
+
+	row->id = sqlite3_column_int64(st, 0);
+	row->time_ms = sqlite3_column_int64(st, 1);
+	row->kind = sqlite3_column_int(st, 2);
+	g_strlcpy(row->msgid, (const char *)sqlite3_column_text(st, 3), sizeof(row->msgid));
+	row->sender = g_strdup((const char *)sqlite3_column_text(st, 4));
+	row->line = g_strdup((const char *)sqlite3_column_text(st, 5));
+	row->tags = tags != NULL ? g_strdup(tags) : NULL;
+	return row;
+}
+
+bool history_parse_ref(const char *target, const char *s, bool star_ok,
+		       struct history_ref *ref, bool *found)
+{
+	*found = true;
+	memset(ref, 0, sizeof(*ref));
+	if (strcmp(s, "*") == 0) {
+		ref->all = true;
+		return star_ok;
+	}
+	if (g_str_has_prefix(s, "timestamp=")) {
+		ref->id = -1;
+		return history_parse_time(s + 10, &ref->time_ms);
+	}
+	if (g_str_has_prefix(s, "msgid=") && s[6] != '\0') {
+		sqlite3_stmt *st = h.q_ref;
+		*found = false;
+		if (st == NULL)
+			return true;
+		sqlite3_bind_text(st, 1, s + 6, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, target, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			ref->time_ms = sqlite3_column_int64(st, 0);
+			ref->id = sqlite3_column_int64(st, 1);
+			*found = true;
+		}
+		sqlite3_reset(st);
+		return true;
+	}
+	return false;
+}
+
+GPtrArray *history_query(const char *target, const struct history_ref *lo,
+			 const struct history_ref *hi, bool newest, int limit,
+			 int max_kind, int64_t since_ms)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)history_row_free);
+	sqlite3_stmt *st = h.q_range[newest ? 1 : 0];
+	int64_t lo_t = INT64_MIN, lo_id = INT64_MAX, hi_t = INT64_MAX, hi_id = INT64_MIN;
+
+	if (!h.enabled || limit <= 0)
+		return rows;
+	if (lo != NULL && !lo->all) {
+		/* A timestamp bound excludes that whole millisecond's rows
+		 * only when it came from a msgid; from a timestamp, rows at
+		 * exactly that time are after it when id > -1. */
+		lo_t = lo->time_ms;
+		lo_id = lo->id < 0 ? INT64_MAX : lo->id;
+	} else {
+		lo_id = INT64_MIN;
+	}
+	if (hi != NULL && !hi->all) {
+		hi_t = hi->time_ms;
+		hi_id = hi->id < 0 ? INT64_MIN : hi->id;
+	} else {
+		hi_id = INT64_MAX;
+	}
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, lo_t);
+	sqlite3_bind_int64(st, 3, lo_id);
+	sqlite3_bind_int64(st, 4, hi_t);
+	sqlite3_bind_int64(st, 5, hi_id);
+	sqlite3_bind_int(st, 6, max_kind);
+	sqlite3_bind_int64(st, 7, since_ms);
+	sqlite3_bind_int(st, 8, limit);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(rows, read_row(st));
+	sqlite3_reset(st);
+	if (newest) { /* came newest first: turn it round */
+		for (guint i = 0; i < rows->len / 2; i++) {
+			gpointer t = rows->pdata[i];
+			rows->pdata[i] = rows->pdata[rows->len - 1 - i];
+			rows->pdata[rows->len - 1 - i] = t;
+		}
+	}
+	return rows;
+}
+
+int64_t history_latest_time(const char *target, int64_t lo_ms, int64_t hi_ms)
+{
+	sqlite3_stmt *st = h.q_latest_time;
+	int64_t t = 0;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, lo_ms);
+	sqlite3_bind_int64(st, 3, hi_ms);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return t;
+}
+
+GPtrArray *history_conversations(const char *identity, int64_t lo_ms, int64_t hi_ms, int limit)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	sqlite3_stmt *st = h.q_convs;
+
+	if (st == NULL)
+		return out;
+	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, lo_ms);
+	sqlite3_bind_int64(st, 3, hi_ms);
+	sqlite3_bind_int(st, 4, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *b = (const char *)sqlite3_column_text(st, 1);
+		g_ptr_array_add(out, g_strdup_printf("%s %lld", strcmp(a, identity) == 0 ? b : a,
+						     (long long)sqlite3_column_int64(st, 2)));
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+struct history_row *history_find_msgid(const char *msgid, char **target_out)
+{
+	sqlite3_stmt *st = h.q_msgid;
+	struct history_row *row = NULL;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		row = read_row(st);
+		if (target_out != NULL)
+			*target_out = g_strdup((const char *)sqlite3_column_text(st, 7));
+	}
+	sqlite3_reset(st);
+	return row;
+}
+
+int64_t history_read_marker(const char *owner, const char *target)
+{
+	sqlite3_stmt *st = h.q_marker;
+	g_autofree char *key = NULL;
+	struct marker *mk;
+	int64_t t = 0;
+
+	if (st == NULL)
+		return 0;
+	key = g_strconcat(owner, " ", target, NULL);
+	mk = g_hash_table_lookup(h.markers, key);
+	if (mk != NULL) {
+		if (!history_committed(mk->seq))
+			return mk->time_ms; /* markers only move forwards */
+		g_hash_table_remove(h.markers, key);
+	}
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return t;
+}
+
+/* --- sending rows ------------------------------------------------------- */
+
+void history_send_rows(struct client *to, GPtrArray *rows, bool force_tags)
+{
+	GString *line = g_string_sized_new(600);
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct history_row *row = g_ptr_array_index(rows, i);
+		char when[32];
+		bool first = true;
+
+		g_string_truncate(line, 0);
+		if (force_tags || (to->caps & CAP_SERVER_TIME)) {
+			history_format_time(row->time_ms, when, sizeof(when));
+			g_string_append_printf(line, "@time=%s", when);
+			first = false;
+		}
+		if (force_tags || (to->caps & CAP_MESSAGE_TAGS)) {
+			g_string_append_printf(line, "%smsgid=%s", first ? "@" : ";", row->msgid);
+			if (row->tags != NULL && (to->caps & CAP_MESSAGE_TAGS))
+				g_string_append_printf(line, ";%s", row->tags);
+			first = false;
+		}
+		if (!first)
+			g_string_append_c(line, ' ');
+		g_string_append(line, row->line);
+		g_string_append(line, "\r\n");
+		send_raw(to, line->str, line->len);
+	}
+	g_string_free(line, TRUE);
+}
+
+/* --- join times and replay on join ------------------------------------- */
+
+int64_t history_joined_at(struct channel *ch, struct client *c)
+{
+	return (int64_t)(gintptr)g_hash_table_lookup(ch->joined_at, c);
+}
+
+void history_replay_on_join(struct client *c, struct channel *ch)
+{
+	g_autofree char *key = NULL;
+	GPtrArray *rows;
+	int n = h.cfg.replay_on_join;
+
+	if (!h.enabled || n <= 0 || (c->caps & CAP_CHATHISTORY) ||
+	    !history_room_before_join(ch))
+		return;
+	key = room_key(ch->name);
+	rows = history_query(key, NULL, NULL, true, n, HIST_LAST_MESSAGE_KIND, 0);
+	history_send_rows(c, rows, false);
+	g_ptr_array_free(rows, TRUE);
+}
+
+bool history_room_before_join(const struct channel *ch)
+{
+	const struct history_config *cfg = &server.cfg->history;
+
+	for (guint i = 0; cfg->rooms != NULL && i < cfg->rooms->len; i++) {
+		const struct history_room_config *rc = g_ptr_array_index(cfg->rooms, i);
+		if (irc_casecmp(rc->name, ch->name) == 0 && rc->before_join >= 0)
+			return rc->before_join != 0;
+	}
+	return cfg->before_join;
+}
