@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "irc_names.h"
+#include "natter-member-store.h"
 
 /* A practical cap so a chatty room cannot grow the client without bound. */
 #define MAX_MESSAGES 5000
@@ -16,7 +17,7 @@ struct _NatterConversation {
 	guint unread;
 	gboolean joined;
 	GListStore *messages;
-	GListStore *members;
+	NatterMemberStore *members;
 };
 
 G_DEFINE_FINAL_TYPE(NatterConversation, natter_conversation, G_TYPE_OBJECT)
@@ -77,7 +78,7 @@ static void natter_conversation_class_init(NatterConversationClass *klass)
 static void natter_conversation_init(NatterConversation *self)
 {
 	self->messages = g_list_store_new(NATTER_TYPE_MESSAGE);
-	self->members = g_list_store_new(NATTER_TYPE_MEMBER);
+	self->members = natter_member_store_new();
 	self->topic = g_strdup("");
 }
 
@@ -156,99 +157,45 @@ void natter_conversation_add_event(NatterConversation *self, NatterMessageKind k
 	natter_conversation_add_message(self, msg);
 }
 
-static int prefix_rank(NatterMember *m)
-{
-	static const char order[] = "~&@%+";
-	const char *p = natter_member_get_prefixes(m);
-	const char *at = *p != '\0' ? strchr(order, *p) : NULL;
-
-	return at != NULL ? (int)(at - order) : (int)sizeof(order);
-}
-
-static int compare_members(gconstpointer a, gconstpointer b, gpointer user_data)
-{
-	NatterMember *ma = (NatterMember *)a, *mb = (NatterMember *)b;
-	int ra = prefix_rank(ma), rb = prefix_rank(mb);
-
-	(void)user_data;
-	if (ra != rb)
-		return ra - rb;
-	return irc_casecmp(natter_member_get_nick(ma), natter_member_get_nick(mb));
-}
-
-static gboolean find_member_index(NatterConversation *self, const char *nick, guint *index)
-{
-	guint n = g_list_model_get_n_items(G_LIST_MODEL(self->members));
-
-	for (guint i = 0; i < n; i++) {
-		g_autoptr(NatterMember) m = g_list_model_get_item(G_LIST_MODEL(self->members), i);
-		if (irc_casecmp(natter_member_get_nick(m), nick) == 0) {
-			*index = i;
-			return TRUE;
-		}
-	}
-	return FALSE;
-}
-
 NatterMember *natter_conversation_find_member(NatterConversation *self, const char *nick)
 {
-	guint i;
-
-	if (!find_member_index(self, nick, &i))
-		return NULL;
-	NatterMember *m = g_list_model_get_item(G_LIST_MODEL(self->members), i);
-	g_object_unref(m); /* the store still holds it */
-	return m;
+	return natter_member_store_find(self->members, nick);
 }
 
 NatterMember *natter_conversation_add_member(NatterConversation *self, const char *nick,
 					     const char *prefixes)
 {
-	guint i;
+	return natter_member_store_add(self->members, nick, prefixes);
+}
 
-	if (find_member_index(self, nick, &i)) {
-		g_autoptr(NatterMember) old = g_list_model_get_item(G_LIST_MODEL(self->members), i);
-		g_list_store_remove(self->members, i);
-		g_autoptr(NatterMember) m = natter_member_new(nick, prefixes != NULL ? prefixes
-								  : natter_member_get_prefixes(old));
-		g_list_store_insert_sorted(self->members, m, compare_members, NULL);
-		return m;
-	}
-	g_autoptr(NatterMember) m = natter_member_new(nick, prefixes);
-	g_list_store_insert_sorted(self->members, m, compare_members, NULL);
-	return m;
+void natter_conversation_add_members(NatterConversation *self, GPtrArray *members)
+{
+	natter_member_store_add_many(self->members, members);
 }
 
 gboolean natter_conversation_remove_member(NatterConversation *self, const char *nick)
 {
-	guint i;
-
-	if (!find_member_index(self, nick, &i))
-		return FALSE;
-	g_list_store_remove(self->members, i);
-	return TRUE;
+	return natter_member_store_remove(self->members, nick);
 }
 
 gboolean natter_conversation_rename_member(NatterConversation *self, const char *old_nick,
 					   const char *new_nick)
 {
-	guint i;
+	return natter_member_store_rename(self->members, old_nick, new_nick);
+}
 
-	if (!find_member_index(self, old_nick, &i))
-		return FALSE;
-	g_autoptr(NatterMember) m = g_list_model_get_item(G_LIST_MODEL(self->members), i);
-	g_list_store_remove(self->members, i);
-	natter_member_set_nick(m, new_nick);
-	g_list_store_insert_sorted(self->members, m, compare_members, NULL);
-	return TRUE;
+gboolean natter_conversation_set_member_prefix(NatterConversation *self, const char *nick,
+					       char prefix, gboolean on, const char *order)
+{
+	return natter_member_store_set_prefix(self->members, nick, prefix, on, order);
 }
 
 void natter_conversation_resort_members(NatterConversation *self)
 {
-	g_list_store_sort(self->members, compare_members, NULL);
+	natter_member_store_resort(self->members);
 }
 
 void natter_conversation_clear_members(NatterConversation *self)
 {
-	g_list_store_remove_all(self->members);
+	natter_member_store_clear(self->members);
 }

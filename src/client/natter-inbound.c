@@ -46,7 +46,8 @@ static void handle_welcome(NatterSession *self, Ctx *ctx)
 		    irc_casecmp(natter_conversation_get_name(c), NATTER_LOBBY) != 0)
 			natter_session_send_command_(self, "JOIN", 1, natter_conversation_get_name(c));
 		if (again)
-			natter_session_add_event_(self, c, NATTER_MESSAGE_EVENT, "Reconnected as %s", self->nick);
+			natter_session_add_event_full_(self, c, NATTER_MESSAGE_EVENT, NATTER_EVENT_CONNECTION, NULL,
+				       "Reconnected as %s", self->nick);
 	}
 	g_signal_emit(self, natter_session_signals[NATTER_SIG_REGISTERED], 0);
 }
@@ -182,14 +183,16 @@ static void handle_join(NatterSession *self, Ctx *ctx)
 							       chan, focus);
 		natter_conversation_clear_members(conv);
 		natter_conversation_set_joined(conv, TRUE);
-		natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "You joined %s", chan);
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_JOIN, self->nick,
+				       "You joined %s", chan);
 		return;
 	}
 	NatterConversation *conv = natter_session_find_conversation(self, chan);
 	if (conv == NULL)
 		return;
 	natter_conversation_add_member(conv, ctx->nick, "");
-	natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s joined", ctx->nick);
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_JOIN, ctx->nick,
+				       "%s joined", ctx->nick);
 }
 
 static void handle_part(NatterSession *self, Ctx *ctx)
@@ -205,9 +208,11 @@ static void handle_part(NatterSession *self, Ctx *ctx)
 	}
 	natter_conversation_remove_member(conv, ctx->nick);
 	if (ctx->msg->nparams > 1 && *P(1) != '\0')
-		natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s left (%s)", ctx->nick, P(1));
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_PART, ctx->nick,
+				       "%s left (%s)", ctx->nick, P(1));
 	else
-		natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s left", ctx->nick);
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_PART, ctx->nick,
+				       "%s left", ctx->nick);
 }
 
 static void handle_kick(NatterSession *self, Ctx *ctx)
@@ -220,12 +225,14 @@ static void handle_kick(NatterSession *self, Ctx *ctx)
 	if (natter_session_is_me_(self, victim)) {
 		natter_conversation_set_joined(conv, FALSE);
 		natter_conversation_clear_members(conv);
-		natter_session_add_event_(self, conv, NATTER_MESSAGE_ERROR, "%s removed you from %s (%s)",
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_ERROR, NATTER_EVENT_KICK, victim,
+				       "%s removed you from %s (%s)",
 			  ctx->nick, P(0), P(2));
 		return;
 	}
 	natter_conversation_remove_member(conv, victim);
-	natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s removed %s (%s)", ctx->nick, victim, P(2));
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_KICK, victim,
+				       "%s removed %s (%s)", ctx->nick, victim, P(2));
 }
 
 static void handle_quit(NatterSession *self, Ctx *ctx)
@@ -238,7 +245,8 @@ static void handle_quit(NatterSession *self, Ctx *ctx)
 					 ? natter_conversation_remove_member(c, ctx->nick)
 					 : irc_casecmp(natter_conversation_get_name(c), ctx->nick) == 0;
 		if (there)
-			natter_session_add_event_(self, c, NATTER_MESSAGE_EVENT, "%s quit (%s)", ctx->nick, P(0));
+			natter_session_add_event_full_(self, c, NATTER_MESSAGE_EVENT, NATTER_EVENT_QUIT, ctx->nick,
+				       "%s quit (%s)", ctx->nick, P(0));
 	}
 }
 
@@ -253,15 +261,18 @@ static void handle_nick(NatterSession *self, Ctx *ctx)
 		if (natter_conversation_get_kind(c) == NATTER_CONVERSATION_ROOM) {
 			if (natter_conversation_rename_member(c, ctx->nick, new_nick)) {
 				if (me)
-					natter_session_add_event_(self, c, NATTER_MESSAGE_EVENT, "You are now known as %s", new_nick);
+					natter_session_add_event_full_(self, c, NATTER_MESSAGE_EVENT, NATTER_EVENT_NICK, new_nick,
+				       "You are now known as %s", new_nick);
 				else
-					natter_session_add_event_(self, c, NATTER_MESSAGE_EVENT, "%s is now known as %s",
+					natter_session_add_event_full_(self, c, NATTER_MESSAGE_EVENT, NATTER_EVENT_NICK, new_nick,
+				       "%s is now known as %s",
 						  ctx->nick, new_nick);
 			}
 		} else if (irc_casecmp(natter_conversation_get_name(c), ctx->nick) == 0 &&
 			   natter_session_find_conversation(self, new_nick) == NULL) {
 			natter_conversation_set_name(c, new_nick);
-			natter_session_add_event_(self, c, NATTER_MESSAGE_EVENT, "%s is now known as %s", ctx->nick, new_nick);
+			natter_session_add_event_full_(self, c, NATTER_MESSAGE_EVENT, NATTER_EVENT_NICK, new_nick,
+				       "%s is now known as %s", ctx->nick, new_nick);
 		}
 	}
 	if (me) {
@@ -279,9 +290,11 @@ static void handle_topic(NatterSession *self, Ctx *ctx)
 		return;
 	natter_conversation_set_topic(conv, P(1));
 	if (*P(1) == '\0')
-		natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s cleared the topic", ctx->nick);
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_TOPIC, ctx->nick,
+				       "%s cleared the topic", ctx->nick);
 	else
-		natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s changed the topic to: %s",
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_TOPIC, ctx->nick,
+				       "%s changed the topic to: %s",
 			  ctx->nick, P(1));
 }
 
@@ -292,7 +305,8 @@ static void handle_topic_reply(NatterSession *self, Ctx *ctx)
 	if (conv == NULL)
 		return;
 	natter_conversation_set_topic(conv, P(2));
-	natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "Topic: %s", P(2));
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_TOPIC, NULL,
+				       "Topic: %s", P(2));
 }
 
 static void handle_no_topic(NatterSession *self, Ctx *ctx)
@@ -300,7 +314,8 @@ static void handle_no_topic(NatterSession *self, Ctx *ctx)
 	NatterConversation *conv = natter_session_find_conversation(self, P(1));
 
 	if (conv != NULL)
-		natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s has no topic", P(1));
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_TOPIC, NULL,
+				       "%s has no topic", P(1));
 }
 
 static void handle_names(NatterSession *self, Ctx *ctx)
@@ -309,23 +324,29 @@ static void handle_names(NatterSession *self, Ctx *ctx)
 
 	if (conv == NULL)
 		return;
-	g_auto(GStrv) names = g_strsplit(P(3), " ", -1);
-	for (int i = 0; names[i] != NULL; i++) {
-		const char *n = names[i];
-		if (*n == '\0')
-			continue;
-		gsize np = strspn(n, self->prefix_chars);
-		g_autofree char *prefixes = g_strndup(n, np);
-		/* userhost-in-names style "nick!user@host" */
-		g_autofree char *nick = g_strdup(n + np);
-		char *bang = strchr(nick, '!');
-		if (bang != NULL)
-			*bang = '\0';
-		NatterMember *m = natter_conversation_add_member(conv, nick, "");
-		for (const char *c = prefixes; *c != '\0'; c++)
-			natter_member_set_prefix(m, *c, TRUE, self->prefix_chars);
+	g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func(g_object_unref);
+	const char *p = P(3);
+	while (*p != '\0') {
+		gsize len = strcspn(p, " ");
+		if (len > 0) {
+			gsize np = strspn(p, self->prefix_chars);
+			np = MIN(np, len);
+			/* userhost-in-names style "nick!user@host" */
+			gsize nl = strcspn(p + np, " !");
+			nl = MIN(nl, len - np);
+			if (nl > 0) {
+				g_autofree char *nick = g_strndup(p + np, nl);
+				NatterMember *m = natter_member_new(nick, NULL);
+				for (gsize i = 0; i < np; i++)
+					natter_member_set_prefix(m, p[i], TRUE, self->prefix_chars);
+				g_ptr_array_add(batch, m);
+			}
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
 	}
-	natter_conversation_resort_members(conv);
+	natter_conversation_add_members(conv, batch);
 }
 
 static void handle_mode(NatterSession *self, Ctx *ctx)
@@ -343,20 +364,19 @@ static void handle_mode(NatterSession *self, Ctx *ctx)
 		}
 		const char *pm = strchr(self->prefix_modes, *m);
 		if (pm != NULL) {
-			NatterMember *member = natter_conversation_find_member(conv, P(arg));
-			if (member != NULL)
-				natter_member_set_prefix(member, self->prefix_chars[pm - self->prefix_modes],
-							 on, self->prefix_chars);
+			natter_conversation_set_member_prefix(conv, P(arg),
+							      self->prefix_chars[pm - self->prefix_modes],
+							      on, self->prefix_chars);
 			arg++;
 		} else if (strchr("beIkq", *m) != NULL || (*m == 'l' && on)) {
 			arg++;
 		}
 	}
-	natter_conversation_resort_members(conv);
 	g_autoptr(GString) text = g_string_new(NULL);
 	for (int i = 1; i < ctx->msg->nparams; i++)
 		g_string_append_printf(text, "%s%s", i > 1 ? " " : "", ctx->msg->params[i]);
-	natter_session_add_event_(self, conv, NATTER_MESSAGE_EVENT, "%s sets mode %s",
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_MODE, NULL,
+				       "%s sets mode %s",
 		  *ctx->nick != '\0' ? ctx->nick : "The server", text->str);
 }
 

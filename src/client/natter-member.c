@@ -96,6 +96,17 @@ void natter_member_set_prefix(NatterMember *self, char prefix, gboolean on,
 	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_PREFIXES]);
 }
 
+void natter_member_set_prefixes(NatterMember *self, const char *prefixes)
+{
+	if (prefixes == NULL)
+		prefixes = "";
+	if (strcmp(self->prefixes, prefixes) == 0)
+		return;
+	g_free(self->prefixes);
+	self->prefixes = g_strdup(prefixes);
+	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_PREFIXES]);
+}
+
 void natter_member_set_away(NatterMember *self, gboolean away)
 {
 	if (self->away == away)

@@ -19,6 +19,8 @@ const char *natter_member_get_prefixes(NatterMember *self);
 /* Adds or removes one prefix; @order lists all prefixes, highest first. */
 void natter_member_set_prefix(NatterMember *self, char prefix, gboolean on,
 			      const char *order);
+/* Replaces all prefixes (highest first). */
+void natter_member_set_prefixes(NatterMember *self, const char *prefixes);
 gboolean natter_member_get_away(NatterMember *self);
 void natter_member_set_away(NatterMember *self, gboolean away);
 
