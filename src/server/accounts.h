@@ -60,8 +60,11 @@ void account_cost_current(struct account_cost *cost);
 void account_derive_secrets(const char *password, const struct account_cost *cost,
 			    struct account_secrets *out);
 /* Worker thread: true when @password matches @hash (constant time inside
- * libsodium). A NULL @hash still costs one verification, against a dummy. */
-bool account_check_password(const char *hash, const char *password);
+ * libsodium). A NULL @hash (no such account) still costs one argon2id
+ * computation at @cost, the configured cost of real hashes, so timing does
+ * not tell which accounts exist. */
+bool account_check_password(const char *hash, const char *password,
+			    const struct account_cost *cost);
 
 /* Loop thread, written through: */
 struct account *account_create(const char *name, const struct account_secrets *secrets);

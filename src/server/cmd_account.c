@@ -51,7 +51,7 @@ static void job_work(gpointer data)
 	struct account_job *job = data;
 
 	if (job->op != OP_REGISTER) {
-		job->checked_ok = account_check_password(job->hash, job->password);
+		job->checked_ok = account_check_password(job->hash, job->password, &job->cost);
 		if (!job->checked_ok)
 			return;
 	}

@@ -247,6 +247,7 @@ struct password_check {
 	char *account;
 	char *hash;             /* NULL: unknown account, checked against a dummy */
 	char *password;
+	struct account_cost cost; /* for the dummy work on an unknown account */
 	bool ok;
 	login_check_done done;
 };
@@ -255,7 +256,7 @@ static void check_work(void *data)
 {
 	struct password_check *check = data;
 
-	check->ok = account_check_password(check->hash, check->password);
+	check->ok = account_check_password(check->hash, check->password, &check->cost);
 }
 
 /* In the loop, for a client still here (async.h); its next lines waited. */
@@ -297,6 +298,7 @@ bool login_check_password(struct client *c, const char *account, const char *pas
 	check->account = g_strdup(account);
 	check->hash = a != NULL ? g_strdup(a->password_hash) : NULL;
 	check->password = g_strdup(password);
+	account_cost_current(&check->cost);
 	check->done = done;
 	if (!async_submit(c, ASYNC_PASSWORD, check_work, check_done, check_free, check)) {
 		check_free(check);
