@@ -30,7 +30,7 @@ G_DEFINE_FINAL_TYPE(NatterMessageView, natter_message_view, GTK_TYPE_BOX)
  * and, in the same order, against the dark style's (#1e1e1e/#242424). */
 static const char *const nick_colours_light[] = {
 	"#1c71d8", "#c01c28", "#1f7f52", "#a347ba", "#b54d00", "#1a7a8c",
-	"#986a44", "#c64600", "#613583", "#3d7e23",
+	"#865d3b", "#c64600", "#613583", "#3d7e23",
 };
 static const char *const nick_colours_dark[] = {
 	"#78aeed", "#ff7b63", "#57e389", "#dc8add", "#ffa348", "#5bc8d8",
@@ -44,7 +44,7 @@ static gboolean dark_style(void)
 	return adw_is_initialized() && adw_style_manager_get_dark(adw_style_manager_get_default());
 }
 
-static const char *nick_colour(const char *nick)
+const char *natter_message_view_nick_colour(const char *nick)
 {
 	guint h = 5381;
 	for (const char *p = nick; *p != '\0'; p++)
@@ -79,7 +79,7 @@ char *natter_message_view_markup(NatterMessage *msg)
 	g_autofree char *time = g_date_time_format(natter_message_get_time(msg), "%H:%M");
 	const char *nick = natter_message_get_nick(msg);
 	g_autofree char *nick_esc = g_markup_escape_text(nick != NULL ? nick : "server", -1);
-	const char *colour = nick_colour(nick != NULL ? nick : "");
+	const char *colour = natter_message_view_nick_colour(nick != NULL ? nick : "");
 	const char *weight = natter_message_is_own(msg) ? "bold" : "normal";
 
 	g_string_append_printf(out, "<span alpha=\"70%%\" font_features=\"tnum\">%s</span> ", time);

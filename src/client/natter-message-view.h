@@ -24,6 +24,9 @@ void natter_message_view_scroll_page(NatterMessageView *self, int pages);
 
 /* The plain text of a row, also its accessible name: "12:34 bob: hi". */
 char *natter_message_view_plain_text(NatterMessage *msg);
+/* The colour of @nick's name ("#rrggbb"), from the light or the dark
+ * palette as the style is now. */
+const char *natter_message_view_nick_colour(const char *nick);
 /* Pango markup for a row, with URLs as links. */
 char *natter_message_view_markup(NatterMessage *msg);
 

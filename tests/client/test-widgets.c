@@ -7,11 +7,13 @@
  * of #lobby (tests/artifacts/natter-lobby.png).
  *
  * Needs a display: meson runs it through with-xvfb.sh. */
+#include <math.h>
 #include <string.h>
 
 #include "natter-application.h"
 #include "natter-chat-page.h"
 #include "natter-connect-page.h"
+#include "natter-conversation-list.h"
 #include "natter-input-bar.h"
 #include "natter-member-list.h"
 #include "natter-message-view.h"
@@ -630,6 +632,12 @@ static double distance_from_bottom(Fixture *f)
 	       gtk_adjustment_get_value(adj);
 }
 
+/* A row of the list (GtkListItemWidget is private: its parent is the list). */
+static gboolean GTK_IS_LIST_ITEM_WIDGET_CHECK(GtkWidget *w)
+{
+	return GTK_IS_LIST_VIEW(gtk_widget_get_parent(w));
+}
+
 /* The text of the message line drawn at the bottom of the visible area. */
 static char *bottom_line_text(Fixture *f)
 {
@@ -641,7 +649,7 @@ static char *bottom_line_text(Fixture *f)
 		GtkWidget *hit = gtk_widget_pick(scroller, x, y, GTK_PICK_DEFAULT);
 		GtkWidget *label = hit != NULL && GTK_IS_LABEL(hit) ? hit
 				   : hit != NULL ? gtk_widget_get_ancestor(hit, GTK_TYPE_LABEL) : NULL;
-		if (label == NULL && hit != NULL)
+		if (label == NULL && hit != NULL && GTK_IS_LIST_ITEM_WIDGET_CHECK(hit))
 			label = find_widget(hit, GTK_TYPE_LABEL);
 		if (label != NULL)
 			return g_strdup(gtk_label_get_text(GTK_LABEL(label)));
@@ -665,7 +673,9 @@ static const char *newest_text(Fixture *f)
 		double d_ = distance_from_bottom(f); \
 		if (d_ > 1.0) \
 			g_error("%s: the newest line is %.0f px below the visible area", what, d_); \
-		g_autofree char *bottom_ = bottom_line_text(f); \
+		GtkAdjustment *adj_ = message_adjustment(f); \
+		gboolean fits_ = gtk_adjustment_get_upper(adj_) <= gtk_adjustment_get_page_size(adj_) + 1; \
+		g_autofree char *bottom_ = fits_ ? g_strdup(newest_text(f)) : bottom_line_text(f); \
 		const char *newest_ = newest_text(f); \
 		if (strstr(bottom_, newest_) == NULL) \
 			g_error("%s: the line at the bottom is “%s”, not the newest “%s”", what, bottom_, newest_); \
@@ -958,7 +968,8 @@ static void test_big_room(Fixture *f, gconstpointer data)
 
 /* ---------------------------------------------------------------- screenshot */
 
-static void save_png(GtkWidget *widget, const char *path)
+/* Renders @widget (its window) into a texture; saves it as @path when not NULL. */
+static GdkTexture *render_widget(GtkWidget *widget, const char *path)
 {
 	int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
 	g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
@@ -970,8 +981,65 @@ static void save_png(GtkWidget *widget, const char *path)
 	GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
 	g_autoptr(GdkTexture) texture = gsk_renderer_render_texture(
 		renderer, node, &GRAPHENE_RECT_INIT(0, 0, (float)w, (float)h));
-	g_assert_true(gdk_texture_save_to_png(texture, path));
-	g_test_message("screenshot: %s (%dx%d)", path, w, h);
+	if (path != NULL) {
+		g_assert_true(gdk_texture_save_to_png(texture, path));
+		g_test_message("screenshot: %s (%dx%d)", path, w, h);
+	}
+	return g_steal_pointer(&texture);
+}
+
+static void save_png(GtkWidget *widget, const char *path)
+{
+	g_autoptr(GdkTexture) texture = render_widget(widget, path);
+}
+
+static char *artifact_path(const char *name)
+{
+	const char *dir = g_getenv("NATTER_ARTIFACTS");
+	if (dir == NULL)
+		return NULL;
+	g_mkdir_with_parents(dir, 0755);
+	return g_build_filename(dir, name, NULL);
+}
+
+/* Relative luminance (WCAG) of an sRGB colour given as 0..255 channels. */
+static double luminance(double r, double g, double b)
+{
+	double c[3] = { r / 255, g / 255, b / 255 };
+	for (int i = 0; i < 3; i++)
+		c[i] = c[i] <= 0.03928 ? c[i] / 12.92 : pow((c[i] + 0.055) / 1.055, 2.4);
+	return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+static double contrast(double l1, double l2)
+{
+	return (MAX(l1, l2) + 0.05) / (MIN(l1, l2) + 0.05);
+}
+
+/* The luminance of the pixel at (@x, @y) of @texture. */
+static double pixel_luminance(GdkTexture *texture, int x, int y)
+{
+	int w = gdk_texture_get_width(texture), h = gdk_texture_get_height(texture);
+	g_autofree guchar *data = g_malloc((gsize)w * (gsize)h * 4);
+	gdk_texture_download(texture, data, (gsize)w * 4);
+	guchar *p = data + ((gsize)y * (gsize)w + (gsize)x) * 4; /* B G R A (cairo ARGB32) */
+	return luminance(p[2], p[1], p[0]);
+}
+
+static double hex_luminance(const char *hex)
+{
+	guint r, g, b;
+	g_assert_cmpint(sscanf(hex, "#%02x%02x%02x", &r, &g, &b), ==, 3);
+	return luminance(r, g, b);
+}
+
+/* A point of @widget in window coordinates. */
+static void widget_point(GtkWidget *widget, GtkWidget *win, double x, double y, int *wx, int *wy)
+{
+	graphene_point_t in = GRAPHENE_POINT_INIT((float)x, (float)y), out;
+	g_assert_true(gtk_widget_compute_point(widget, win, &in, &out));
+	*wx = (int)out.x;
+	*wy = (int)out.y;
 }
 
 /* Whether a label under @root has @needle in its markup. */
@@ -1045,6 +1113,103 @@ static void test_lobby_screenshot(Fixture *f, gconstpointer data)
 	raw_close(carol);
 }
 
+/* ---------------------------------------------------------------- dark style, narrow window */
+
+static void test_dark_style(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	AdwStyleManager *style = adw_style_manager_get_default();
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	raw_send(bob, "PRIVMSG #lobby :evening, everyone");
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "evening, everyone"));
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	const char *light_bob = natter_message_view_nick_colour("bob");
+
+	adw_style_manager_set_color_scheme(style, ADW_COLOR_SCHEME_FORCE_DARK);
+	settle(f);
+	g_assert_true(adw_style_manager_get_dark(style));
+	g_autofree char *path = artifact_path("natter-dark.png");
+	g_autoptr(GdkTexture) shot = render_widget(win, path);
+
+	/* The message area is dark (an empty spot near its bottom right)... */
+	int x, y;
+	widget_point(view, win, gtk_widget_get_width(view) - 20, gtk_widget_get_height(view) - 40, &x, &y);
+	double bg = pixel_luminance(shot, x, y);
+	g_test_message("dark message background luminance %.3f", bg);
+	g_assert_cmpfloat(bg, <, 0.05);
+	/* ...so is the sidebar, and the text on them is light. */
+	GtkWidget *convs = find_widget(win, GTK_TYPE_LIST_BOX);
+	widget_point(convs, win, gtk_widget_get_width(convs) - 10, gtk_widget_get_height(convs) - 10, &x, &y);
+	g_assert_cmpfloat(pixel_luminance(shot, x, y), <, 0.08);
+	/* Nick colours switch to the dark palette and read at 4.5:1 on it. */
+	const char *dark_bob = natter_message_view_nick_colour("bob");
+	g_assert_cmpstr(dark_bob, !=, light_bob);
+	g_autofree char *want = g_strdup_printf("foreground=\"%s\"", dark_bob);
+	g_assert_true(label_markup_contains(view, want));
+	for (guint i = 0; i < 10; i++) {
+		g_autofree char *nick = g_strdup_printf("n%u", i);
+		double c = contrast(hex_luminance(natter_message_view_nick_colour(nick)), bg);
+		g_assert_cmpfloat(c, >=, 4.5);
+	}
+
+	/* Back to light: a light background and the light palette, also 4.5:1. */
+	adw_style_manager_set_color_scheme(style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+	settle(f);
+	g_autoptr(GdkTexture) light = render_widget(win, NULL);
+	widget_point(view, win, gtk_widget_get_width(view) - 20, gtk_widget_get_height(view) - 40, &x, &y);
+	double light_bg = pixel_luminance(light, x, y);
+	g_assert_cmpfloat(light_bg, >, 0.8);
+	g_assert_cmpstr(natter_message_view_nick_colour("bob"), ==, light_bob);
+	for (guint i = 0; i < 10; i++) {
+		g_autofree char *nick = g_strdup_printf("n%u", i);
+		g_assert_cmpfloat(contrast(hex_luminance(natter_message_view_nick_colour(nick)), light_bg), >=, 4.5);
+	}
+	adw_style_manager_set_color_scheme(style, ADW_COLOR_SCHEME_DEFAULT);
+	raw_close(bob);
+}
+
+/* At 360 px the sidebar folds away and the member list slides over the
+ * messages: the message pane keeps (nearly) the whole width. */
+static void test_narrow(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	gtk_window_set_default_size(GTK_WINDOW(f->win), 360, 640);
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	raw_send(bob, "PRIVMSG #lobby :a message that needs the room to be read in one go");
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "needs the room"));
+	settle(f);
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *members = find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *people = find_text(win, GTK_TYPE_BUTTON, "People");
+	GtkWidget *convs = find_widget(win, NATTER_TYPE_CONVERSATION_LIST);
+
+	g_test_message("window %d px, messages %d px", gtk_widget_get_width(win), gtk_widget_get_width(view));
+	g_assert_cmpint(gtk_widget_get_width(win), <=, 380);
+	g_assert_cmpint(gtk_widget_get_width(view), >=, gtk_widget_get_width(win) * 9 / 10);
+	g_assert_false(gtk_widget_get_mapped(convs)); /* folded behind the back button */
+	ASSERT_AT_BOTTOM(f, "at 360 px");
+	g_autofree char *path = artifact_path("natter-360.png");
+	save_png(win, path);
+
+	/* The member list, asked for, overlays: the messages stay as wide. */
+	gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(people), TRUE);
+	settle(f);
+	TEST_WAIT(gtk_widget_get_mapped(members) && gtk_widget_get_width(members) > 100); /* slides in */
+	settle(f);
+	g_assert_cmpint(gtk_widget_get_width(view), >=, gtk_widget_get_width(win) * 9 / 10);
+	g_autofree char *path2 = artifact_path("natter-360-members.png");
+	save_png(win, path2);
+
+	gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(people), FALSE);
+	raw_close(bob);
+}
+
 int main(int argc, char **argv)
 {
 	/* Keep the remembered connection out of the real config dir. */
@@ -1067,6 +1232,8 @@ int main(int argc, char **argv)
 	ADD("/widgets/keyboard-switching", test_keyboard_switching);
 	ADD("/widgets/big-room", test_big_room);
 	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
+	ADD("/widgets/dark-style", test_dark_style);
+	ADD("/widgets/narrow-360", test_narrow);
 	int rc = g_test_run();
 
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", config);
