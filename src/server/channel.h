@@ -18,6 +18,7 @@ enum channel_mode {
 	CMODE_NO_CTCP = 1 << 5,     /* +C */
 	CMODE_REGONLY = 1 << 12,    /* +R: only people logged in to an account join */
 	CMODE_REGMODERATED = 1 << 13, /* +M: only people logged in (or voiced) speak */
+	CMODE_TLS_ONLY = 1 << 8,    /* +Z: only TLS connections may join */
 };
 
 /* Member flags; MEMBER_IN is set for every member so the value is never 0. */

@@ -167,6 +167,11 @@ void client_mode_string(const struct client *c, char *out, size_t len)
 	g_strlcpy(out, s->str, len);
 }
 
+bool client_is_secure(const struct client *c)
+{
+	return c->conn != NULL && conn_is_secure(c->conn);
+}
+
 void client_disconnect(struct client *c, enum close_reason why, const char *detail)
 {
 	if (c->conn != NULL)

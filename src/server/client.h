@@ -125,6 +125,9 @@ const char *client_account_name(const struct client *c);
 /* The mode string, e.g. "+iw". */
 void client_mode_string(const struct client *c, char *out, size_t len);
 
+/* True when the client is connected here over TLS. */
+bool client_is_secure(const struct client *c);
+
 /* Closes the client's connection (if local) for @why (enum close_reason in
  * conn.h; @detail completes its text, may be NULL). */
 void client_disconnect(struct client *c, enum close_reason why, const char *detail);

@@ -133,6 +133,8 @@ static const char *join_refusal(struct client *c, struct channel *ch, const char
 
 	if (channel_is_banned(ch, c) && !invited)
 		return ERR_BANNEDFROMCHAN;
+	if ((ch->modes & CMODE_TLS_ONLY) && !client_is_secure(c))
+		return ERR_SECUREONLYCHAN; /* an invitation does not encrypt */
 	if ((ch->modes & CMODE_INVITE_ONLY) && !invex)
 		return ERR_INVITEONLYCHAN;
 	if ((ch->modes & CMODE_REGONLY) && c->account == NULL && !invited)

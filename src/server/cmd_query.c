@@ -249,6 +249,8 @@ static void whois_one(struct client *c, const char *nick)
 		send_numeric(c, RPL_WHOISBOT, t->nick);
 	if (t->account != NULL)
 		send_numeric(c, RPL_WHOISACCOUNT, t->nick, t->account->name);
+	if (client_is_secure(t))
+		send_numeric(c, RPL_WHOISSECURE, t->nick);
 	if (t->away != NULL)
 		send_numeric(c, RPL_AWAY, t->nick, t->away);
 	send_numeric(c, RPL_WHOISIDLE, t->nick,

@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "send.h"
 #include "server.h"
+#include "sts.h"
 #include "version.h"
 
 #define USER_MAX LIMIT_USERLEN
@@ -72,6 +73,11 @@ static void cap_ls(struct client *c, const char *version)
 		g_string_append_printf(list, "%s%s%s%s", i > 0 ? " " : "", caps[i].name,
 				       value != NULL ? "=" : "", value != NULL ? value : "");
 	}
+	/* sts has a value, and so is shown only to 302 clients; it cannot be
+	 * requested (a REQ for it gets NAK, as it is not in caps[]). */
+	char sts[64];
+	if (c->cap_version >= 302 && sts_value(c, sts, sizeof(sts)))
+		g_string_append_printf(list, " sts=%s", sts);
 	send_line(c, ":%s CAP %s LS :%s", server.cfg->name, client_nick(c), list->str);
 }
 

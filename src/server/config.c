@@ -11,7 +11,8 @@
 #include "listener.h"
 #include "log.h"
 
-#define DEFAULT_LISTEN "127.0.0.1:2048"
+/* Plain, and TLS with a certificate generated on first start. */
+#define DEFAULT_LISTEN "127.0.0.1:2048;tls:127.0.0.1:6697"
 
 char *config_default_data_dir(void)
 {
@@ -26,6 +27,7 @@ static void set_defaults(struct config *cfg)
 	cfg->admin_location = g_strdup("natter");
 	cfg->admin_email = g_strdup("admin@natter.local");
 	cfg->listen = g_strsplit(DEFAULT_LISTEN, ";", -1);
+	cfg->listen_default = true;
 	cfg->data_dir = config_default_data_dir();
 	cfg->default_channels = g_strsplit("#lobby", ";", -1);
 	cfg->max_clients = 19000;
@@ -55,6 +57,7 @@ static void set_defaults(struct config *cfg)
 	cfg->login_delay = 2;
 	cfg->login_delay_max = 300;
 	cfg->password_queue = 64;
+	cfg->sts_duration = -1;
 	cfg->opers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	cfg->history = (struct history_config){
 		.enabled = true, .store_joins = true, .durable_ack = true,
@@ -356,11 +359,16 @@ static const char *const account_keys[] = {
 	"login_delay_max", NULL,
 };
 
+static const char *const tls_keys[] = {
+	"cert_file", "key_file", "sts_duration", "sts_port", "sts_preload", NULL,
+};
+
 static const struct known_group known_groups[] = {
 	{ "server", server_keys },
 	{ "channels", channel_keys },
 	{ "limits", limit_keys },
 	{ "accounts", account_keys },
+	{ "tls", tls_keys },
 	{ "opers", NULL },
 };
 
@@ -414,9 +422,47 @@ static bool validate_listen(char **listen, GError **error)
 		if (!listener_parse_address(addr, &ss, &sslen)) {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
 				    "invalid listen address '%s' (want IPv4:port or [IPv6]:port, "
-				    "port 0-65535)", addr);
+				    "port 0-65535, with tls: in front for TLS)", addr);
 			return false;
 		}
+	}
+	return true;
+}
+
+static bool read_tls(GKeyFile *kf, struct config *cfg, GError **error)
+{
+	GError *local = NULL;
+	const char *ints[] = { "sts_duration", "sts_port" };
+	int *fields[] = { &cfg->sts_duration, &cfg->sts_port };
+	const int max[] = { G_MAXINT, 65535 };
+
+	read_string(kf, "tls", "cert_file", &cfg->tls_cert_file);
+	read_string(kf, "tls", "key_file", &cfg->tls_key_file);
+	for (size_t i = 0; i < G_N_ELEMENTS(ints); i++) {
+		if (!g_key_file_has_key(kf, "tls", ints[i], NULL))
+			continue;
+		int value = g_key_file_get_integer(kf, "tls", ints[i], &local);
+		if (local != NULL || value < 0 || value > max[i]) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[tls] %s must be an integer from 0 to %d", ints[i], max[i]);
+			g_clear_error(&local);
+			return false;
+		}
+		*fields[i] = value;
+	}
+	if (g_key_file_has_key(kf, "tls", "sts_preload", NULL)) {
+		cfg->sts_preload = g_key_file_get_boolean(kf, "tls", "sts_preload", &local);
+		if (local != NULL) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[tls] sts_preload must be true or false");
+			g_clear_error(&local);
+			return false;
+		}
+	}
+	if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[tls] cert_file and key_file go together: give both or neither");
+		return false;
 	}
 	return true;
 }
@@ -437,10 +483,12 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
 	read_string(kf, "server", "data_dir", &cfg->data_dir);
 	read_string(kf, "server", "admin_location", &cfg->admin_location);
 	read_string(kf, "server", "admin_email", &cfg->admin_email);
+	if (g_key_file_has_key(kf, "server", "listen", NULL))
+		cfg->listen_default = false;
 	read_list(kf, "server", "listen", &cfg->listen);
 	/* Checked here too: --listen replaces it, but a file that names a bad
 	 * address is a bad file, on reload as at start. */
-	if (!validate_listen(cfg->listen, error)) {
+	if (!validate_listen(cfg->listen, error) || !read_tls(kf, cfg, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return false;
 	}
@@ -484,6 +532,7 @@ static void apply_overrides(struct config *cfg, const struct config_overrides *o
 	if (ov->listen != NULL && ov->listen[0] != NULL) {
 		g_strfreev(cfg->listen);
 		cfg->listen = g_strdupv(ov->listen);
+		cfg->listen_default = false;
 	}
 	if (ov->data_dir != NULL) {
 		g_free(cfg->data_dir);
@@ -560,6 +609,8 @@ void config_free(struct config *cfg)
 	g_free(cfg->admin_location);
 	g_free(cfg->admin_email);
 	g_strfreev(cfg->listen);
+	g_free(cfg->tls_cert_file);
+	g_free(cfg->tls_key_file);
 	g_strfreev(cfg->default_channels);
 	g_strfreev(cfg->motd_lines);
 	g_hash_table_destroy(cfg->opers);

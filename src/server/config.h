@@ -39,7 +39,8 @@ struct config {
 	char *description;
 	char *motd_file;      /* NULL: no MOTD (422) */
 	char *data_dir;
-	char **listen;        /* "host:port" strings, NULL-terminated */
+	char **listen;        /* "host:port" or "tls:host:port", NULL-terminated */
+	bool listen_default;  /* no listen setting given: the built-in pair */
 	char *admin_location;
 	char *admin_email;
 	/* [channels] */
@@ -74,6 +75,12 @@ struct config {
 	int login_delay_max;  /* seconds */
 	int password_queue;   /* password checks waiting or running, at most */
 	struct history_config history;
+	/* [tls] */
+	char *tls_cert_file;  /* PEM chain; NULL: a self-signed one in data_dir */
+	char *tls_key_file;   /* PEM private key; NULL: beside the default cert */
+	int sts_duration;     /* seconds for the IRCv3 sts cap; -1 (unset): not offered */
+	int sts_port;         /* TLS port to send plain clients to; 0: the first tls listener's */
+	bool sts_preload;
 	/* [opers] name = argon2id hash */
 	GHashTable *opers;
 	/* derived */

@@ -912,8 +912,9 @@ static void process_input(struct conn *conn)
 	bytebuf_consume(&conn->in, used);
 }
 
-/* One read: lines straight from the shared chunk where possible. */
-static void read_once(struct conn *conn)
+/* One read: lines straight from the shared chunk where possible. True
+ * when bytes came. */
+static bool read_once(struct conn *conn)
 {
 	static char chunk[READ_CHUNK];
 	/* While held, read on only to notice a hang-up, within CONN_HOLD_MAX. */
@@ -922,20 +923,20 @@ static void read_once(struct conn *conn)
 
 	if (room == 0) {
 		update_events(conn);
-		return;
+		return false;
 	}
 	n = conn->tp->read(conn, chunk, MIN(room, sizeof(chunk)));
 
 	if (n == 0) {
 		conn_close(conn, CLOSE_EOF, NULL);
-		return;
+		return false;
 	}
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			conn_close(conn, CLOSE_READ_ERROR, conn->tp->strerror(conn, errno));
 		else
 			arm(conn, conn->io_events); /* the transport may wait on another event now */
-		return;
+		return false;
 	}
 	if (conn->in.len > 0) {
 		bytebuf_append(&conn->in, chunk, (size_t)n);
@@ -948,6 +949,7 @@ static void read_once(struct conn *conn)
 	}
 	if (held(conn) && !conn->closing)
 		update_events(conn); /* stops reading once CONN_HOLD_MAX is held */
+	return true;
 }
 
 void conn_resume(struct conn *conn)
@@ -963,12 +965,12 @@ void conn_resume(struct conn *conn)
 }
 
 /* Reads once, and again while the transport holds bytes that will raise no
- * socket event (a TLS record already decrypted). */
+ * socket event (TLS records already read from the socket). A read that
+ * brings nothing ends it: what is held may be half a record. */
 static void handle_read(struct conn *conn)
 {
-	do
-		read_once(conn);
-	while (may_read(conn) && conn->tp->pending(conn));
+	while (read_once(conn) && may_read(conn) && conn->tp->pending(conn))
+		;
 }
 
 static void conn_io_cb(evutil_socket_t fd, short events, void *arg)

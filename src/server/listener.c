@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 
 #define BACKLOG 1024
 #define ACCEPT_RETRY_MS 250
@@ -19,14 +20,17 @@ struct listener {
 	struct evconnlistener *evl;
 	struct event *retry_ev;
 	char *address;
+	const struct transport_ops *tp; /* what its connections speak */
+	int port;                       /* as bound */
 };
 
 static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
 	(void)evl;
-	(void)arg;
-	conn_accept(fd, sa, (socklen_t)salen, &transport_plain);
+	struct listener *l = arg;
+
+	conn_accept(fd, sa, (socklen_t)salen, l->tp);
 }
 
 static void retry_cb(evutil_socket_t fd, short events, void *arg)
@@ -53,7 +57,7 @@ static void error_cb(struct evconnlistener *evl, void *arg)
 	evtimer_add(l->retry_ev, &tv);
 }
 
-static void describe_bound(evutil_socket_t fd, char *out, size_t len)
+static int describe_bound(evutil_socket_t fd, char *out, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
@@ -66,23 +70,29 @@ static void describe_bound(evutil_socket_t fd, char *out, size_t len)
 			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
 			port = ntohs(s6->sin6_port);
 			snprintf(out, len, "[%s]:%d", host, port);
-			return;
+			return port;
 		}
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		port = ntohs(s4->sin_port);
 	}
 	snprintf(out, len, "%s:%d", host, port);
+	return port;
 }
 
-/* Parses "1.2.3.4:port" or "[::1]:port" (port 0 = any free port).
- * libevent's own parser refuses port 0, which tests need. */
+/* Parses "1.2.3.4:port" or "[::1]:port" (port 0 = any free port), with or
+ * without a "tls:" in front. libevent's own parser refuses port 0, which
+ * tests need. */
 bool listener_parse_address(const char *address, struct sockaddr_storage *ss, int *sslen)
 {
-	const char *colon = strrchr(address, ':');
+	const char *colon;
 	g_autofree char *host = NULL;
 	char *end;
 	long port;
+
+	if (listener_is_tls(address))
+		address += strlen("tls:");
+	colon = strrchr(address, ':');
 
 	if (colon == NULL)
 		return false;
@@ -107,20 +117,37 @@ bool listener_parse_address(const char *address, struct sockaddr_storage *ss, in
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1;
 }
 
+bool listener_is_tls(const char *address)
+{
+	return g_str_has_prefix(address, "tls:");
+}
+
 bool listener_open(const char *address, GError **error)
 {
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss);
 	struct listener *l;
 	char bound[80];
+	const struct transport_ops *tp = &transport_plain;
 
+	if (listener_is_tls(address)) {
+		tp = &transport_tls;
+		address += strlen("tls:");
+		if (!tls_ready()) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+				    "cannot listen with TLS on %s: no certificate loaded", address);
+			return false;
+		}
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (!listener_parse_address(address, &ss, &sslen)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "cannot parse listen address '%s' (want host:port or [v6]:port)", address);
+			    "cannot parse listen address '%s' (want host:port, [v6]:port, "
+			    "tls:host:port or tls:[v6]:port)", address);
 		return false;
 	}
 	l = g_new0(struct listener, 1);
+	l->tp = tp;
 	l->evl = evconnlistener_new_bind(server.base, accept_cb, l,
 					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 					 BACKLOG, (struct sockaddr *)&ss, sslen);
@@ -132,11 +159,24 @@ bool listener_open(const char *address, GError **error)
 	}
 	evconnlistener_set_error_cb(l->evl, error_cb);
 	l->retry_ev = evtimer_new(server.base, retry_cb, l);
-	describe_bound(evconnlistener_get_fd(l->evl), bound, sizeof(bound));
+	l->port = describe_bound(evconnlistener_get_fd(l->evl), bound, sizeof(bound));
 	l->address = g_strdup(bound);
 	g_ptr_array_add(server.listeners, l);
-	log_info("listening on %s", bound);
+	if (tp == &transport_plain)
+		log_info("listening on %s", bound);
+	else
+		log_info("listening with %s on %s", tp == &transport_tls ? "TLS" : tp->name, bound);
 	return true;
+}
+
+int listener_secure_port(void)
+{
+	for (guint i = 0; i < server.listeners->len; i++) {
+		struct listener *l = g_ptr_array_index(server.listeners, i);
+		if (l->tp->secure)
+			return l->port;
+	}
+	return 0;
 }
 
 void listener_close_all(void)

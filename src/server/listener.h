@@ -7,11 +7,19 @@
 #include <stdbool.h>
 
 /* Starts listening on "host:port" ("[::1]:port" for IPv6; port 0 picks a
- * free one). Logs the address it got. False with @error on failure. */
+ * free one), with TLS when prefixed "tls:" (the certificate must be loaded,
+ * tls_load). Logs the address it got. False with @error on failure. */
 bool listener_open(const char *address, GError **error);
+
+/* True when @address (a listen setting) asks for TLS. */
+bool listener_is_tls(const char *address);
+
+/* The port of the first secure (TLS) listener, or 0 when there is none. */
+int listener_secure_port(void);
 void listener_close_all(void);
 
-/* Parses "1.2.3.4:port" or "[::1]:port" (port 0 = any free port) into @ss.
+/* Parses "1.2.3.4:port" or "[::1]:port" (port 0 = any free port), each
+ * perhaps prefixed "tls:", into @ss.
  * Used by config.c too, so a bad address is refused at start and on reload
  * alike. */
 struct sockaddr_storage;

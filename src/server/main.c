@@ -34,6 +34,7 @@
 #include "registry.h"
 #include "server.h"
 #include "storage.h"
+#include "tls.h"
 #include "version.h"
 #include "worker.h"
 
@@ -72,6 +73,11 @@ static void on_reload_signal(evutil_socket_t sig, short events, void *arg)
 	config_free(server.cfg);
 	server.cfg = cfg;
 	log_info("config reloaded (listen addresses change only on restart)");
+	/* New connections get the certificate on disk now; open ones keep theirs. */
+	if (tls_ready() && !tls_load(server.cfg, &error)) {
+		log_error("TLS certificate reload failed, keeping the old one: %s", error->message);
+		g_error_free(error);
+	}
 }
 
 static void create_default_channels(void)
@@ -87,15 +93,42 @@ static void create_default_channels(void)
 	}
 }
 
+/* Loads the TLS certificate when a listener needs it (generating one in the
+ * data directory on first start). */
+static bool start_tls(void)
+{
+	GError *error = NULL;
+	bool wanted = false;
+
+	for (int i = 0; server.cfg->listen[i] != NULL; i++)
+		wanted |= listener_is_tls(g_strstrip(server.cfg->listen[i]));
+	if (!wanted || tls_load(server.cfg, &error))
+		return true;
+	log_error("%s", error->message);
+	g_error_free(error);
+	return false;
+}
+
+/* Only the built-in TLS listener (no listen setting given) may fail without
+ * stopping the server: another program may hold port 6697, and the plain
+ * port still works. Every listener asked for must open. */
 static bool open_listeners(void)
 {
 	for (int i = 0; server.cfg->listen[i] != NULL; i++) {
 		GError *error = NULL;
-		if (!listener_open(g_strstrip(server.cfg->listen[i]), &error)) {
-			log_error("%s", error->message);
+		const char *address = g_strstrip(server.cfg->listen[i]);
+		if (server.cfg->listen_default && listener_is_tls(address) && !tls_ready())
+			continue; /* start_tls said why */
+		if (listener_open(address, &error))
+			continue;
+		if (server.cfg->listen_default && listener_is_tls(address)) {
+			log_warn("%s; going on without the default TLS listener", error->message);
 			g_error_free(error);
-			return false;
+			continue;
 		}
+		log_error("%s", error->message);
+		g_error_free(error);
+		return false;
 	}
 	return true;
 }
@@ -136,6 +169,7 @@ struct options {
 	char *motd_file;
 	char *log_level;
 	gboolean hash_password;
+	gboolean gen_cert;
 	gboolean version;
 };
 
@@ -154,6 +188,9 @@ static bool parse_options(int *argc, char ***argv, struct options *opts)
 		  "debug, info, warn or error (default info)", "LEVEL" },
 		{ "hash-password", 0, 0, G_OPTION_ARG_NONE, &opts->hash_password,
 		  "Read a password on stdin and print its argon2id hash for [opers]", NULL },
+		{ "gen-cert", 0, 0, G_OPTION_ARG_NONE, &opts->gen_cert,
+		  "Write a new self-signed TLS certificate (where [tls] or the data directory "
+		  "says), print its fingerprint and exit", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &opts->version, "Print the version", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -177,6 +214,39 @@ static bool parse_options(int *argc, char ***argv, struct options *opts)
 		log_set_level(level);
 	}
 	return true;
+}
+
+/* --gen-cert: a new self-signed certificate where the config says. A
+ * running natterd takes it on SIGHUP. */
+static int gen_cert(void)
+{
+	GError *error = NULL;
+	g_autofree char *cert = NULL;
+	g_autofree char *key = NULL;
+	g_autofree char *fingerprint = NULL;
+	struct config *cfg = config_load(&server.overrides, &error);
+
+	if (cfg == NULL) {
+		fprintf(stderr, "natterd: %s\n", error->message);
+		g_error_free(error);
+		return 1;
+	}
+	tls_cert_paths(cfg, &cert, &key);
+	if (cfg->tls_cert_file == NULL && g_mkdir_with_parents(cfg->data_dir, 0700) != 0) {
+		fprintf(stderr, "natterd: cannot create data directory %s: %s\n", cfg->data_dir,
+			strerror(errno));
+		config_free(cfg);
+		return 1;
+	}
+	if (!tls_generate_cert(cfg->name, cert, key, &fingerprint, &error)) {
+		fprintf(stderr, "natterd: %s\n", error->message);
+		g_error_free(error);
+		config_free(cfg);
+		return 1;
+	}
+	printf("certificate: %s\nkey: %s\nSHA-256 fingerprint: %s\n", cert, key, fingerprint);
+	config_free(cfg);
+	return 0;
 }
 
 /* Raises the soft open-file limit to the hard one, and says so when the
@@ -243,6 +313,11 @@ static bool start(void)
 	create_default_channels();
 	chanreg_init();
 	log_info("natterd %s starting, data in %s", NATTER_VERSION, server.cfg->data_dir);
+	if (!start_tls()) {
+		if (!server.cfg->listen_default)
+			return false;
+		log_warn("going on without the default TLS listener");
+	}
 	return open_listeners();
 }
 
@@ -290,6 +365,7 @@ static void stop(void)
 		event_base_free(server.base);
 	}
 	storage_close();
+	tls_shutdown();
 	config_free(server.cfg);
 	libevent_global_shutdown();
 }
@@ -311,22 +387,27 @@ int main(int argc, char **argv)
 	}
 	if (opts.hash_password)
 		return hash_password();
+	server.overrides.listen = opts.listen;
+	server.overrides.config_file = opts.config_file;
+	server.overrides.data_dir = opts.data_dir;
+	server.overrides.motd_file = opts.motd_file;
+	if (opts.gen_cert) {
+		status = gen_cert();
+		goto out;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/* Output buffers come and go every loop turn; without this, free()
 	 * shrinks the heap and the next turn grows it again (brk each time).
 	 * The once-a-second tick hands idle memory back with malloc_trim(). */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	evthread_use_pthreads();
-	server.overrides.listen = opts.listen;
-	server.overrides.config_file = opts.config_file;
-	server.overrides.data_dir = opts.data_dir;
-	server.overrides.motd_file = opts.motd_file;
 	if (start()) {
 		run();
 		status = 0;
 	}
 	stop();
 	log_info("natterd stopped");
+out:
 	g_strfreev(opts.listen);
 	g_free(opts.config_file);
 	g_free(opts.data_dir);

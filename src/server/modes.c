@@ -20,6 +20,7 @@ const struct chanmode_info chanmode_table[] = {
 	{ 'R', CHANMODE_FLAG, CMODE_REGONLY, 0, "only logged-in people join" },
 	{ 's', CHANMODE_FLAG, CMODE_SECRET, 0, "secret" },
 	{ 't', CHANMODE_FLAG, CMODE_TOPIC_LOCK, 0, "only operators set the topic" },
+	{ 'Z', CHANMODE_FLAG, CMODE_TLS_ONLY, 0, "only TLS connections may join" },
 	{ 'o', CHANMODE_PREFIX, MEMBER_OP, '@', "channel operator" },
 	{ 'v', CHANMODE_PREFIX, MEMBER_VOICE, '+', "voice" },
 };
