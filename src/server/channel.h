@@ -53,6 +53,8 @@ struct channel {
 	char *key;            /* +k, NULL when unset */
 	int limit;            /* +l, 0 when unset */
 	bool permanent;       /* stays when empty (#lobby) */
+	bool settled;         /* permanent, with saved settings: nobody gets @
+	                       * for arriving first (storage.c) */
 	GHashTable *members;  /* struct client * -> GUINT_TO_POINTER(index << 4 | flags) */
 	GPtrArray *member_list; /* the same clients, for fast fan-out iteration */
 	GPtrArray *lists[CHANLIST_COUNT]; /* struct ban *, per list mode */

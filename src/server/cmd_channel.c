@@ -172,7 +172,7 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 	}
 	if (chanreg_is_registered(ch))
 		flags = chanreg_access_flags(ch, c); /* by account, never by arriving first */
-	else if (channel_member_count(ch) == 0)
+	else if (channel_member_count(ch) == 0 && !ch->settled)
 		flags = MEMBER_OP; /* the first in an empty room runs it */
 	channel_add_member(ch, c, flags);
 	announce_join(ch, c);

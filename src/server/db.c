@@ -57,6 +57,14 @@ static const char *const migrations[] = {
 	"CREATE TABLE read_markers ("
 	" owner TEXT NOT NULL, target TEXT NOT NULL, time INTEGER NOT NULL,"
 	" PRIMARY KEY(owner, target));",
+	/* 5: permanent rooms' settings beside their topics (storage.c): flag
+	 * modes as letters, key, limit, and the b/e/I lists. */
+	"ALTER TABLE rooms ADD COLUMN modes TEXT;"
+	"ALTER TABLE rooms ADD COLUMN key TEXT;"
+	"ALTER TABLE rooms ADD COLUMN user_limit INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE permanent_room_lists ("
+	" room TEXT NOT NULL COLLATE NOCASE, list TEXT NOT NULL, mask TEXT NOT NULL,"
+	" setter TEXT, set_at INTEGER, PRIMARY KEY(room, list, mask));",
 };
 
 struct write_job {

@@ -311,6 +311,7 @@ static bool start(void)
 		return false;
 	}
 	create_default_channels();
+	storage_follow_changes();
 	chanreg_init();
 	log_info("natterd %s starting, data in %s", NATTER_VERSION, server.cfg->data_dir);
 	if (!start_tls()) {
