@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "irc_names.h"
+#include "version.h"
 
 /* The capabilities we ask for when the server offers them. */
 static const char *const wanted_caps[] = {
@@ -392,6 +393,71 @@ static void handle_away(NatterSession *self, Ctx *ctx)
 	}
 }
 
+/* ---------------------------------------------------------------- messages, CTCP */
+
+static gboolean is_nick_char(char c)
+{
+	return g_ascii_isalnum(c) || (c != '\0' && strchr("-[]\\`_^{|}", c) != NULL);
+}
+
+gboolean natter_inbound_mentions(const char *text, const char *nick)
+{
+	gsize nlen = nick != NULL ? strlen(nick) : 0;
+	gsize tlen = strlen(text);
+
+	if (nlen == 0 || tlen < nlen)
+		return FALSE;
+	g_autofree char *ft = g_malloc(tlen + 1);
+	g_autofree char *fn = g_malloc(nlen + 1);
+	irc_casefold(ft, tlen + 1, text);
+	irc_casefold(fn, nlen + 1, nick);
+	for (const char *at = strstr(ft, fn); at != NULL; at = strstr(at + 1, fn)) {
+		gboolean start_ok = at == ft || !is_nick_char(at[-1]);
+		gboolean end_ok = !is_nick_char(at[nlen]);
+		if (start_ok && end_ok)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Answers a CTCP request (PING, VERSION, TIME, CLIENTINFO) with a NOTICE; at
+ * most one answer a second, so a CTCP flood cannot make us flood. */
+static void answer_ctcp(NatterSession *self, Ctx *ctx, const char *verb, const char *arg)
+{
+	g_autofree char *reply = NULL;
+
+	if (g_ascii_strcasecmp(verb, "VERSION") == 0) {
+		reply = g_strdup_printf("VERSION natter %s (GTK 4, GLib %u.%u)", NATTER_VERSION,
+					glib_major_version, glib_minor_version);
+	} else if (g_ascii_strcasecmp(verb, "PING") == 0) {
+		reply = arg != NULL ? g_strdup_printf("PING %s", arg) : g_strdup("PING");
+	} else if (g_ascii_strcasecmp(verb, "TIME") == 0) {
+		g_autoptr(GDateTime) now = g_date_time_new_now_local();
+		g_autofree char *when = g_date_time_format(now, "%a, %d %b %Y %H:%M:%S %z");
+		reply = g_strdup_printf("TIME %s", when);
+	} else if (g_ascii_strcasecmp(verb, "CLIENTINFO") == 0) {
+		reply = g_strdup("CLIENTINFO ACTION CLIENTINFO PING TIME VERSION");
+	}
+	NatterConversation *conv = natter_session_find_conversation(self, ctx->nick);
+	if (conv == NULL)
+		conv = natter_session_fallback_conversation_(self);
+	if (reply == NULL) {
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_CTCP,
+					       ctx->nick, "%s sent a CTCP %s request, which natter does not answer",
+					       ctx->nick, verb);
+		return;
+	}
+	gint64 now = g_get_monotonic_time();
+	if (self->last_ctcp != 0 && now - self->last_ctcp < G_USEC_PER_SEC)
+		return;
+	self->last_ctcp = now;
+	g_autofree char *wire = g_strdup_printf("\001%s\001", reply);
+	natter_session_send_command_(self, "NOTICE", 2, ctx->nick, wire);
+	g_autofree char *upper = g_ascii_strup(verb, -1);
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_CTCP, ctx->nick,
+				       "%s asked for your %s; answered", ctx->nick, upper);
+}
+
 static void handle_privmsg(NatterSession *self, Ctx *ctx)
 {
 	const char *target = P(0);
@@ -401,17 +467,35 @@ static void handle_privmsg(NatterSession *self, Ctx *ctx)
 	g_autofree char *body = NULL;
 
 	if (text[0] == '\x01') {
-		/* CTCP: only ACTION is shown; VERSION gets a polite answer. */
+		/* CTCP: ACTION is shown; requests are answered; replies shown as events. */
 		body = g_strdup(text + 1);
 		char *end = strchr(body, '\x01');
 		if (end != NULL)
 			*end = '\0';
-		if (g_str_has_prefix(body, "ACTION ")) {
+		if (g_ascii_strncasecmp(body, "ACTION ", 7) == 0) {
 			kind = NATTER_MESSAGE_ACTION;
 			memmove(body, body + 7, strlen(body + 7) + 1);
 		} else {
-			if (!notice && g_ascii_strcasecmp(body, "VERSION") == 0 && *ctx->nick != '\0')
-				natter_session_send_command_(self, "NOTICE", 2, ctx->nick, "\x01VERSION natter\x01");
+			if (*ctx->nick == '\0' || natter_session_is_me_(self, ctx->nick) || *body == '\0')
+				return;
+			char *space = strchr(body, ' ');
+			const char *arg = NULL;
+			if (space != NULL) {
+				*space = '\0';
+				arg = space + 1;
+			}
+			if (!notice) {
+				answer_ctcp(self, ctx, body, arg);
+			} else {
+				NatterConversation *conv = natter_session_find_conversation(self, ctx->nick);
+				if (conv == NULL)
+					conv = natter_session_fallback_conversation_(self);
+				g_autofree char *upper = g_ascii_strup(body, -1);
+				natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT,
+							       NATTER_EVENT_CTCP, ctx->nick,
+							       "%s's %s: %s", ctx->nick, upper,
+							       arg != NULL ? arg : "");
+			}
 			return;
 		}
 	} else {
@@ -448,8 +532,262 @@ static void handle_privmsg(NatterSession *self, Ctx *ctx)
 	g_autoptr(NatterMessage) msg = natter_message_new(kind, time,
 							  *ctx->nick != '\0' ? ctx->nick : ctx->msg->source,
 							  body, own);
+	if (!own && *ctx->nick != '\0' && natter_inbound_mentions(body, self->nick))
+		natter_message_set_mention(msg, TRUE);
 	natter_session_add_message_(self, conv, msg);
 }
+
+/* ---------------------------------------------------------------- away, WHOIS, LIST, MOTD, NAMES */
+
+static void handle_unaway(NatterSession *self, Ctx *ctx)
+{
+	(void)ctx;
+	natter_session_set_away_(self, FALSE);
+	natter_session_add_event_full_(self, natter_session_fallback_conversation_(self),
+				       NATTER_MESSAGE_EVENT, NATTER_EVENT_AWAY, self->nick,
+				       "You are back (no longer marked as away)");
+}
+
+static void handle_nowaway(NatterSession *self, Ctx *ctx)
+{
+	(void)ctx;
+	natter_session_set_away_(self, TRUE);
+	if (self->away_text != NULL)
+		natter_session_add_event_full_(self, natter_session_fallback_conversation_(self),
+					       NATTER_MESSAGE_EVENT, NATTER_EVENT_AWAY, self->nick,
+					       "You are marked as away: %s", self->away_text);
+	else
+		natter_session_add_event_full_(self, natter_session_fallback_conversation_(self),
+					       NATTER_MESSAGE_EVENT, NATTER_EVENT_AWAY, self->nick,
+					       "You are marked as away");
+}
+
+/* The WHOIS being collected for @nick (a new one when it is another nick). */
+static NatterWhois *whois_for(NatterSession *self, const char *nick)
+{
+	if (self->whois != NULL && irc_casecmp(self->whois->nick, nick) != 0)
+		g_clear_pointer(&self->whois, natter_whois_free);
+	if (self->whois == NULL) {
+		self->whois = natter_whois_new(nick);
+		self->whois->rooms = g_new0(char *, 1);
+		self->whois->found = TRUE;
+	}
+	return self->whois;
+}
+
+static void handle_301(NatterSession *self, Ctx *ctx)
+{
+	if (self->whois != NULL && irc_casecmp(self->whois->nick, P(1)) == 0) {
+		g_free(self->whois->away);
+		self->whois->away = g_strdup(P(2));
+		return;
+	}
+	/* the answer to a message to someone away */
+	NatterConversation *conv = natter_session_find_conversation(self, P(1));
+	if (conv == NULL)
+		conv = natter_session_fallback_conversation_(self);
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_AWAY, P(1),
+				       "%s is away: %s", P(1), P(2));
+}
+
+static void handle_whois_user(NatterSession *self, Ctx *ctx) /* 311 me nick user host * :real */
+{
+	NatterWhois *w = whois_for(self, P(1));
+	g_free(w->user);
+	w->user = g_strdup(P(2));
+	g_free(w->host);
+	w->host = g_strdup(P(3));
+	g_free(w->realname);
+	w->realname = g_strdup(P(ctx->msg->nparams - 1));
+}
+
+static void handle_whois_server(NatterSession *self, Ctx *ctx) /* 312 me nick server :info */
+{
+	NatterWhois *w = whois_for(self, P(1));
+	g_free(w->server);
+	w->server = g_strdup(P(2));
+}
+
+static void handle_whois_oper(NatterSession *self, Ctx *ctx) /* 313 */
+{
+	whois_for(self, P(1))->operator = TRUE;
+}
+
+static void handle_whois_idle(NatterSession *self, Ctx *ctx) /* 317 me nick idle signon :... */
+{
+	NatterWhois *w = whois_for(self, P(1));
+	w->idle = g_ascii_strtoll(P(2), NULL, 10);
+	if (ctx->msg->nparams > 4)
+		w->signon = g_ascii_strtoll(P(3), NULL, 10);
+}
+
+static void handle_whois_rooms(NatterSession *self, Ctx *ctx) /* 319 me nick :@#a +#b */
+{
+	NatterWhois *w = whois_for(self, P(1));
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_strv_builder_addv(b, (const char **)w->rooms);
+	g_auto(GStrv) more = g_strsplit(P(2), " ", -1);
+	for (int i = 0; more[i] != NULL; i++)
+		if (*more[i] != '\0')
+			g_strv_builder_add(b, more[i]);
+	g_strfreev(w->rooms);
+	w->rooms = g_strv_builder_end(b);
+}
+
+static void handle_whois_account(NatterSession *self, Ctx *ctx) /* 330 me nick account :... */
+{
+	NatterWhois *w = whois_for(self, P(1));
+	g_free(w->account);
+	w->account = g_strdup(P(2));
+}
+
+static char *format_duration(gint64 s)
+{
+	if (s < 60)
+		return g_strdup_printf("%" G_GINT64_FORMAT " seconds", s);
+	if (s < 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT " minutes", s / 60);
+	if (s < 86400)
+		return g_strdup_printf("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600, s / 60 % 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT " days", s / 86400);
+}
+
+static char *format_date(gint64 unix_time)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(unix_time);
+	return t != NULL ? g_date_time_format(t, "%e %B %Y, %H:%M") : g_strdup("?");
+}
+
+static void handle_whois_end(NatterSession *self, Ctx *ctx) /* 318 */
+{
+	NatterWhois *w = self->whois;
+
+	if (w == NULL || irc_casecmp(w->nick, P(1)) != 0)
+		return; /* nothing collected (e.g. after 401) */
+	self->whois = NULL;
+	NatterConversation *conv = natter_session_fallback_conversation_(self);
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_WHOIS, w->nick,
+				       "%s%s%s%s — %s@%s", w->nick,
+				       w->realname != NULL && *w->realname != '\0' ? " (" : "",
+				       w->realname != NULL ? w->realname : "",
+				       w->realname != NULL && *w->realname != '\0' ? ")" : "",
+				       w->user != NULL ? w->user : "?", w->host != NULL ? w->host : "?");
+	if (w->rooms[0] != NULL) {
+		g_autofree char *rooms = g_strjoinv(", ", w->rooms);
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_WHOIS,
+					       w->nick, "%s is in %s", w->nick, rooms);
+	}
+	if (w->account != NULL)
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_WHOIS,
+					       w->nick, "%s is logged in as %s", w->nick, w->account);
+	if (w->operator)
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_WHOIS,
+					       w->nick, "%s is a server operator", w->nick);
+	if (w->away != NULL)
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_WHOIS,
+					       w->nick, "%s is away: %s", w->nick, w->away);
+	if (w->idle >= 0 || w->signon > 0) {
+		g_autofree char *idle = w->idle >= 0 ? format_duration(w->idle) : NULL;
+		g_autofree char *since = w->signon > 0 ? format_date(w->signon) : NULL;
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_WHOIS,
+					       w->nick, "%s%s%s%s%s", idle != NULL ? "Idle for " : "",
+					       idle != NULL ? idle : "",
+					       idle != NULL && since != NULL ? "; " : "",
+					       since != NULL ? "signed on " : "", since != NULL ? since : "");
+	}
+	g_signal_emit(self, natter_session_signals[NATTER_SIG_WHOIS], 0, w);
+	natter_whois_free(w);
+}
+
+static void handle_list_start(NatterSession *self, Ctx *ctx) /* 321 */
+{
+	(void)ctx;
+	if (!self->listing)
+		g_list_store_remove_all(self->rooms);
+	natter_session_set_listing_(self, TRUE);
+}
+
+static void handle_list_item(NatterSession *self, Ctx *ctx) /* 322 me #room count :topic */
+{
+	if (!self->listing) {
+		g_list_store_remove_all(self->rooms);
+		natter_session_set_listing_(self, TRUE);
+	}
+	g_autoptr(NatterRoomInfo) info = natter_room_info_new(P(1), (guint)g_ascii_strtoull(P(2), NULL, 10),
+							     ctx->msg->nparams > 3 ? P(3) : "");
+	g_list_store_append(self->rooms, info);
+}
+
+static void handle_list_end(NatterSession *self, Ctx *ctx) /* 323 */
+{
+	(void)ctx;
+	guint n = g_list_model_get_n_items(G_LIST_MODEL(self->rooms));
+	natter_session_set_listing_(self, FALSE);
+	natter_session_add_event_full_(self, natter_session_fallback_conversation_(self),
+				       NATTER_MESSAGE_EVENT, NATTER_EVENT_LIST, NULL,
+				       n == 1 ? "The server has %u room" : "The server has %u rooms", n);
+	g_signal_emit(self, natter_session_signals[NATTER_SIG_ROOM_LIST], 0);
+}
+
+static void handle_motd_start(NatterSession *self, Ctx *ctx) /* 375 */
+{
+	(void)ctx;
+	g_string_truncate(self->motd, 0);
+}
+
+static void handle_motd_line(NatterSession *self, Ctx *ctx) /* 372 me :- text */
+{
+	const char *line = P(ctx->msg->nparams - 1);
+	if (g_str_has_prefix(line, "- "))
+		line += 2;
+	else if (strcmp(line, "-") == 0)
+		line = "";
+	if (self->motd->len > 0)
+		g_string_append_c(self->motd, '\n');
+	g_string_append(self->motd, line);
+}
+
+static void handle_motd_end(NatterSession *self, Ctx *ctx) /* 376 */
+{
+	(void)ctx;
+	if (self->motd->len == 0)
+		return;
+	natter_session_add_event_full_(self, natter_session_fallback_conversation_(self),
+				       NATTER_MESSAGE_EVENT, NATTER_EVENT_MOTD, NULL,
+				       "Message of the day:\n%s", self->motd->str);
+	g_string_truncate(self->motd, 0);
+}
+
+/* 366: who is in the room, in words. */
+static void handle_names_end(NatterSession *self, Ctx *ctx)
+{
+	NatterConversation *conv = natter_session_find_conversation(self, P(1));
+	if (conv == NULL)
+		return;
+	GListModel *members = natter_conversation_get_members(conv);
+	guint n = g_list_model_get_n_items(members);
+	if (n == 0)
+		return;
+	g_autoptr(GString) names = g_string_new(NULL);
+	guint shown = MIN(n, 25u);
+	for (guint i = 0; i < shown; i++) {
+		g_autoptr(NatterMember) m = g_list_model_get_item(members, i);
+		g_string_append_printf(names, "%s%s%s", i > 0 ? ", " : "",
+				       natter_member_get_prefixes(m), natter_member_get_nick(m));
+	}
+	if (n == 1)
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_NAMES,
+					       NULL, "Only you are in %s", P(1));
+	else if (shown < n)
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_NAMES,
+					       NULL, "%u people are in %s: %s and %u more", n, P(1),
+					       names->str, n - shown);
+	else
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_NAMES,
+					       NULL, "%u people are in %s: %s", n, P(1), names->str);
+}
+
+/* ---------------------------------------------------------------- numerics in words */
 
 /* Error numerics, in plain words. %s is the name the error is about. */
 static const struct {
@@ -461,17 +799,33 @@ static const struct {
 	{ "403", "There is no room called %s." },
 	{ "404", "You cannot send messages to %s right now." },
 	{ "405", "You are in too many rooms to join %s." },
+	{ "406", "No one called %s was here recently." },
 	{ "411", "The message had no recipient." },
 	{ "412", "There was no text to send." },
 	{ "417", "That line was too long for the server." },
 	{ "421", "The server does not know the command /%s." },
+	{ "431", "Give a name." },
+	{ "441", "%s is not in that room." },
 	{ "442", "You are not in %s." },
+	{ "443", "%s is already in that room." },
+	{ "451", "Sign in first." },
 	{ "461", "/%s needs more details." },
+	{ "462", "You are already signed in." },
+	{ "464", "The password is not right." },
+	{ "465", "You are banned from this server." },
+	{ "467", "%s already has a key." },
 	{ "471", "%s is full." },
+	{ "472", "The server does not know the mode %s." },
 	{ "473", "%s is invite-only." },
 	{ "474", "You are banned from %s." },
 	{ "475", "%s needs a key to join." },
+	{ "476", "“%s” is not a valid room name." },
+	{ "477", "%s needs you to be logged in to an account." },
+	{ "481", "Only server operators can do that." },
 	{ "482", "You need to be a room operator in %s to do that." },
+	{ "491", "This server has no operator access for you." },
+	{ "501", "The server does not know that user mode." },
+	{ "502", "You can only change your own modes." },
 };
 
 static void handle_numeric_error(NatterSession *self, Ctx *ctx)
@@ -482,6 +836,15 @@ static void handle_numeric_error(NatterSession *self, Ctx *ctx)
 
 	if (self->state != NATTER_SESSION_CONNECTED)
 		return; /* registration errors are handled where they matter */
+	if (strcmp(ctx->msg->command, "401") == 0 && self->whois_wanted != NULL &&
+	    irc_casecmp(self->whois_wanted, about) == 0) {
+		/* the WHOIS card: no one by that name */
+		g_autoptr(NatterWhois) w = natter_whois_new(about);
+		w->rooms = g_new0(char *, 1);
+		w->found = FALSE;
+		g_clear_pointer(&self->whois_wanted, g_free);
+		g_signal_emit(self, natter_session_signals[NATTER_SIG_WHOIS], 0, w);
+	}
 	if (*about != '\0')
 		conv = natter_session_find_conversation(self, about);
 	if (conv == NULL)
@@ -497,19 +860,74 @@ static void handle_numeric_error(NatterSession *self, Ctx *ctx)
 			return;
 		}
 	}
-	natter_session_add_event_(self, conv, NATTER_MESSAGE_ERROR, "The server says: %s%s%s", about,
-		  *about != '\0' ? ": " : "", server_text);
+	if (*about != '\0')
+		natter_session_add_event_(self, conv, NATTER_MESSAGE_ERROR, "%s: %s", about, server_text);
+	else
+		natter_session_add_event_(self, conv, NATTER_MESSAGE_ERROR, "%s", server_text);
 }
 
-/* Other replies worth showing (WHOIS, AWAY, LIST, ...): params after ours. */
+static void info(NatterSession *self, NatterConversation *conv, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+static void info(NatterSession *self, NatterConversation *conv, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_autofree char *text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (conv == NULL)
+		conv = natter_session_fallback_conversation_(self);
+	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_INFO, NULL,
+				       "%s", text);
+}
+
+/* Other replies, in words: the known ones by their parameters, any other
+ * by its human text (the last parameter) only, never a parameter dump. */
 static void handle_numeric_info(NatterSession *self, Ctx *ctx)
 {
-	if (self->state != NATTER_SESSION_CONNECTED || ctx->msg->nparams < 2)
+	const char *cmd = ctx->msg->command;
+	int n = ctx->msg->nparams;
+	const char *last = n > 1 ? P(n - 1) : "";
+
+	if (self->state != NATTER_SESSION_CONNECTED || n < 2)
 		return;
-	g_autoptr(GString) text = g_string_new(NULL);
-	for (int i = 1; i < ctx->msg->nparams; i++)
-		g_string_append_printf(text, "%s%s", i > 1 ? " " : "", ctx->msg->params[i]);
-	natter_session_add_event_(self, natter_session_fallback_conversation_(self), NATTER_MESSAGE_EVENT, "%s", text->str);
+	if (strcmp(cmd, "221") == 0) {
+		info(self, NULL, "Your modes: %s", P(1));
+	} else if (strcmp(cmd, "324") == 0) {
+		g_autoptr(GString) modes = g_string_new(NULL);
+		for (int i = 2; i < n; i++)
+			g_string_append_printf(modes, "%s%s", i > 2 ? " " : "", ctx->msg->params[i]);
+		info(self, natter_session_find_conversation(self, P(1)), "Modes of %s: %s", P(1), modes->str);
+	} else if (strcmp(cmd, "329") == 0) {
+		g_autofree char *when = format_date(g_ascii_strtoll(P(2), NULL, 10));
+		info(self, natter_session_find_conversation(self, P(1)), "%s was created on %s", P(1), when);
+	} else if (strcmp(cmd, "333") == 0) {
+		g_autofree char *when = format_date(g_ascii_strtoll(P(3), NULL, 10));
+		g_autofree char *who = g_strndup(P(2), strcspn(P(2), "!"));
+		NatterConversation *conv = natter_session_find_conversation(self, P(1));
+		if (conv != NULL)
+			info(self, conv, "Topic set by %s on %s", who, when);
+	} else if (strcmp(cmd, "341") == 0) {
+		info(self, NULL, "You invited %s to %s", P(1), P(2));
+	} else if (strcmp(cmd, "352") == 0 && n >= 8) {
+		/* WHO: me #room user host server nick flags :hops real */
+		const char *real = strchr(P(7), ' ');
+		info(self, NULL, "%s (%s@%s) in %s%s%s", P(5), P(2), P(3), P(1),
+		     real != NULL ? ": " : "", real != NULL ? real + 1 : "");
+	} else if (strcmp(cmd, "367") == 0) {
+		info(self, natter_session_find_conversation(self, P(1)), "Banned in %s: %s", P(1), P(2));
+	} else if (strcmp(cmd, "314") == 0 && n >= 6) {
+		info(self, NULL, "%s was %s@%s (%s)", P(1), P(2), P(3), last);
+	} else if (strcmp(cmd, "381") == 0) {
+		info(self, NULL, "You are now a server operator");
+	} else if (strcmp(cmd, "391") == 0) {
+		info(self, NULL, "Time at %s: %s", P(1), last);
+	} else if (strcmp(cmd, "315") == 0 || strcmp(cmd, "368") == 0 || strcmp(cmd, "369") == 0 ||
+		   strcmp(cmd, "374") == 0 || strcmp(cmd, "347") == 0 || strcmp(cmd, "349") == 0) {
+		/* ends of lists: nothing to say */
+	} else if (n >= 2) {
+		info(self, NULL, "%s", last);
+	}
 }
 
 typedef struct {
@@ -539,14 +957,30 @@ static const Handler handlers[] = {
 	{ "331", handle_no_topic, 2 },
 	{ "332", handle_topic_reply, 3 },
 	{ "353", handle_names, 4 },
+	{ "366", handle_names_end, 2 },
 	{ "MODE", handle_mode, 1 },
 	{ "AWAY", handle_away, 0 },
 	{ "PRIVMSG", handle_privmsg, 2 },
 	{ "NOTICE", handle_privmsg, 2 },
-	/* registration chatter, MOTD, LUSERS, names end, topic time */
+	{ "301", handle_301, 3 },
+	{ "305", handle_unaway, 0 },
+	{ "306", handle_nowaway, 0 },
+	{ "311", handle_whois_user, 5 },
+	{ "312", handle_whois_server, 3 },
+	{ "313", handle_whois_oper, 2 },
+	{ "317", handle_whois_idle, 3 },
+	{ "318", handle_whois_end, 2 },
+	{ "319", handle_whois_rooms, 3 },
+	{ "330", handle_whois_account, 3 },
+	{ "321", handle_list_start, 0 },
+	{ "322", handle_list_item, 3 },
+	{ "323", handle_list_end, 0 },
+	{ "375", handle_motd_start, 0 },
+	{ "372", handle_motd_line, 1 },
+	{ "376", handle_motd_end, 0 },
+	/* registration chatter, no MOTD, secure connection (in WHOIS) */
 	{ "002", handle_ignore, 0 }, { "003", handle_ignore, 0 }, { "004", handle_ignore, 0 },
-	{ "333", handle_ignore, 0 }, { "366", handle_ignore, 0 }, { "372", handle_ignore, 0 },
-	{ "375", handle_ignore, 0 }, { "376", handle_ignore, 0 }, { "422", handle_ignore, 0 },
+	{ "422", handle_ignore, 0 }, { "671", handle_ignore, 0 }, { "320", handle_ignore, 0 },
 };
 
 void natter_inbound_dispatch(NatterSession *self, char *line)
@@ -574,7 +1008,7 @@ void natter_inbound_dispatch(NatterSession *self, char *line)
 	if (g_ascii_isdigit(msg.command[0]) && strlen(msg.command) == 3) {
 		if (msg.command[0] == '4' || msg.command[0] == '5')
 			handle_numeric_error(self, &ctx);
-		else if (msg.command[0] == '3')
+		else if (msg.command[0] == '3' || msg.command[0] == '2')
 			handle_numeric_info(self, &ctx);
 	}
 }

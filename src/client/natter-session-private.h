@@ -47,6 +47,8 @@ struct _NatterSession {
 	gboolean away;       /* 306 / 305 */
 	char *away_text;     /* what we sent with AWAY */
 	NatterWhois *whois;  /* collecting 311..318 */
+	char *whois_wanted;  /* the nick of our last WHOIS, for 401 */
+	gint64 last_ctcp;    /* when we last answered a CTCP request */
 	GListStore *rooms;   /* LIST results (NatterRoomInfo) */
 	gboolean listing;    /* between LIST and 323 */
 	GString *motd;       /* collecting 375..376 */

@@ -540,8 +540,11 @@ gboolean natter_session_request_room_list(NatterSession *self)
 void natter_session_request_whois(NatterSession *self, const char *nick)
 {
 	if (self->state == NATTER_SESSION_CONNECTED && nick != NULL && *nick != '\0' &&
-	    strpbrk(nick, " \r\n") == NULL)
+	    strpbrk(nick, " \r\n") == NULL) {
+		g_free(self->whois_wanted);
+		self->whois_wanted = g_strdup(nick);
 		natter_session_send_command_(self, "WHOIS", 1, nick);
+	}
 }
 
 void natter_session_set_line_sink(NatterSession *self, NatterSessionLineSink sink, gpointer data)
@@ -637,6 +640,7 @@ static void natter_session_finalize(GObject *object)
 	g_clear_object(&self->rooms);
 	g_string_free(self->motd, TRUE);
 	g_free(self->away_text);
+	g_free(self->whois_wanted);
 	g_string_free(self->cap_ls, TRUE);
 	g_hash_table_unref(self->caps);
 	g_free(self->host);

@@ -239,6 +239,192 @@ static void test_ping_error(Fixture *f, gconstpointer data)
 	g_assert_cmpint(natter_message_get_event(m), ==, NATTER_EVENT_CONNECTION);
 }
 
+static gboolean has_text(Fixture *f, const char *conv, const char *text)
+{
+	NatterConversation *c = natter_session_find_conversation(f->s, conv);
+	GListModel *msgs = natter_conversation_get_messages(c);
+	for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
+		if (strstr(natter_message_get_text(m), text) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void on_whois(NatterSession *s, NatterWhois *w, NatterWhois **out)
+{
+	(void)s;
+	g_clear_pointer(out, natter_whois_free);
+	*out = natter_whois_copy(w);
+}
+
+/* WHOIS arrives as one record at 318, and as readable lines. */
+static void test_whois(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	NatterWhois *got = NULL;
+	welcome(f);
+	g_signal_connect(f->s, "whois", G_CALLBACK(on_whois), &got);
+	input(f, "/whois alice");
+	feed(f, ":irc.test 311 me alice ali host.example * :Alice Liddell");
+	feed(f, ":irc.test 319 me alice :@#lobby #tea");
+	feed(f, ":irc.test 312 me alice irc.test :the test server");
+	feed(f, ":irc.test 301 me alice :down the rabbit hole");
+	feed(f, ":irc.test 330 me alice alice_acct :is logged in as");
+	feed(f, ":irc.test 317 me alice 300 1764560000 :seconds idle, signon time");
+	g_assert_null(got); /* not before the end */
+	feed(f, ":irc.test 318 me alice :End of /WHOIS list.");
+	g_assert_nonnull(got);
+	g_assert_true(got->found);
+	g_assert_cmpstr(got->nick, ==, "alice");
+	g_assert_cmpstr(got->user, ==, "ali");
+	g_assert_cmpstr(got->host, ==, "host.example");
+	g_assert_cmpstr(got->realname, ==, "Alice Liddell");
+	g_assert_cmpstr(got->server, ==, "irc.test");
+	g_assert_cmpstr(got->rooms[0], ==, "@#lobby");
+	g_assert_cmpstr(got->rooms[1], ==, "#tea");
+	g_assert_null(got->rooms[2]);
+	g_assert_cmpstr(got->away, ==, "down the rabbit hole");
+	g_assert_cmpstr(got->account, ==, "alice_acct");
+	g_assert_cmpint(got->idle, ==, 300);
+	g_assert_cmpint(got->signon, ==, 1764560000);
+	g_assert_true(has_text(f, "#lobby", "alice (Alice Liddell) — ali@host.example"));
+	g_assert_true(has_text(f, "#lobby", "alice is in @#lobby, #tea"));
+	g_assert_true(has_text(f, "#lobby", "Idle for 5 minutes; signed on "));
+	g_assert_false(has_text(f, "#lobby", "1764560000")); /* a date, not a number */
+	g_assert_cmpint(natter_message_get_event(last_message(f, "#lobby")), ==, NATTER_EVENT_WHOIS);
+
+	/* nobody by that name: a record with found = FALSE */
+	g_clear_pointer(&got, natter_whois_free);
+	natter_session_request_whois(f->s, "ghost");
+	feed(f, ":irc.test 401 me ghost :No such nick/channel");
+	feed(f, ":irc.test 318 me ghost :End of /WHOIS list.");
+	g_assert_nonnull(got);
+	g_assert_false(got->found);
+	g_assert_cmpstr(got->nick, ==, "ghost");
+	g_assert_true(has_text(f, "#lobby", "There is no one called ghost here."));
+	natter_whois_free(got);
+}
+
+/* LIST fills the room list model; our own away state follows 305/306. */
+static void test_list_away(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	guint done = 0;
+	welcome(f);
+	g_signal_connect_swapped(f->s, "room-list-done", G_CALLBACK(g_atomic_int_inc), &done);
+	g_assert_true(natter_session_request_room_list(f->s));
+	g_assert_true(natter_session_get_listing(f->s));
+	feed(f, ":irc.test 321 me Channel :Users  Name");
+	feed(f, ":irc.test 322 me #lobby 4 :Welcome, everyone");
+	feed(f, ":irc.test 322 me #tea 2 :");
+	feed(f, ":irc.test 323 me :End of /LIST");
+	g_assert_false(natter_session_get_listing(f->s));
+	g_assert_cmpuint(done, ==, 1);
+	GListModel *rooms = natter_session_get_room_list(f->s);
+	g_assert_cmpuint(g_list_model_get_n_items(rooms), ==, 2);
+	g_autoptr(NatterRoomInfo) r0 = g_list_model_get_item(rooms, 0);
+	g_assert_cmpstr(natter_room_info_get_name(r0), ==, "#lobby");
+	g_assert_cmpuint(natter_room_info_get_members(r0), ==, 4);
+	g_assert_cmpstr(natter_room_info_get_topic(r0), ==, "Welcome, everyone");
+	g_assert_true(has_text(f, "#lobby", "The server has 2 rooms"));
+
+	g_assert_false(natter_session_get_away(f->s));
+	g_assert_true(natter_session_set_away(f->s, "in a meeting until 3"));
+	g_autofree char *l = last_sent(f);
+	g_assert_cmpstr(l, ==, "AWAY :in a meeting until 3");
+	feed(f, ":irc.test 306 me :You have been marked as being away");
+	g_assert_true(natter_session_get_away(f->s));
+	g_assert_true(has_text(f, "#lobby", "You are marked as away: in a meeting until 3"));
+	feed(f, ":irc.test 305 me :You are no longer marked as being away");
+	g_assert_false(natter_session_get_away(f->s));
+}
+
+/* MOTD and NAMES become readable lines; numerics are words, not dumps. */
+static void test_words(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	feed(f, ":irc.test 001 me :Welcome");
+	feed(f, ":irc.test 375 me :- irc.test Message of the day -");
+	feed(f, ":irc.test 372 me :- Be nice.");
+	feed(f, ":irc.test 372 me :- No spam.");
+	feed(f, ":irc.test 376 me :End of /MOTD command.");
+	feed(f, ":me!u@h JOIN #lobby");
+	NatterMessage *motd = NULL;
+	GListModel *msgs = natter_conversation_get_messages(natter_session_find_conversation(f->s, "#lobby"));
+	for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
+		if (natter_message_get_event(m) == NATTER_EVENT_MOTD)
+			motd = m;
+	}
+	g_assert_nonnull(motd);
+	g_assert_cmpstr(natter_message_get_text(motd), ==, "Message of the day:\nBe nice.\nNo spam.");
+	feed(f, ":irc.test 353 me = #lobby :me @alice +bob");
+	feed(f, ":irc.test 366 me #lobby :End of /NAMES list.");
+	g_assert_true(has_text(f, "#lobby", "3 people are in #lobby: @alice, +bob, me"));
+	g_assert_cmpint(natter_message_get_event(last_message(f, "#lobby")), ==, NATTER_EVENT_NAMES);
+
+	feed(f, ":irc.test 329 me #lobby 1764560000");
+	g_assert_true(has_text(f, "#lobby", "#lobby was created on "));
+	g_assert_false(has_text(f, "#lobby", "1764560000"));
+	feed(f, ":irc.test 324 me #lobby +nt");
+	g_assert_true(has_text(f, "#lobby", "Modes of #lobby: +nt"));
+	feed(f, ":irc.test 251 me :There are 3 users and 0 invisible on 1 servers");
+	NatterMessage *m = last_message(f, "#lobby");
+	g_assert_cmpstr(natter_message_get_text(m), ==, "There are 3 users and 0 invisible on 1 servers");
+	feed(f, ":irc.test 399 me some thing :A reply natter does not know");
+	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "A reply natter does not know");
+	feed(f, ":irc.test 482 me #lobby :You're not channel operator");
+	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==,
+			"You need to be a room operator in #lobby to do that. (You're not channel operator)");
+}
+
+/* CTCP PING/VERSION/TIME are answered by NOTICE (once a second at most);
+ * ACTION is shown; a mention of our nick as a word is flagged. */
+static void test_ctcp_mention(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	g_autofree char *l = NULL;
+	welcome(f);
+	feed(f, ":bob!u@h PRIVMSG me :\001PING 12345\001");
+	g_assert_cmpstr((l = last_sent(f)), ==, "NOTICE bob :\001PING 12345\001");
+	g_free(l);
+	g_assert_true(has_text(f, "#lobby", "bob asked for your PING; answered"));
+	g_assert_null(natter_session_find_conversation(f->s, "bob")); /* no chat opened for it */
+	feed(f, ":carol!u@h PRIVMSG me :\001VERSION\001");
+	g_assert_cmpuint(f->sent->len, ==, 0); /* within a second of the last answer */
+	g_usleep(1100 * 1000);
+	feed(f, ":carol!u@h PRIVMSG me :\001VERSION\001");
+	l = last_sent(f);
+	g_assert_true(g_str_has_prefix(l, "NOTICE carol :\001VERSION natter "));
+	g_free(l);
+	g_usleep(1100 * 1000);
+	feed(f, ":carol!u@h PRIVMSG #lobby :\001TIME\001");
+	l = last_sent(f);
+	g_assert_true(g_str_has_prefix(l, "NOTICE carol :\001TIME "));
+
+	feed(f, ":bob!u@h PRIVMSG #lobby :\001ACTION waves at me\001");
+	NatterMessage *m = last_message(f, "#lobby");
+	g_assert_cmpint(natter_message_get_kind(m), ==, NATTER_MESSAGE_ACTION);
+	g_assert_cmpstr(natter_message_get_text(m), ==, "waves at me");
+	g_assert_true(natter_message_get_mention(m));
+	struct { const char *text; gboolean mention; } cases[] = {
+		{ "hi me, how are you", TRUE }, { "ME: look", TRUE }, { "@me!", TRUE },
+		{ "meet me", TRUE }, { "meeting at noon", FALSE }, { "some_me", FALSE },
+		{ "name", FALSE }, { "me", TRUE },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *line = g_strdup_printf(":bob!u@h PRIVMSG #lobby :%s", cases[i].text);
+		feed(f, line);
+		m = last_message(f, "#lobby");
+		if (natter_message_get_mention(m) != cases[i].mention)
+			g_error("“%s”: mention should be %d", cases[i].text, cases[i].mention);
+	}
+	/* our own words never mention us */
+	feed(f, ":me!u@h PRIVMSG #lobby :me again");
+	g_assert_false(natter_message_get_mention(last_message(f, "#lobby")));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -247,5 +433,9 @@ int main(int argc, char **argv)
 	ADD("/inbound/names-big", test_names_big);
 	ADD("/inbound/ping-error", test_ping_error);
 	ADD("/outbound/commands", test_outbound);
+	ADD("/inbound/whois", test_whois);
+	ADD("/inbound/list-away", test_list_away);
+	ADD("/inbound/words", test_words);
+	ADD("/inbound/ctcp-mention", test_ctcp_mention);
 	return g_test_run();
 }

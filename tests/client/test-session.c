@@ -360,6 +360,59 @@ static void test_commands(Fixture *f, gconstpointer data)
 	g_assert_cmpint(natter_session_get_state(f->session), ==, NATTER_SESSION_DISCONNECTED);
 }
 
+static void on_whois(NatterSession *s, NatterWhois *w, NatterWhois **out)
+{
+	(void)s;
+	g_clear_pointer(out, natter_whois_free);
+	*out = natter_whois_copy(w);
+}
+
+/* Against natterd: /away with spaces, our away state, WHOIS as one record,
+ * the room list. */
+static void test_away_whois_list(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	NatterWhois *got = NULL;
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "JOIN #lobby");
+	g_free(raw_expect(bob, " 366 "));
+	raw_send(bob, "JOIN #tea");
+	g_free(raw_expect(bob, " 366 "));
+	connect_as(f, "alice");
+	g_signal_connect(f->session, "whois", G_CALLBACK(on_whois), &got);
+
+	say(f, "/away gone for lunch, back at two");
+	TEST_WAIT(natter_session_get_away(f->session));
+	raw_send(bob, "WHOIS alice");
+	g_autofree char *away = raw_expect(bob, " 301 ");
+	g_assert_nonnull(strstr(away, ":gone for lunch, back at two"));
+	say(f, "/away");
+	TEST_WAIT(!natter_session_get_away(f->session));
+
+	say(f, "/whois bob");
+	TEST_WAIT(got != NULL);
+	g_assert_true(got->found);
+	g_assert_cmpstr(got->nick, ==, "bob");
+	g_assert_nonnull(got->realname);
+	g_assert_true(g_strv_contains((const char *const *)got->rooms, "#tea") ||
+		      g_strv_contains((const char *const *)got->rooms, "@#tea"));
+	natter_whois_free(got);
+
+	g_assert_true(natter_session_request_room_list(f->session));
+	TEST_WAIT(!natter_session_get_listing(f->session));
+	GListModel *rooms = natter_session_get_room_list(f->session);
+	gboolean tea = FALSE;
+	for (guint i = 0; i < g_list_model_get_n_items(rooms); i++) {
+		g_autoptr(NatterRoomInfo) r = g_list_model_get_item(rooms, i);
+		if (strcmp(natter_room_info_get_name(r), "#tea") == 0) {
+			tea = TRUE;
+			g_assert_cmpuint(natter_room_info_get_members(r), ==, 1);
+		}
+	}
+	g_assert_true(tea);
+	raw_close(bob);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -373,5 +426,6 @@ int main(int argc, char **argv)
 	ADD("/session/injection", test_injection);
 	ADD("/session/long-message", test_long_message);
 	ADD("/session/commands", test_commands);
+	ADD("/session/away-whois-list", test_away_whois_list);
 	return g_test_run();
 }
