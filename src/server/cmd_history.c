@@ -50,8 +50,8 @@ static bool may_read_room(struct client *c, struct channel *ch, int64_t *since_m
 /* Resolves @name for @c; false (and nothing set) when @c may not read it. */
 static bool resolve_target(struct client *c, const char *name, struct target *t)
 {
-	char folded[IRC_NICK_MAX + 1];
 	g_autofree char *me = NULL;
+	g_autofree char *peer = NULL;
 
 	memset(t, 0, sizeof(*t));
 	if (irc_is_channel(name)) {
@@ -66,9 +66,9 @@ static bool resolve_target(struct client *c, const char *name, struct target *t)
 	}
 	if (!irc_nick_is_valid(name))
 		return false;
-	irc_casefold(folded, sizeof(folded), name);
 	me = history_identity(c);
-	t->key = history_private_key(me, folded);
+	peer = history_peer_identity(name);
+	t->key = history_private_key(me, peer);
 	return true;
 }
 
@@ -150,8 +150,10 @@ static void chathistory_targets(struct client *c, struct irc_message *msg, int l
 			char *line = g_ptr_array_index(convs, i);
 			char *space = strrchr(line, ' ');
 			*space = '\0';
+			/* Identities of people without an account are "~nick". */
 			g_ptr_array_add(found_targets,
-					g_strdup_printf("%020lld %s", atoll(space + 1), line));
+					g_strdup_printf("%020lld %s", atoll(space + 1),
+							line[0] == '~' ? line + 1 : line));
 		}
 	}
 	g_ptr_array_sort(found_targets, compare_entries);

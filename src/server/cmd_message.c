@@ -88,6 +88,12 @@ static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
 	struct client *to = registry_find_nick(nick);
 
 	if (to == NULL || !to->registered) {
+		/* To an account nobody is logged in to: kept for its next login. */
+		if (kind == RELAY_PRIVMSG && history_log_offline(c, nick, m)) {
+			if (c->caps & CAP_ECHO_MESSAGE)
+				outmsg_send(m, c);
+			return;
+		}
 		if (may_answer(kind))
 			send_numeric(c, ERR_NOSUCHNICK, reply_param(nick));
 		return;

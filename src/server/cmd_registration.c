@@ -6,6 +6,7 @@
 #include "client.h"
 #include "commands.h"
 #include "config.h"
+#include "history.h"
 #include "conn.h"
 #include "proto_limits.h"
 #include "login.h"
@@ -314,4 +315,5 @@ void registration_try_complete(struct client *c)
 	send_motd(c);
 	registry_monitor_notify(c, true);
 	nickguard_check(c);
+	history_deliver_offline(c);
 }

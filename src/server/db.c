@@ -65,6 +65,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE permanent_room_lists ("
 	" room TEXT NOT NULL COLLATE NOCASE, list TEXT NOT NULL, mask TEXT NOT NULL,"
 	" setter TEXT, set_at INTEGER, PRIMARY KEY(room, list, mask));",
+	/* 6: private messages kept for an account that was not connected,
+	 * delivered (and removed) at its next login (history.c). */
+	"CREATE TABLE offline ("
+	" id INTEGER PRIMARY KEY, account TEXT NOT NULL, msgid TEXT NOT NULL);"
+	"CREATE INDEX offline_account ON offline(account, id);",
 };
 
 struct write_job {

@@ -8,15 +8,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "channel.h"
 #include "client.h"
 #include "config.h"
 #include "conn.h"
 #include "log.h"
+#include "registry.h"
 #include "send.h"
 #include "server.h"
 
-enum op { OP_INSERT, OP_REDACT, OP_MARKER, OP_STOP };
+enum op { OP_INSERT, OP_REDACT, OP_MARKER, OP_DELIVERED, OP_STOP };
 
 /* One queued write; owns its strings. */
 struct record {
@@ -30,6 +32,8 @@ struct record {
 	char *line;
 	char *tags;
 	char *peer_a, *peer_b; /* private messages: the two identities */
+	char *offline_for;     /* an account to deliver it to at login */
+	int64_t upto_id;       /* OP_DELIVERED: offline rows up to this id */
 };
 
 /* Retention limits, copied for the writer thread at start. */
@@ -51,7 +55,7 @@ static struct {
 	uint64_t next_seq;            /* loop thread */
 	gpointer committed;           /* last seq on disk: written by the writer, read atomically */
 	/* the loop's prepared statements */
-	sqlite3_stmt *q_ref, *q_msgid, *q_marker, *q_latest_time, *q_convs;
+	sqlite3_stmt *q_ref, *q_msgid, *q_marker, *q_latest_time, *q_convs, *q_offline;
 	sqlite3_stmt *q_range[2];     /* [newest] */
 } h;
 
@@ -61,14 +65,33 @@ struct marker {
 	uint64_t seq;
 };
 
+static struct history_row *read_row(sqlite3_stmt *st);
+
 /* --- identities and keys ------------------------------------------------- */
 
 char *history_identity(const struct client *c)
 {
 	char folded[IRC_NICK_MAX + 1];
 
+	if (c->account != NULL)
+		return g_strdup(c->account->folded);
 	irc_casefold(folded, sizeof(folded), c->nick);
-	return g_strdup(folded);
+	return g_strconcat("~", folded, NULL);
+}
+
+char *history_peer_identity(const char *nick)
+{
+	struct client *c = registry_find_nick(nick);
+	struct account *a;
+	char folded[IRC_NICK_MAX + 1];
+
+	if (c != NULL && c->registered)
+		return history_identity(c);
+	a = account_find(nick);
+	if (a != NULL)
+		return g_strdup(a->folded);
+	irc_casefold(folded, sizeof(folded), nick);
+	return g_strconcat("~", folded, NULL);
 }
 
 char *history_private_key(const char *a, const char *b)
@@ -137,11 +160,12 @@ static void record_free(struct record *r)
 	g_free(r->tags);
 	g_free(r->peer_a);
 	g_free(r->peer_b);
+	g_free(r->offline_for);
 	g_free(r);
 }
 
 struct writer_stmts {
-	sqlite3_stmt *insert, *conv, *redact, *marker;
+	sqlite3_stmt *insert, *conv, *redact, *marker, *offline, *delivered;
 };
 
 static bool wexec(const char *sql)
@@ -185,6 +209,16 @@ static void apply(struct writer_stmts *w, const struct record *r)
 			sqlite3_bind_int64(w->conv, 4, r->time_ms);
 			step_reset(w->conv, "note a conversation");
 		}
+		if (r->offline_for != NULL) {
+			sqlite3_bind_text(w->offline, 1, r->offline_for, -1, SQLITE_STATIC);
+			sqlite3_bind_text(w->offline, 2, r->msgid, -1, SQLITE_STATIC);
+			step_reset(w->offline, "keep an offline message");
+		}
+		break;
+	case OP_DELIVERED:
+		sqlite3_bind_text(w->delivered, 1, r->offline_for, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->delivered, 2, r->upto_id);
+		step_reset(w->delivered, "forget delivered offline messages");
 		break;
 	case OP_REDACT:
 		sqlite3_bind_text(w->redact, 1, r->msgid, -1, SQLITE_STATIC);
@@ -346,7 +380,11 @@ static gpointer writer_main(gpointer unused)
 	    sqlite3_prepare_v3(h.wdb, "INSERT INTO read_markers(owner, target, time) "
 			       "VALUES(?1, ?2, ?3) ON CONFLICT(owner, target) DO UPDATE SET "
 			       "time = max(time, ?3)", -1, SQLITE_PREPARE_PERSISTENT,
-			       &w.marker, NULL) != SQLITE_OK)
+			       &w.marker, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "INSERT INTO offline(account, msgid) VALUES(?1, ?2)", -1,
+			       SQLITE_PREPARE_PERSISTENT, &w.offline, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "DELETE FROM offline WHERE account = ?1 AND id <= ?2", -1,
+			       SQLITE_PREPARE_PERSISTENT, &w.delivered, NULL) != SQLITE_OK)
 		g_error("history: cannot prepare the writer's statements: %s",
 			sqlite3_errmsg(h.wdb));
 	while (!stop) {
@@ -396,6 +434,8 @@ static gpointer writer_main(gpointer unused)
 	sqlite3_finalize(w.conv);
 	sqlite3_finalize(w.redact);
 	sqlite3_finalize(w.marker);
+	sqlite3_finalize(w.offline);
+	sqlite3_finalize(w.delivered);
 	return NULL;
 }
 
@@ -489,7 +529,10 @@ bool history_open(const char *data_dir, GError **error)
 		     "time < ?3 AND kind <= 2", &h.q_latest_time, error) ||
 	    !prepare("SELECT a, b, last_time FROM conversations WHERE (a = ?1 OR b = ?1) AND "
 		     "last_time > ?2 AND last_time < ?3 ORDER BY last_time LIMIT ?4",
-		     &h.q_convs, error))
+		     &h.q_convs, error) ||
+	    !prepare("SELECT o.id, h.time, h.kind, h.msgid, h.sender, h.line, h.tags FROM offline o "
+		     "JOIN history h ON h.msgid = o.msgid WHERE o.account = ?1 ORDER BY o.id "
+		     "LIMIT 1000", &h.q_offline, error))
 		return false;
 	/* (time, id) bounds, exclusive; kinds up to ?6; not before ?7. */
 	if (!prepare("SELECT id, time, kind, msgid, sender, line, tags FROM history "
@@ -526,6 +569,7 @@ void history_close(void)
 	sqlite3_finalize(h.q_marker);
 	sqlite3_finalize(h.q_latest_time);
 	sqlite3_finalize(h.q_convs);
+	sqlite3_finalize(h.q_offline);
 	sqlite3_close(h.rdb);
 	sqlite3_close(h.wdb);
 	if (h.commit_ev != NULL)
@@ -605,6 +649,50 @@ void history_log_private(struct client *from, struct client *to, struct outmsg *
 	r->peer_b = history_identity(to);
 	r->target = history_private_key(r->peer_a, r->peer_b);
 	logged(m, r);
+}
+
+bool history_log_offline(struct client *from, const char *nick, struct outmsg *m)
+{
+	struct account *a;
+	struct record *r;
+
+	if (!h.enabled || (a = account_find(nick)) == NULL || a->sessions->len > 0)
+		return false;
+	r = make_record(from, m, HIST_PRIVMSG);
+	r->peer_a = g_strdup(r->sender);
+	r->peer_b = g_strdup(a->folded);
+	r->target = history_private_key(r->peer_a, r->peer_b);
+	r->offline_for = g_strdup(a->folded);
+	logged(m, r);
+	return true;
+}
+
+void history_deliver_offline(struct client *c)
+{
+	sqlite3_stmt *st = h.q_offline;
+	g_autoptr(GPtrArray) rows = NULL;
+	struct record *r;
+	int64_t upto = 0;
+
+	if (!h.enabled || c->account == NULL || st == NULL)
+		return;
+	rows = g_ptr_array_new_with_free_func((GDestroyNotify)history_row_free);
+	sqlite3_bind_text(st, 1, c->account->folded, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct history_row *row = read_row(st);
+		upto = row->id; /* the offline row's id, for removal */
+		g_ptr_array_add(rows, row);
+	}
+	sqlite3_reset(st);
+	if (rows->len == 0)
+		return;
+	/* With their original time (server-time) where the client has it. */
+	history_send_rows(c, rows, false);
+	r = g_new0(struct record, 1);
+	r->op = OP_DELIVERED;
+	r->offline_for = g_strdup(c->account->folded);
+	r->upto_id = upto;
+	push(r);
 }
 
 void history_redact(const char *msgid, struct outmsg *m)

@@ -64,9 +64,18 @@ void history_log_private(struct client *from, struct client *to, struct outmsg *
 /* True when record @seq is on disk (or history holds nothing back). */
 bool history_committed(uint64_t seq);
 
-/* The identity history keys a person by: their account when logged in,
- * else their case-folded nick. */
+/* The identity history keys a person by: their account (case-folded) when
+ * logged in, else "~" and their case-folded nick. */
 char *history_identity(const struct client *c);
+/* The identity of whoever @nick names: the client using it now, else the
+ * account of that name, else the nick. */
+char *history_peer_identity(const char *nick);
+/* A private message to @nick, an account with nobody connected: stored,
+ * and delivered at its next login. False when @nick is no such account. */
+bool history_log_offline(struct client *from, const char *nick, struct outmsg *m);
+/* Sends @c (registered, logged in) the private messages kept for its
+ * account while it was away, with their original time. */
+void history_deliver_offline(struct client *c);
 /* The key of the private conversation between identities @a and @b. */
 char *history_private_key(const char *a, const char *b);
 

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "commands.h"
 #include "conn.h"
+#include "history.h"
 #include "log.h"
 #include "nickguard.h"
 #include "numerics.h"
@@ -106,6 +107,8 @@ void login_set_account(struct client *c, struct account *a)
 	nickguard_owner_arrived(a);
 	nickguard_check(c);
 	chanreg_logged_in(c);
+	if (c->registered)
+		history_deliver_offline(c);
 }
 
 void login_clear_account(struct client *c)

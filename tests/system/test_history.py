@@ -461,3 +461,109 @@ def test_bad_history_config_is_refused(server_factory):
     except AssertionError as e:
         assert "batch_max" in str(e)
     s.expect_exit = True
+
+
+# ------------------------------------------------------- accounts
+
+ACC = {"accounts": {"argon2_ops": "1", "argon2_mem_kib": "8192"}}
+PASSWORD = "correct horse battery"
+
+
+def make_account(srv, name, caps=None):
+    """Registers @name as nick and account; returns the logged-in client."""
+    c = srv.client(name, caps=caps)
+    c.send(f"REGISTER * * :{PASSWORD}")
+    c.expect("REGISTER", params=["SUCCESS"])
+    c.expect("900")
+    return c
+
+
+def login(srv, name, caps, nick=None):
+    """A new connection logged in to @name with PASS (nick @nick)."""
+    c = srv.connect(name=nick or name)
+    if caps:
+        c.send("CAP LS 302")
+        c.read_cap_ls()
+        c.send("CAP REQ :" + " ".join(caps))
+        c.expect("CAP", params=[None, "ACK"])
+    c.send(f"PASS :{name}:{PASSWORD}")
+    c.send(f"NICK {nick or name}")
+    c.send("USER u 0 * :x")
+    if caps:
+        c.send("CAP END")
+    got = c.collect_until(("376", "422"), timeout=20)
+    c.nick = nick or name
+    return c, got
+
+
+def test_offline_private_messages_delivered_at_login(server_factory):
+    s = server_factory(config=ACC)
+    bob = unique("bob")
+    make_account(s, bob).close()
+    alice = s.client(unique("al"), caps=["echo-message", "server-time", "message-tags"])
+    wait_for(lambda: alice.sync() is not None)  # bob's QUIT has gone through
+    alice.send(f"PRIVMSG {bob} :while you were out")
+    echo = alice.expect("PRIVMSG", params=[bob, "while you were out"])
+    time.sleep(0.02)
+    alice.send(f"PRIVMSG {bob} :second")
+    alice.expect("PRIVMSG", params=[bob, "second"])
+    assert [m for m in alice.sync() if m.command == "401"] == []
+    stranger = unique("nobody")
+    alice.send(f"PRIVMSG {stranger} :lost")
+    assert alice.expect("401").params[1] == stranger, "no account: no such nick, as before"
+    time.sleep(0.05)
+    c, got = login(s, bob, ["server-time", "message-tags"])
+    pms = [m for m in got + c.sync() if m.command == "PRIVMSG"]
+    assert [m.params for m in pms] == [[bob, "while you were out"], [bob, "second"]]
+    assert pms[0].tags["time"] == echo.tags["time"], "the original time"
+    assert pms[0].tags["msgid"] == echo.tags["msgid"]
+    assert pms[0].nick == alice.nick
+    c.send("QUIT")
+    c.expect_closed()
+    # Delivered once: not again at the next login.
+    def delivered_once():
+        d, got = login(s, bob, ["server-time"])
+        d.send("QUIT")
+        d.expect_closed()
+        return [m for m in got if m.command == "PRIVMSG"] == []
+    assert wait_for(delivered_once, timeout=10, interval=0.2)
+
+
+def test_private_history_follows_the_account(server_factory):
+    s = server_factory(config=ACC)
+    name = unique("acc")
+    a = make_account(s, name, caps=HIST_CAPS)
+    friend = s.client(unique("fr"), caps=HIST_CAPS)
+    talk(friend, name, ["for the account"])
+    a.sync()
+    a.send("QUIT")
+    a.expect_closed()
+    # The same account under another nick reads its conversation.
+    other_nick = unique("alt")
+    c, _ = login(s, name, HIST_CAPS, nick=other_nick)
+    lines, _ = history(c, "LATEST", friend.nick, "*", "10")
+    assert texts(lines) == ["for the account"]
+    # The friend finds it by the account's name or its current nick.
+    for target in (name, other_nick):
+        lines, _ = history(friend, "LATEST", target, "*", "10")
+        assert texts(lines) == ["for the account"], target
+    # A third person finds nothing of it.
+    third = s.client(unique("th"), caps=HIST_CAPS)
+    for target in (name, friend.nick):
+        lines, _ = history(third, "LATEST", target, "*", "10")
+        assert lines == [], target
+
+
+def test_read_marker_synced_across_an_accounts_connections(server_factory):
+    s = server_factory(config=ACC)
+    name = unique("rm")
+    caps = HIST_CAPS + ["draft/read-marker"]
+    first = make_account(s, name, caps=caps)
+    second, _ = login(s, name, caps, nick=unique("rm2"))
+    chan = "#" + unique("r")
+    first.send(f"MARKREAD {chan} timestamp=2026-03-04T05:06:07.089Z")
+    assert first.expect("MARKREAD").params == [chan, "timestamp=2026-03-04T05:06:07.089Z"]
+    got = second.expect("MARKREAD")
+    assert got.params == [chan, "timestamp=2026-03-04T05:06:07.089Z"]
+    stranger = s.client(unique("st"), caps=caps)
+    assert [m for m in stranger.sync() if m.command == "MARKREAD"] == []
