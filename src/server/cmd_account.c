@@ -315,7 +315,17 @@ static void account_cert(struct client *c, struct irc_message *msg)
 			      "Use ACCOUNT CERT LIST, ADD <fingerprint> or DEL <fingerprint>");
 		return;
 	}
-	if (msg->nparams < 3 || !account_normalise_certfp(msg->params[2], fp)) {
+	/* ADD with no fingerprint: the certificate of this very connection. */
+	if (msg->nparams < 3 && g_ascii_strcasecmp(sub, "ADD") == 0) {
+		const char *own = c->conn != NULL ? conn_certfp(c->conn) : NULL;
+		if (own == NULL) {
+			send_fail_ctx(c, "ACCOUNT", "INVALID_CERTFP", "*",
+				      "This connection has no TLS client certificate; give a "
+				      "fingerprint");
+			return;
+		}
+		g_strlcpy(fp, own, sizeof(fp));
+	} else if (msg->nparams < 3 || !account_normalise_certfp(msg->params[2], fp)) {
 		send_fail_ctx(c, "ACCOUNT", "INVALID_CERTFP", msg->nparams > 2 ? msg->params[2] : "*",
 			      "Give the certificate's SHA-256 fingerprint in hex (64 digits, colons "
 			      "allowed)");

@@ -745,3 +745,23 @@ def test_plus_r_and_plus_m(acc_server):
     late = acc_server.client(unique("late"))
     late.send(f"JOIN {room}")
     assert "log in" in late.expect("477").params[-1]
+
+
+def test_owned_nick_taken_while_owner_is_online(server_factory):
+    srv = server_factory(config=accounts_config(nick_grace=600))
+    name = unique("on")
+    owner = register_account(srv, name)
+    owner.send(f"NICK {name}_away")
+    owner.expect("NICK")
+    other = srv.client(unique("ot"))
+    other.send(f"NICK {name}")
+    other.expect("NICK")  # the change itself, then the rename at once
+    renamed = other.expect("NICK")
+    assert renamed.params[0].startswith("Guest")
+    notice = [m for m in other.skipped if m.command == "NOTICE"]
+    assert notice and "belongs to the account" in notice[-1].params[-1]
+    other.send("ACCOUNT CERT ADD")
+    other.expect("FAIL")  # not logged in
+    owner.send("ACCOUNT CERT ADD")
+    fail = owner.expect("FAIL")
+    assert fail.params[:2] == ["ACCOUNT", "INVALID_CERTFP"] and "no TLS" in fail.params[-1]
