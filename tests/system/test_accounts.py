@@ -765,3 +765,51 @@ def test_owned_nick_taken_while_owner_is_online(server_factory):
     owner.send("ACCOUNT CERT ADD")
     fail = owner.expect("FAIL")
     assert fail.params[:2] == ["ACCOUNT", "INVALID_CERTFP"] and "no TLS" in fail.params[-1]
+
+
+def test_throttle_delays_grow(server_factory):
+    srv = server_factory(config=accounts_config(login_free_failures=0, login_delay=1,
+                                                login_delay_max=8))
+    name = unique("gr")
+    register_account(srv, name).close()
+    c = srv.connect()
+    cap_sasl(c)
+    waits = []
+    for _ in range(3):
+        sasl_plain(c, name, "wrong guess")
+        assert "wrong" in c.expect("904").params[-1]
+        sasl_plain(c, name, PASSWORD)
+        text = c.expect("904").params[-1]
+        wait = int(text.split("try again in ")[1].split()[0])
+        waits.append(wait)
+        time.sleep(wait + 0.2)
+    assert waits == [1, 2, 4], waits
+    sasl_plain(c, name, PASSWORD)
+    c.expect("903")
+
+
+def test_secrets_never_reach_the_log(acc_server):
+    secret = "Sup3r-Secret-" + unique("pw")
+    name = unique("sl")
+    register_account(acc_server, name, secret).close()
+    c = acc_server.connect()
+    cap_sasl(c)
+    sasl_plain(c, name, "wrong-" + secret)
+    c.expect("904")
+    sasl_plain(c, name, secret)
+    c.expect("903")
+    d = acc_server.connect()
+    d.send(f"PASS :{name}:{secret}")
+    d.send(f"NICK {unique('x')}")
+    d.send("USER u 0 * :x")
+    d.expect("001")
+    e = acc_server.connect()
+    cap_sasl(e)
+    assert sasl_scram(e, name, secret).command == "903"
+    d.send(f"ACCOUNT PASSWORD {secret} :{secret}-new")
+    d.expect("NOTE")
+    d.sync()
+    log = acc_server.log_path.read_text(errors="replace")  # all of it, at debug level
+    assert name in log  # the log does talk about the account...
+    assert secret not in log  # ...but never its password
+    assert base64.b64encode(f"\0{name}\0{secret}".encode()).decode()[:40] not in log
