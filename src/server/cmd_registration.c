@@ -71,7 +71,9 @@ static void cap_ls(struct client *c, const char *version)
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++) {
 		const char *value = c->cap_version >= 302 ? login_cap_value(caps[i].bit) : NULL;
-		g_string_append_printf(list, "%s%s%s%s", i > 0 ? " " : "", caps[i].name,
+		if (!login_cap_offered(caps[i].bit))
+			continue;
+		g_string_append_printf(list, "%s%s%s%s", list->len > 0 ? " " : "", caps[i].name,
 				       value != NULL ? "=" : "", value != NULL ? value : "");
 	}
 	/* sts has a value, and so is shown only to 302 clients; it cannot be
@@ -108,7 +110,8 @@ static void cap_req(struct client *c, const char *request)
 			continue;
 		cap = find_cap(minus ? name + 1 : name);
 		/* After CAP LS 302, cap-notify is implied and cannot be turned off. */
-		if (cap == NULL || (minus && cap->bit == CAP_CAP_NOTIFY && c->cap_version >= 302)) {
+		if (cap == NULL || (minus && cap->bit == CAP_CAP_NOTIFY && c->cap_version >= 302) ||
+		    (!minus && !login_cap_offered(cap->bit))) {
 			send_line(c, ":%s CAP %s NAK :%s", server.cfg->name, client_nick(c), request);
 			return;
 		}

@@ -311,6 +311,36 @@ bool login_check_password(struct client *c, const char *account, const char *pas
 	return true;
 }
 
+bool login_cap_offered(unsigned cap_bit)
+{
+	return cap_bit != CAP_ACCOUNT_REGISTRATION || server.cfg->registration;
+}
+
+void login_config_reloaded(const struct config *old)
+{
+	bool on = server.cfg->registration;
+
+	if (old->registration == on)
+		return;
+	log_info("account registration is now %s", on ? "on" : "off");
+	for (struct conn *conn = server.conns; conn != NULL; conn = conn->next) {
+		struct client *c = conn->client;
+		const char *value = login_cap_value(CAP_ACCOUNT_REGISTRATION);
+		if (c == NULL || conn->closing || !(c->caps & CAP_CAP_NOTIFY))
+			continue;
+		if (on) {
+			send_line(c, ":%s CAP %s NEW :draft/account-registration%s%s",
+				  server.cfg->name, client_nick(c),
+				  c->cap_version >= 302 && value != NULL ? "=" : "",
+				  c->cap_version >= 302 && value != NULL ? value : "");
+		} else {
+			c->caps &= ~(unsigned)CAP_ACCOUNT_REGISTRATION;
+			send_line(c, ":%s CAP %s DEL :draft/account-registration", server.cfg->name,
+				  client_nick(c));
+		}
+	}
+}
+
 const char *login_cap_value(unsigned cap_bit)
 {
 	if (cap_bit == CAP_SASL)

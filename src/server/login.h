@@ -66,6 +66,13 @@ bool login_check_password(struct client *c, const char *account, const char *pas
 /* The value of an account capability in CAP LS 302 (e.g. the SASL
  * mechanisms), or NULL. */
 const char *login_cap_value(unsigned cap_bit);
+/* False for a capability switched off by the config (account registration
+ * with [accounts] registration=false): not listed, and REQ gets NAK. */
+bool login_cap_offered(unsigned cap_bit);
+/* After SIGHUP: tells cap-notify clients about account capabilities that
+ * came or went (CAP NEW / CAP DEL), comparing @old with server.cfg. */
+struct config;
+void login_config_reloaded(const struct config *old);
 
 void login_init(void);
 void login_shutdown(void);

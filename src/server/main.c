@@ -70,8 +70,12 @@ static void on_reload_signal(evutil_socket_t sig, short events, void *arg)
 		g_error_free(error);
 		return;
 	}
-	config_free(server.cfg);
-	server.cfg = cfg;
+	{
+		struct config *old = server.cfg;
+		server.cfg = cfg;
+		login_config_reloaded(old); /* CAP NEW/DEL for account capabilities */
+		config_free(old);
+	}
 	log_info("config reloaded (listen addresses change only on restart)");
 	/* New connections get the certificate on disk now; open ones keep theirs. */
 	if (tls_ready() && !tls_load(server.cfg, &error)) {

@@ -813,3 +813,33 @@ def test_secrets_never_reach_the_log(acc_server):
     assert name in log  # the log does talk about the account...
     assert secret not in log  # ...but never its password
     assert base64.b64encode(f"\0{name}\0{secret}".encode()).decode()[:40] not in log
+
+
+def test_registration_switched_on_sighup_is_announced(acc_server):
+    import signal
+    c = acc_server.connect()
+    c.send("CAP LS 302")
+    assert "draft/account-registration" in c.read_cap_ls()
+    c.send("CAP REQ :draft/account-registration")
+    c.expect("CAP", params=[None, "ACK"])
+    c.send(f"NICK {unique('cn')}")
+    c.send("USER u 0 * :x")
+    c.send("CAP END")
+    c.expect("001")
+    acc_server.sections["accounts"]["registration"] = "false"
+    acc_server.write_config()
+    acc_server.signal(signal.SIGHUP)
+    gone = c.expect("CAP", params=[None, "DEL"], timeout=10)
+    assert gone.params[-1] == "draft/account-registration"
+    c.send("REGISTER * * :long enough password")
+    assert c.expect("FAIL").params[:2] == ["REGISTER", "TEMPORARILY_UNAVAILABLE"]
+    d = acc_server.connect()
+    d.send("CAP LS 302")
+    assert "draft/account-registration" not in d.read_cap_ls()
+    d.send("CAP REQ :draft/account-registration")
+    d.expect("CAP", params=[None, "NAK"])
+    acc_server.sections["accounts"]["registration"] = "true"
+    acc_server.write_config()
+    acc_server.signal(signal.SIGHUP)
+    back = c.expect("CAP", params=[None, "NEW"], timeout=10)
+    assert back.params[-1] == "draft/account-registration=before-connect,custom-account-name"
