@@ -44,6 +44,7 @@ static void on_tick(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	(void)arg;
 	conn_tick();
+	log_tick();
 }
 
 static void on_shutdown_signal(evutil_socket_t sig, short events, void *arg)
@@ -411,6 +412,7 @@ int main(int argc, char **argv)
 		status = 0;
 	}
 	stop();
+	log_flush();
 	log_info("natterd stopped");
 out:
 	g_strfreev(opts.listen);
