@@ -13,9 +13,10 @@
  *   and a second OPER waits for the first one's answer.
  * - Only for a client that is still there. done(c, data) runs in the loop
  *   thread with the client found again, and only if it still exists and is
- *   not closing. If the client leaves first, its jobs still queued are
- *   dropped before they run (work is never called), and a job already
- *   running finishes but its done callback is skipped.
+ *   not closing. If the client leaves first (as soon as its connection is
+ *   marked closing), its jobs still queued are dropped before they run
+ *   (work is never called, and they stop counting against the queue's
+ *   limit), and a job already running finishes but its done is skipped.
  * - Always cleaned up. free_data(data) (when not NULL) is called exactly
  *   once, in the loop thread, after done or instead of it: free secrets
  *   there (sodium_memzero), whatever happened.
@@ -87,7 +88,8 @@ bool async_submit(struct client *c, enum async_queue q, async_work_fn work,
  * TEMPORARILY_UNAVAILABLE), and logs it (rate-limited like every line). */
 void async_refuse(struct client *c, const char *command, enum async_queue q);
 
-/* Called by client_destroy(): drops @c's queued jobs, forgets the rest. */
+/* Called when @c's connection closes (and by client_destroy()): drops its
+ * queued jobs, forgets the rest. */
 void async_client_gone(struct client *c);
 
 void async_get_stats(enum async_queue q, struct async_stats *out);

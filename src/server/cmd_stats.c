@@ -13,6 +13,7 @@
 #include "async.h"
 #include "client.h"
 #include "commands.h"
+#include "log.h"
 #include "numerics.h"
 #include "send.h"
 #include "server.h"
@@ -60,10 +61,9 @@ void cmd_stats(struct client *c, struct irc_message *msg)
 		break;
 	case 'c':
 	case 'a':
-		if (!(c->modes & UMODE_OPER)) {
-			send_numeric(c, ERR_NOPRIVILEGES);
+		if (!oper_required(c, "STATS"))
 			return;
-		}
+		log_info("STATS %c by %s", letter, c->prefix);
 		if (letter == 'c')
 			stats_close_reasons(c);
 		else

@@ -65,6 +65,7 @@ static GHashTable *commands; /* upper-case name -> struct command */
 
 void commands_init(void)
 {
+	oper_init();
 	commands = g_hash_table_new(g_str_hash, g_str_equal);
 	for (size_t i = 0; i < G_N_ELEMENTS(command_table); i++)
 		g_hash_table_insert(commands, (gpointer)command_table[i].name,
@@ -73,6 +74,7 @@ void commands_init(void)
 
 void commands_shutdown(void)
 {
+	oper_shutdown();
 	g_hash_table_destroy(commands);
 }
 

@@ -105,6 +105,12 @@ void cmd_oper(struct client *c, struct irc_message *msg);
 void cmd_kill(struct client *c, struct irc_message *msg);
 void cmd_wallops(struct client *c, struct irc_message *msg);
 void cmd_setname(struct client *c, struct irc_message *msg);
+/* OPER's failure counters and its log of operator status (commands_init). */
+void oper_init(void);
+void oper_shutdown(void);
+/* True for an operator; otherwise logs the attempt at @command and answers
+ * 481. Every operator-only command starts with it. */
+bool oper_required(struct client *c, const char *command);
 
 /* cmd_account.c (AUTHENTICATE is in sasl.c) */
 void cmd_register(struct client *c, struct irc_message *msg);

@@ -58,6 +58,9 @@ static void set_defaults(struct config *cfg)
 	cfg->login_delay_max = 300;
 	cfg->password_queue = 64;
 	cfg->sts_duration = -1;
+	cfg->oper_free_failures = 3;
+	cfg->oper_delay = 2;
+	cfg->oper_delay_max = 300;
 	cfg->opers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	cfg->history = (struct history_config){
 		.enabled = true, .store_joins = true, .durable_ack = true,
@@ -142,6 +145,9 @@ static const struct int_key int_keys[] = {
 	INT_KEY(max_channels_per_user, 1, 10000),
 	INT_KEY(whowas_size, 0, 1000000),
 	INT_KEY(password_queue, 1, 100000),
+	INT_KEY(oper_free_failures, 0, 1000000),
+	INT_KEY(oper_delay, 1, 86400),
+	INT_KEY(oper_delay_max, 1, 86400),
 };
 
 static bool read_int(GKeyFile *kf, const struct int_key *k, struct config *cfg, GError **error)

@@ -74,6 +74,9 @@ struct config {
 	int login_delay;      /* first delay, seconds; doubles per failure */
 	int login_delay_max;  /* seconds */
 	int password_queue;   /* password checks waiting or running, at most */
+	int oper_free_failures; /* failed OPERs (per name, per address) before delays */
+	int oper_delay;       /* first delay, seconds; doubles per failure */
+	int oper_delay_max;   /* seconds */
 	struct history_config history;
 	/* [tls] */
 	char *tls_cert_file;  /* PEM chain; NULL: a self-signed one in data_dir */

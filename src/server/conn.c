@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "async.h"
 #include "client.h"
 #include "commands.h"
 #include "irc_message.h"
@@ -475,6 +476,10 @@ void conn_close(struct conn *conn, enum close_reason why, const char *detail)
 	conn->close_why = why;
 	conn->close_reason = g_strdup(text);
 	close_counts[why]++;
+	/* Nobody will read its answers: drop its queued async work now, not at
+	 * the end of the turn, so the queue has room for the next client. */
+	if (conn->client != NULL && conn->client->async_pending > 0)
+		async_client_gone(conn->client);
 	if (conn->timer_ev != NULL)
 		event_del(conn->timer_ev);
 	update_events(conn);
@@ -965,11 +970,14 @@ void conn_resume(struct conn *conn)
 }
 
 /* Reads once, and again while the transport holds bytes that will raise no
- * socket event (TLS records already read from the socket). A read that
+ * socket event (TLS records already read from the socket), or while a client
+ * that now waits for async work has more to read: a client that sent a
+ * password and hung up at once is then seen gone in the same turn, and its
+ * queued check dropped before anyone else's command is taken. A read that
  * brings nothing ends it: what is held may be half a record. */
 static void handle_read(struct conn *conn)
 {
-	while (read_once(conn) && may_read(conn) && conn->tp->pending(conn))
+	while (read_once(conn) && may_read(conn) && (conn->tp->pending(conn) || held(conn)))
 		;
 }
 
