@@ -357,6 +357,7 @@ void account_fake_scram(const char *name, struct scram_credentials *out)
 
 bool account_normalise_certfp(const char *in, char out[65])
 {
+	char fp[65];
 	size_t n = 0;
 
 	for (const char *p = in; *p != '\0'; p++) {
@@ -364,8 +365,11 @@ bool account_normalise_certfp(const char *in, char out[65])
 			continue;
 		if (!g_ascii_isxdigit(*p) || n >= 64)
 			return false;
-		out[n++] = g_ascii_tolower(*p);
+		fp[n++] = g_ascii_tolower(*p);
 	}
-	out[n] = '\0';
-	return n == 64;
+	if (n != 64)
+		return false;
+	fp[n] = '\0';
+	memcpy(out, fp, sizeof(fp)); /* @out is untouched on failure */
+	return true;
 }

@@ -80,7 +80,8 @@ bool account_remove_certfp(struct account *a, const char *fingerprint);
 void account_fake_scram(const char *name, struct scram_credentials *out);
 
 /* True for a SHA-256 fingerprint in hex (colons allowed); writes it
- * normalised (64 lower-case hex digits, no colons) into @out[65]. */
+ * normalised (64 lower-case hex digits, no colons) into @out[65]. On false,
+ * @out is left as it was. */
 bool account_normalise_certfp(const char *in, char out[65]);
 
 #endif
