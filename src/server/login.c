@@ -18,28 +18,22 @@
 #include "sasl.h"
 #include "send.h"
 #include "server.h"
+#include "throttle.h"
 
-/* At most this many throttle entries; past it, expired ones are pruned and
- * new ones not recorded (the address entry of the attacker still is). */
+/* At most this many throttle keys; past it, quiet ones are forgotten and
+ * new ones not recorded (the address key of the attacker still is). */
 #define THROTTLE_MAX 65536
 
-struct throttle {
-	int fails;
-	int64_t until;   /* monotonic us before which attempts fail at once */
-	int64_t last;    /* monotonic us of the last failure */
-};
-
-static GHashTable *throttles; /* "a:<folded>" or "ip:<addr>" -> struct throttle */
+static struct throttle *throttles; /* "a:<folded>" and "ip:<addr>" keys */
 
 void login_init(void)
 {
-	throttles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	throttles = throttle_new(THROTTLE_MAX);
 }
 
 void login_shutdown(void)
 {
-	if (throttles != NULL)
-		g_hash_table_destroy(throttles);
+	throttle_free(throttles);
 	throttles = NULL;
 }
 
@@ -124,7 +118,7 @@ void login_clear_account(struct client *c)
 	nickguard_check(c);
 }
 
-/* --- throttling ------------------------------------------------------------- */
+/* --- throttling (throttle.c) ------------------------------------------------ */
 
 static char *account_key(const char *account)
 {
@@ -139,27 +133,11 @@ static char *address_key(const struct client *c)
 	return g_strconcat("ip:", c->conn != NULL ? c->conn->addr : "?", NULL);
 }
 
-/* The entry for @key, forgotten once quiet for twice the longest delay. */
-static struct throttle *find_throttle(const char *key, int64_t now)
+static void policy(struct throttle_policy *p)
 {
-	struct throttle *t = g_hash_table_lookup(throttles, key);
-	int64_t forget = (int64_t)server.cfg->login_delay_max * 2 * 1000000;
-
-	if (t != NULL && now - t->last > forget && now >= t->until) {
-		g_hash_table_remove(throttles, key);
-		return NULL;
-	}
-	return t;
-}
-
-static bool check_one(const char *key, int64_t now, int *wait)
-{
-	struct throttle *t = find_throttle(key, now);
-
-	if (t == NULL || now >= t->until)
-		return false;
-	*wait = (int)((t->until - now + 999999) / 1000000);
-	return true;
+	p->free_failures = server.cfg->login_free_failures;
+	p->delay = server.cfg->login_delay;
+	p->delay_max = server.cfg->login_delay_max;
 }
 
 bool login_throttled(const struct client *c, const char *account, int *wait, const char **what)
@@ -168,64 +146,29 @@ bool login_throttled(const struct client *c, const char *account, int *wait, con
 	g_autofree char *akey = account != NULL ? account_key(account) : NULL;
 	g_autofree char *ikey = address_key(c);
 
-	if (akey != NULL && check_one(akey, now, wait)) {
+	if (akey != NULL && (*wait = throttle_wait(throttles, akey, now)) > 0) {
 		*what = "account";
 		return true;
 	}
-	if (check_one(ikey, now, wait)) {
+	if ((*wait = throttle_wait(throttles, ikey, now)) > 0) {
 		*what = "address";
 		return true;
 	}
 	return false;
 }
 
-static void prune(int64_t now)
-{
-	GHashTableIter iter;
-	gpointer value;
-	int64_t forget = (int64_t)server.cfg->login_delay_max * 2 * 1000000;
-
-	g_hash_table_iter_init(&iter, throttles);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		struct throttle *t = value;
-		if (now - t->last > forget && now >= t->until)
-			g_hash_table_iter_remove(&iter);
-	}
-}
-
-static void fail_one(char *key, int64_t now)
-{
-	struct throttle *t = find_throttle(key, now);
-	const struct config *cfg = server.cfg;
-
-	if (t == NULL) {
-		if (g_hash_table_size(throttles) >= THROTTLE_MAX)
-			prune(now);
-		if (g_hash_table_size(throttles) >= THROTTLE_MAX) {
-			g_free(key);
-			return;
-		}
-		t = g_new0(struct throttle, 1);
-		g_hash_table_replace(throttles, key, t);
-	} else {
-		g_free(key);
-	}
-	t->fails++;
-	t->last = now;
-	if (t->fails > cfg->login_free_failures) {
-		int steps = MIN(t->fails - cfg->login_free_failures - 1, 20);
-		int64_t delay = MIN((int64_t)cfg->login_delay << steps, (int64_t)cfg->login_delay_max);
-		t->until = now + delay * 1000000;
-	}
-}
-
 void login_failed(const struct client *c, const char *account)
 {
 	int64_t now = server_now_us();
+	g_autofree char *ikey = address_key(c);
+	struct throttle_policy p;
 
-	if (account != NULL)
-		fail_one(account_key(account), now);
-	fail_one(address_key(c), now);
+	policy(&p);
+	if (account != NULL) {
+		g_autofree char *akey = account_key(account);
+		throttle_fail(throttles, akey, now, &p);
+	}
+	throttle_fail(throttles, ikey, now, &p);
 	log_info("failed login from %s for account %s", c->conn != NULL ? c->conn->addr : "?",
 		 account != NULL ? account : "*");
 }
@@ -235,7 +178,7 @@ void login_succeeded(const struct client *c, const char *account)
 	g_autofree char *akey = account_key(account);
 
 	(void)c;
-	g_hash_table_remove(throttles, akey);
+	throttle_clear(throttles, akey);
 }
 
 char *login_throttle_text(int wait, const char *what)

@@ -66,6 +66,8 @@ void throttle_fail(struct throttle *t, const char *key, int64_t now,
 			return;
 		e = g_new0(struct entry, 1);
 		g_hash_table_insert(t->keys, g_strdup(key), e);
+	} else if (now >= e->until && now - e->last > e->forget_after) {
+		e->fails = 0; /* quiet long enough: an old mistake counts no more */
 	}
 	e->fails++;
 	e->last = now;

@@ -5,11 +5,12 @@
  * while the key waits should be refused at once, saying how long is left.
  * A table holds at most @max_keys keys: when full, keys that are past their
  * wait and quiet for 2 * delay_max are forgotten first; if none are, the new
- * key is not tracked (the other keys of the same attempt still are).
+ * key is not tracked (the other keys of the same attempt still are). A key
+ * past its wait and quiet that long starts counting from zero again.
  *
  * No chat state and no clock of its own (times are passed in, monotonic
  * microseconds), so it is unit-tested directly (tests/unit/test_throttle.c).
- * Used by OPER (cmd_oper.c); login throttling could move onto it. */
+ * Used by OPER (cmd_oper.c) and logins (login.c). */
 #ifndef NATTERD_THROTTLE_H
 #define NATTERD_THROTTLE_H
 

@@ -85,6 +85,25 @@ static void test_waiting_keys_are_not_pruned(void)
 	throttle_free(t);
 }
 
+static void test_quiet_keys_start_over(void)
+{
+	struct throttle *t = throttle_new(16);
+	int64_t now = S(1000);
+
+	for (int i = 0; i < 4; i++)
+		throttle_fail(t, "a", now, &policy);
+	g_assert_cmpint(throttle_wait(t, "a", now), ==, 2);
+	/* Quiet for just under 2 * delay_max: the count goes on (5th: 4 s). */
+	now += S(59);
+	throttle_fail(t, "a", now, &policy);
+	g_assert_cmpint(throttle_wait(t, "a", now), ==, 4);
+	/* Quiet for longer: an old mistake no longer counts (1st again). */
+	now += S(61);
+	throttle_fail(t, "a", now, &policy);
+	g_assert_cmpint(throttle_wait(t, "a", now), ==, 0);
+	throttle_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -92,5 +111,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/throttle/clear", test_clear_forgets);
 	g_test_add_func("/throttle/bounded", test_table_is_bounded);
 	g_test_add_func("/throttle/waiting-kept", test_waiting_keys_are_not_pruned);
+	g_test_add_func("/throttle/quiet-start-over", test_quiet_keys_start_over);
 	return g_test_run();
 }
