@@ -53,6 +53,11 @@ G_DEFINE_FINAL_TYPE(NatterConnection, natter_connection, G_TYPE_OBJECT)
 
 static void start_read(NatterConnection *self);
 
+static const char *plural(guint n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void lose(NatterConnection *self, NatterSessionError code, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 
@@ -90,8 +95,8 @@ static gboolean on_timer(gpointer data)
 	if (!self->registered) {
 		if (self->last_rx == 0 && now >= first) {
 			lose(self, NATTER_SESSION_ERROR_TIMEOUT,
-			     "The server at %s port %u accepted the connection but sent nothing within %u seconds. Is it a chat server?",
-			     self->host, self->port, self->connect_timeout);
+			     "The server at %s port %u accepted the connection but sent nothing within %u second%s. Is it a chat server?",
+			     self->host, self->port, self->connect_timeout, plural(self->connect_timeout));
 			return G_SOURCE_REMOVE;
 		}
 		gint64 deadline = self->connected_at + 3 * (gint64)self->connect_timeout * G_USEC_PER_SEC;
@@ -214,7 +219,8 @@ gboolean natter_connection_line_is_irc(const char *line)
 		while (*p == ' ')
 			p++;
 	}
-	if (*p == ':') { /* source */
+	gboolean sourced = *p == ':';
+	if (sourced) {
 		p = strchr(p, ' ');
 		if (p == NULL)
 			return FALSE;
@@ -224,8 +230,9 @@ gboolean natter_connection_line_is_irc(const char *line)
 	gsize n = strcspn(p, " ");
 	if (n == 0)
 		return FALSE;
+	/* numerics only come from a server that names itself ("220 ..." is SMTP) */
 	if (n == 3 && g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) && g_ascii_isdigit(p[2]))
-		return TRUE;
+		return sourced;
 	for (gsize i = 0; i < n; i++)
 		if (!g_ascii_isalpha(p[i]))
 			return FALSE;
@@ -336,8 +343,8 @@ static void on_connected(GObject *source, GAsyncResult *result, gpointer data)
 			     self->host, self->port);
 		else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
 			lose(self, NATTER_SESSION_ERROR_TIMEOUT,
-			     "Could not connect to %s port %u: no answer within %u seconds.",
-			     self->host, self->port, self->connect_timeout);
+			     "Could not connect to %s port %u: no answer within %u second%s.",
+			     self->host, self->port, self->connect_timeout, plural(self->connect_timeout));
 		else if (error->domain == G_RESOLVER_ERROR)
 			lose(self, NATTER_SESSION_ERROR_RESOLVE,
 			     "The server name “%s” could not be found.", self->host);

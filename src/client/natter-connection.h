@@ -62,8 +62,8 @@ void natter_connection_close(NatterConnection *self);
 gboolean natter_connection_is_open(NatterConnection *self);
 
 /* Whether a first line looks like IRC: [@tags] [:source] COMMAND, where the
- * command is letters or three digits. "HTTP/1.1 400 ..." or "SSH-2.0-..." is
- * not. */
+ * command is letters, or three digits after a source. "HTTP/1.1 400 ...",
+ * "SSH-2.0-..." or SMTP's "220 ..." is not. */
 gboolean natter_connection_line_is_irc(const char *line);
 
 G_END_DECLS

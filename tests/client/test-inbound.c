@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "irc_names.h"
+#include "natter-connection.h"
 #include "natter-session.h"
 
 typedef struct {
@@ -425,10 +426,31 @@ static void test_ctcp_mention(Fixture *f, gconstpointer data)
 	g_assert_false(natter_message_get_mention(last_message(f, "#lobby")));
 }
 
+/* The connection's first-line check: what looks like IRC and what does not. */
+static void test_line_is_irc(void)
+{
+	const char *irc[] = {
+		":irc.test NOTICE * :*** Looking up your hostname",
+		":irc.test 001 me :Welcome", "PING :x", "ERROR :Closing link",
+		"@time=2026-12-01T00:00:00.000Z :irc.test CAP * LS :sasl", "NOTICE AUTH :hello",
+	};
+	const char *not_irc[] = {
+		"HTTP/1.1 400 Bad Request", "SSH-2.0-OpenSSH_9.2p1 Debian-2", "220 mail.example ESMTP",
+		"", ":onlysource", "<html>", "+OK POP3 ready", "* OK IMAP4rev1",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(irc); i++)
+		if (!natter_connection_line_is_irc(irc[i]))
+			g_error("“%s” should look like IRC", irc[i]);
+	for (gsize i = 0; i < G_N_ELEMENTS(not_irc); i++)
+		if (natter_connection_line_is_irc(not_irc[i]))
+			g_error("“%s” should not look like IRC", not_irc[i]);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
+	g_test_add_func("/connection/line-is-irc", test_line_is_irc);
 	ADD("/inbound/names-order", test_names_order);
 	ADD("/inbound/names-big", test_names_big);
 	ADD("/inbound/ping-error", test_ping_error);

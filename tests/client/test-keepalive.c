@@ -239,7 +239,7 @@ static void test_silent_port(Fixture *f, gconstpointer data)
 	TEST_WAIT(f->failed != NULL);
 	g_assert_cmpint(g_get_monotonic_time() - start, >=, G_USEC_PER_SEC - 100000);
 	g_assert_error(f->failed, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_TIMEOUT);
-	g_assert_nonnull(strstr(f->failed->message, "sent nothing within 1 seconds"));
+	g_assert_nonnull(strstr(f->failed->message, "sent nothing within 1 second."));
 	/* it did try: the registration lines reached the port */
 	g_assert_cmpuint(fake_server_count(fs, "NICK alice"), ==, 1);
 	fake_server_free(fs);
