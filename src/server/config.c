@@ -63,7 +63,7 @@ static void set_defaults(struct config *cfg)
 	cfg->oper_delay_max = 300;
 	cfg->opers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	cfg->history = (struct history_config){
-		.enabled = true, .store_joins = true, .durable_ack = true,
+		.enabled = true, .store_joins = true, .durable_ack = HIST_ACK_ALL,
 		.before_join = true, .batch_max = 4096, .commit_window_ms = 0,
 		.retention_interval = 60, .replay_on_join = 10, .query_limit = 100,
 	};
@@ -279,10 +279,10 @@ static bool read_history(GKeyFile *kf, struct config *cfg, GError **error)
 	struct history_config *hc = &cfg->history;
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	g_autofree char *sync = g_key_file_get_string(kf, "history", "synchronous", NULL);
+	g_autofree char *ack = g_key_file_get_string(kf, "history", "durable_ack", NULL);
 
 	if (!read_group_bool(kf, "history", "enabled", &hc->enabled, error) ||
 	    !read_group_bool(kf, "history", "store_joins", &hc->store_joins, error) ||
-	    !read_group_bool(kf, "history", "durable_ack", &hc->durable_ack, error) ||
 	    !read_group_bool(kf, "history", "before_join", &hc->before_join, error) ||
 	    !read_group_int(kf, "history", "batch_max", &hc->batch_max, 1, 1000000, error) ||
 	    !read_group_int(kf, "history", "commit_window_ms", &hc->commit_window_ms, 0, 1000,
@@ -297,8 +297,22 @@ static bool read_history(GKeyFile *kf, struct config *cfg, GError **error)
 			    error) ||
 	    !read_group_int(kf, "history", "query_limit", &hc->query_limit, 1, 10000, error))
 		return false;
+	if (ack != NULL) {
+		strip_comment(ack);
+		if (strcmp(ack, "all") == 0 || strcmp(ack, "true") == 0)
+			hc->durable_ack = HIST_ACK_ALL;
+		else if (strcmp(ack, "echo") == 0)
+			hc->durable_ack = HIST_ACK_ECHO;
+		else if (strcmp(ack, "off") == 0 || strcmp(ack, "false") == 0)
+			hc->durable_ack = HIST_ACK_OFF;
+		else {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "[history] durable_ack must be all, echo or off, not '%s'", ack);
+			return false;
+		}
+	}
 	if (sync != NULL) {
-		g_strstrip(sync);
+		strip_comment(sync);
 		if (g_ascii_strcasecmp(sync, "full") != 0 && g_ascii_strcasecmp(sync, "normal") != 0) {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
 				    "[history] synchronous must be normal or full");

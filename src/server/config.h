@@ -14,11 +14,18 @@ struct history_room_config {
 	int before_join;      /* 0/1 */
 };
 
+/* [history] durable_ack: what waits for the writer's commit. */
+enum history_ack {
+	HIST_ACK_ALL,   /* every line showing a message (relays and echo) */
+	HIST_ACK_ECHO,  /* only the sender's echo; others see it at once */
+	HIST_ACK_OFF,   /* nothing: a crash may lose the last few ms */
+};
+
 /* [history] */
 struct history_config {
 	bool enabled;
 	bool store_joins;     /* JOIN, PART and KICK too */
-	bool durable_ack;     /* hold output showing a message until it is stored */
+	enum history_ack durable_ack; /* what waits until a message is stored */
 	bool synchronous_full; /* fsync every commit (power-loss safe) */
 	bool before_join;     /* room history visible from before one joined */
 	int batch_max;        /* records per transaction */

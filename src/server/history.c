@@ -513,9 +513,14 @@ bool history_open(const char *data_dir, GError **error)
 	if (!open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &h.wdb, error) ||
 	    !open_conn(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &h.rdb, error))
 		return false;
-	sync = g_strdup_printf("PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+	/* A larger page cache and fewer, bigger checkpoints keep the writer's
+	 * inserts in memory; the reader maps the file instead of read()ing. */
+	sync = g_strdup_printf("PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
+			       "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8192;",
 			       h.cfg.synchronous_full ? "FULL" : "NORMAL");
-	if (!wexec(sync)) {
+	if (!wexec(sync) ||
+	    sqlite3_exec(h.rdb, "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;", NULL,
+			 NULL, NULL) != SQLITE_OK) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot set up %s", path);
 		return false;
 	}
@@ -613,16 +618,22 @@ static struct record *make_record(struct client *from, struct outmsg *m, enum hi
 	return r;
 }
 
-/* Queues @r; a message (not an event such as JOIN) makes everyone it is
- * shown to wait for its commit. Events are stored in the same order but
- * not waited for: a burst of JOINs would otherwise pile up output. */
-static void logged(struct outmsg *m, struct record *r)
+/* Queues @r (from @from). A message (not an event such as JOIN) makes
+ * everyone it is shown to wait for its commit ([history] durable_ack=all),
+ * or only its sender's echo (echo). Events are stored in the same order
+ * but not waited for: a burst of JOINs would otherwise pile up output. */
+static void logged(struct outmsg *m, struct record *r, struct client *from)
 {
-	bool hold = h.cfg.durable_ack && (r->op != OP_INSERT || r->kind <= HIST_LAST_MESSAGE_KIND);
+	bool message = r->op != OP_INSERT || r->kind <= HIST_LAST_MESSAGE_KIND;
 	uint64_t seq = push(r);
 
-	if (hold)
+	if (!message)
+		return;
+	if (h.cfg.durable_ack == HIST_ACK_ALL)
 		m->hist_seq = seq;
+	else if (h.cfg.durable_ack == HIST_ACK_ECHO && from != NULL && from->conn != NULL &&
+		 (from->caps & CAP_ECHO_MESSAGE))
+		from->conn->hold_seq = seq; /* what is queued to it from now on waits */
 }
 
 void history_log_room(struct channel *ch, struct client *from, struct outmsg *m,
@@ -634,7 +645,7 @@ void history_log_room(struct channel *ch, struct client *from, struct outmsg *m,
 		return;
 	r = make_record(from, m, kind);
 	r->target = room_key(ch->name);
-	logged(m, r);
+	logged(m, r, from);
 }
 
 void history_log_private(struct client *from, struct client *to, struct outmsg *m,
@@ -648,7 +659,7 @@ void history_log_private(struct client *from, struct client *to, struct outmsg *
 	r->peer_a = g_strdup(r->sender);
 	r->peer_b = history_identity(to);
 	r->target = history_private_key(r->peer_a, r->peer_b);
-	logged(m, r);
+	logged(m, r, from);
 }
 
 bool history_log_offline(struct client *from, const char *nick, struct outmsg *m)
@@ -663,7 +674,7 @@ bool history_log_offline(struct client *from, const char *nick, struct outmsg *m
 	r->peer_b = g_strdup(a->folded);
 	r->target = history_private_key(r->peer_a, r->peer_b);
 	r->offline_for = g_strdup(a->folded);
-	logged(m, r);
+	logged(m, r, from);
 	return true;
 }
 
@@ -704,7 +715,7 @@ void history_redact(const char *msgid, struct outmsg *m)
 	r = g_new0(struct record, 1);
 	r->op = OP_REDACT;
 	g_strlcpy(r->msgid, msgid, sizeof(r->msgid));
-	logged(m, r);
+	logged(m, r, NULL);
 }
 
 void history_set_read_marker(const char *owner, const char *target, int64_t time_ms)
