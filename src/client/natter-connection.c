@@ -410,6 +410,59 @@ void natter_connection_set_wrap(NatterConnection *self, NatterConnectionWrapFunc
 	self->wrap_data = data;
 }
 
+/* ---------------------------------------------------------------- backoff */
+
+guint natter_backoff_delay(guint base, guint max, guint attempt)
+{
+	guint delay = MAX(base, 1u);
+
+	for (guint i = 0; i < attempt && delay < max; i++)
+		delay *= 2;
+	return MIN(delay, max);
+}
+
+static gboolean on_backoff_tick(gpointer data)
+{
+	NatterBackoff *b = data;
+
+	if (b->remaining > 0)
+		b->remaining--;
+	if (b->remaining > 0) {
+		if (b->tick != NULL)
+			b->tick(b->data);
+		return G_SOURCE_CONTINUE;
+	}
+	b->timer_id = 0;
+	if (b->tick != NULL)
+		b->tick(b->data);
+	if (b->due != NULL)
+		b->due(b->data);
+	return G_SOURCE_REMOVE;
+}
+
+guint natter_backoff_start(NatterBackoff *b)
+{
+	guint delay = natter_backoff_delay(b->base, b->max, b->attempt);
+
+	b->attempt++;
+	b->remaining = delay;
+	g_clear_handle_id(&b->timer_id, g_source_remove);
+	b->timer_id = g_timeout_add_seconds(1, on_backoff_tick, b);
+	return delay;
+}
+
+void natter_backoff_cancel(NatterBackoff *b)
+{
+	g_clear_handle_id(&b->timer_id, g_source_remove);
+	b->remaining = 0;
+}
+
+void natter_backoff_reset(NatterBackoff *b)
+{
+	natter_backoff_cancel(b);
+	b->attempt = 0;
+}
+
 /* ---------------------------------------------------------------- GObject */
 
 static void natter_connection_dispose(GObject *object)

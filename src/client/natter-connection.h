@@ -66,6 +66,29 @@ gboolean natter_connection_is_open(NatterConnection *self);
  * "SSH-2.0-..." or SMTP's "220 ..." is not. */
 gboolean natter_connection_line_is_irc(const char *line);
 
+/* Reconnecting with exponential backoff: base, 2 base, 4 base, ... capped
+ * at @max seconds, counted down a second at a time (for a banner). The
+ * session keeps one; natter_backoff_reset() after a successful sign-in. */
+typedef struct {
+	guint base;      /* the first delay, s */
+	guint max;       /* the longest delay, s */
+	guint attempt;   /* delays handed out since the last reset */
+	guint remaining; /* s until the next try while waiting; 0 otherwise */
+	guint timer_id;
+	void (*tick)(gpointer data); /* each second while waiting ("remaining" changed) */
+	void (*due)(gpointer data);  /* time to try again */
+	gpointer data;
+} NatterBackoff;
+
+/* The delay before try @attempt (0 = the first retry). */
+guint natter_backoff_delay(guint base, guint max, guint attempt);
+/* Starts waiting for the next try; returns the delay in seconds. */
+guint natter_backoff_start(NatterBackoff *backoff);
+/* Stops waiting (remaining becomes 0); the attempt count stays. */
+void natter_backoff_cancel(NatterBackoff *backoff);
+/* Cancels and starts the count again from @base. */
+void natter_backoff_reset(NatterBackoff *backoff);
+
 G_END_DECLS
 
 #endif

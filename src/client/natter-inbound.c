@@ -30,7 +30,7 @@ static void handle_welcome(NatterSession *self, Ctx *ctx)
 	natter_session_registered_(self);
 	gboolean again = self->ever_registered;
 	self->ever_registered = TRUE;
-	self->reconnect_attempt = 0;
+	natter_backoff_reset(&self->backoff);
 	g_clear_pointer(&self->disconnect_reason, g_free);
 	natter_session_set_state_(self, NATTER_SESSION_CONNECTED);
 

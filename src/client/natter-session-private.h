@@ -55,10 +55,7 @@ struct _NatterSession {
 
 	guint connect_timeout;
 	guint keepalive;
-	guint reconnect_base;
-	guint reconnect_attempt;
-	guint reconnect_remaining;
-	guint reconnect_id;
+	NatterBackoff backoff; /* reconnecting */
 };
 
 enum {

@@ -233,38 +233,26 @@ void natter_session_fail_registration_(NatterSession *self, NatterSessionError c
 	if (self->conn != NULL)
 		natter_session_send_line_(self, "QUIT");
 	teardown(self);
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	natter_backoff_cancel(&self->backoff);
 	natter_session_set_state_(self, NATTER_SESSION_DISCONNECTED);
 	g_autoptr(GError) error = g_error_new_literal(NATTER_SESSION_ERROR, (gint)code, text);
 	g_signal_emit(self, signals[NATTER_SIG_CONNECT_FAILED], 0, error);
 }
 
-static gboolean on_reconnect_tick(gpointer data)
+static void on_backoff_tick(gpointer data)
 {
-	NatterSession *self = data;
-
-	if (self->reconnect_remaining > 0)
-		self->reconnect_remaining--;
-	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_RECONNECT_REMAINING]);
-	if (self->reconnect_remaining > 0)
-		return G_SOURCE_CONTINUE;
-	self->reconnect_id = 0;
-	start_attempt(self);
-	return G_SOURCE_REMOVE;
+	g_object_notify_by_pspec(G_OBJECT(data), props[PROP_RECONNECT_REMAINING]);
 }
 
-/* Exponential backoff: base, 2 base, 4 base, ... up to a minute. */
+static void on_backoff_due(gpointer data)
+{
+	start_attempt(data);
+}
+
 static void schedule_reconnect(NatterSession *self)
 {
-	guint delay = self->reconnect_base;
+	guint delay = natter_backoff_start(&self->backoff);
 
-	for (guint i = 0; i < self->reconnect_attempt && delay < RECONNECT_MAX_S; i++)
-		delay *= 2;
-	delay = MIN(delay, RECONNECT_MAX_S);
-	self->reconnect_attempt++;
-	self->reconnect_remaining = delay;
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
-	self->reconnect_id = g_timeout_add_seconds(1, on_reconnect_tick, self);
 	g_debug("reconnecting in %u s", delay);
 	natter_session_set_state_(self, NATTER_SESSION_RECONNECT_WAIT);
 	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_RECONNECT_REMAINING]);
@@ -381,7 +369,7 @@ gboolean natter_session_connect(NatterSession *self, const char *host, guint16 p
 			    "The port must be a number from 1 to 65535.");
 		return FALSE;
 	}
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	natter_backoff_cancel(&self->backoff);
 	teardown(self);
 	natter_session_set_active(self, NULL);
 	g_list_store_remove_all(self->conversations);
@@ -393,7 +381,7 @@ gboolean natter_session_connect(NatterSession *self, const char *host, guint16 p
 	natter_session_set_nick_(self, nick);
 	self->ever_registered = FALSE;
 	self->user_quit = FALSE;
-	self->reconnect_attempt = 0;
+	natter_backoff_reset(&self->backoff);
 	natter_session_set_away_(self, FALSE);
 	start_attempt(self);
 	return TRUE;
@@ -402,7 +390,7 @@ gboolean natter_session_connect(NatterSession *self, const char *host, guint16 p
 void natter_session_disconnect(NatterSession *self, const char *reason)
 {
 	self->user_quit = TRUE;
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	natter_backoff_cancel(&self->backoff);
 	if (self->conn != NULL || self->sink != NULL) {
 		/* Best effort: say goodbye without waiting for the queue. */
 		g_autoptr(GString) line = g_string_new(NULL);
@@ -423,7 +411,7 @@ void natter_session_reconnect_now(NatterSession *self)
 {
 	if (self->state != NATTER_SESSION_RECONNECT_WAIT)
 		return;
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	natter_backoff_cancel(&self->backoff);
 	start_attempt(self);
 }
 
@@ -445,7 +433,7 @@ NatterSessionState natter_session_get_state(NatterSession *self) { return self->
 const char *natter_session_get_nick(NatterSession *self) { return self->nick; }
 const char *natter_session_get_host(NatterSession *self) { return self->host; }
 guint16 natter_session_get_port(NatterSession *self) { return self->port; }
-guint natter_session_get_reconnect_remaining(NatterSession *self) { return self->reconnect_remaining; }
+guint natter_session_get_reconnect_remaining(NatterSession *self) { return self->backoff.remaining; }
 const char *natter_session_get_disconnect_reason(NatterSession *self) { return self->disconnect_reason; }
 GListModel *natter_session_get_conversations(NatterSession *self) { return G_LIST_MODEL(self->conversations); }
 NatterConversation *natter_session_get_active(NatterSession *self) { return self->active; }
@@ -466,7 +454,7 @@ void natter_session_set_timeouts(NatterSession *self, guint connect_seconds,
 
 void natter_session_set_reconnect_base(NatterSession *self, guint seconds)
 {
-	self->reconnect_base = MAX(seconds, 1u);
+	self->backoff.base = MAX(seconds, 1u);
 }
 
 void natter_session_set_active(NatterSession *self, NatterConversation *conversation)
@@ -611,7 +599,7 @@ static void natter_session_get_property(GObject *object, guint id, GValue *value
 	switch (id) {
 	case PROP_STATE: g_value_set_int(value, (gint)self->state); break;
 	case PROP_NICK: g_value_set_string(value, self->nick); break;
-	case PROP_RECONNECT_REMAINING: g_value_set_uint(value, self->reconnect_remaining); break;
+	case PROP_RECONNECT_REMAINING: g_value_set_uint(value, self->backoff.remaining); break;
 	case PROP_ACTIVE: g_value_set_object(value, self->active); break;
 	case PROP_AWAY: g_value_set_boolean(value, self->away); break;
 	case PROP_LISTING: g_value_set_boolean(value, self->listing); break;
@@ -623,7 +611,7 @@ static void natter_session_dispose(GObject *object)
 {
 	NatterSession *self = NATTER_SESSION(object);
 
-	g_clear_handle_id(&self->reconnect_id, g_source_remove);
+	natter_backoff_cancel(&self->backoff);
 	teardown(self);
 	g_clear_object(&self->active);
 	/* No items-changed from here: widgets may be half gone already. */
@@ -714,7 +702,11 @@ static void natter_session_init(NatterSession *self)
 	self->cap_ls = g_string_new(NULL);
 	self->caps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->conversations = g_list_store_new(NATTER_TYPE_CONVERSATION);
-	self->reconnect_base = 1;
+	self->backoff.base = 1;
+	self->backoff.max = RECONNECT_MAX_S;
+	self->backoff.tick = on_backoff_tick;
+	self->backoff.due = on_backoff_due;
+	self->backoff.data = self;
 	g_strlcpy(self->prefix_modes, "ov", sizeof(self->prefix_modes));
 	g_strlcpy(self->prefix_chars, "@+", sizeof(self->prefix_chars));
 }

@@ -446,11 +446,24 @@ static void test_line_is_irc(void)
 			g_error("“%s” should not look like IRC", not_irc[i]);
 }
 
+/* Reconnect delays: base, doubling, capped. */
+static void test_backoff(void)
+{
+	guint want[] = { 1, 2, 4, 8, 16, 32, 60, 60, 60 };
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+		g_assert_cmpuint(natter_backoff_delay(1, 60, i), ==, want[i]);
+	g_assert_cmpuint(natter_backoff_delay(5, 60, 0), ==, 5);
+	g_assert_cmpuint(natter_backoff_delay(5, 60, 3), ==, 40);
+	g_assert_cmpuint(natter_backoff_delay(0, 60, 0), ==, 1);
+	g_assert_cmpuint(natter_backoff_delay(1, 60, 1000), ==, 60); /* no overflow */
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
 	g_test_add_func("/connection/line-is-irc", test_line_is_irc);
+	g_test_add_func("/connection/backoff", test_backoff);
 	ADD("/inbound/names-order", test_names_order);
 	ADD("/inbound/names-big", test_names_big);
 	ADD("/inbound/ping-error", test_ping_error);
