@@ -167,7 +167,8 @@ static void on_conversation_opened(NatterChatPage *self, NatterConversation *con
 static void on_nick(NatterChatPage *self)
 {
 	const char *nick = natter_session_get_nick(self->session);
-	g_autofree char *text = g_strdup_printf("You are %s", nick != NULL ? nick : "");
+	gboolean away = natter_session_get_away(self->session);
+	g_autofree char *text = g_strdup_printf("You are %s%s", nick != NULL ? nick : "", away ? " · away" : "");
 	adw_window_title_set_subtitle(self->sidebar_title, text);
 	g_signal_emit(self, signals[SIGNAL_TITLE_CHANGED], 0);
 }
@@ -188,6 +189,7 @@ void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
 				G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "notify::active", G_CALLBACK(show_conversation), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "notify::nick", G_CALLBACK(on_nick), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(session, "notify::away", G_CALLBACK(on_nick), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "conversation-opened", G_CALLBACK(on_conversation_opened), self,
 				G_CONNECT_SWAPPED);
 	update_banner(self);

@@ -150,6 +150,11 @@ static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpoin
 		gtk_widget_add_css_class(label, "event");
 	else
 		gtk_widget_remove_css_class(label, "event");
+	/* Someone said your name: the line stands out. */
+	if (natter_message_get_mention(msg))
+		gtk_widget_add_css_class(label, "mention");
+	else
+		gtk_widget_remove_css_class(label, "mention");
 }
 
 /* ---------------------------------------------------------------- following the newest line */

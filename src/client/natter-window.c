@@ -7,6 +7,7 @@
 #include "natter-connect-page.h"
 #include "natter-session.h"
 #include "natter-settings.h"
+#include "natter-join-dialog.h"
 #include "natter-switcher.h"
 
 struct _NatterWindow {
@@ -81,9 +82,12 @@ gboolean natter_window_wants_notification(NatterConversation *conv, NatterMessag
 {
 	NatterMessageKind kind = natter_message_get_kind(msg);
 
-	return natter_conversation_get_kind(conv) == NATTER_CONVERSATION_PRIVATE &&
-	       !natter_message_is_own(msg) &&
-	       (kind == NATTER_MESSAGE_TEXT || kind == NATTER_MESSAGE_ACTION) && !window_focused;
+	if (window_focused || natter_message_is_own(msg) ||
+	    (kind != NATTER_MESSAGE_TEXT && kind != NATTER_MESSAGE_ACTION))
+		return FALSE;
+	/* Private words, or one's name said in a room. */
+	return natter_conversation_get_kind(conv) == NATTER_CONVERSATION_PRIVATE ||
+	       natter_message_get_mention(msg);
 }
 
 static void send_notification(NatterWindow *self, const char *id, const char *title,
@@ -134,12 +138,14 @@ static void on_message_added(NatterWindow *self, NatterConversation *conv, Natte
 	if (!natter_window_wants_notification(conv, msg, gtk_window_is_active(GTK_WINDOW(self))))
 		return;
 	const char *name = natter_conversation_get_name(conv);
-	g_autofree char *title = g_strdup_printf("%s wrote to you", natter_message_get_nick(msg));
+	gboolean room = natter_conversation_get_kind(conv) == NATTER_CONVERSATION_ROOM;
+	g_autofree char *title = room ? g_strdup_printf("%s mentioned you in %s", natter_message_get_nick(msg), name)
+				      : g_strdup_printf("%s wrote to you", natter_message_get_nick(msg));
 	g_autofree char *body = natter_message_get_kind(msg) == NATTER_MESSAGE_ACTION
 					? g_strdup_printf("* %s %s", natter_message_get_nick(msg),
 							  natter_message_get_text(msg))
 					: g_strdup(natter_message_get_text(msg));
-	g_autofree char *id = g_strdup_printf("private-%s", name);
+	g_autofree char *id = g_strdup_printf("%s-%s", room ? "mention" : "private", name);
 	self->notify_func(self, id, title, body, name, self->notify_data);
 }
 
@@ -262,8 +268,31 @@ static void action_switcher(GtkWidget *widget, const char *name, GVariant *param
 	natter_window_open_switcher(NATTER_WINDOW(widget));
 }
 
+static void on_join_done(NatterWindow *self)
+{
+	natter_chat_page_focus_input(self->chat_page);
+}
+
+NatterJoinDialog *natter_window_open_join_dialog(NatterWindow *self)
+{
+	if (!chatting(self) || natter_session_get_state(self->session) != NATTER_SESSION_CONNECTED)
+		return NULL;
+	NatterJoinDialog *dialog = natter_join_dialog_new(GTK_WINDOW(self), self->session);
+	g_signal_connect_object(dialog, "done", G_CALLBACK(on_join_done), self, G_CONNECT_SWAPPED);
+	gtk_window_present(GTK_WINDOW(dialog));
+	return dialog;
+}
+
+static void action_join_room(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name; (void)param;
+	natter_window_open_join_dialog(NATTER_WINDOW(widget));
+}
+
 static void add_keys(GtkWidgetClass *widget_class)
 {
+	gtk_widget_class_install_action(widget_class, "win.join-room", NULL, action_join_room);
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.join-room", NULL);
 	gtk_widget_class_install_action(widget_class, "win.switcher", NULL, action_switcher);
 	gtk_widget_class_install_action(widget_class, "win.conversation-next", NULL, action_next);
 	gtk_widget_class_install_action(widget_class, "win.conversation-previous", NULL, action_previous);

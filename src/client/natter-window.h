@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "natter-session.h"
+#include "natter-join-dialog.h"
 #include "natter-switcher.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,8 @@ void natter_window_fill(NatterWindow *self, const char *host, guint16 port, cons
 void natter_window_connect(NatterWindow *self);
 /* The window's connection (owned by the window). */
 NatterSession *natter_window_get_session(NatterWindow *self);
+/* Ctrl+N, the header's + button: "Join a Room" (NULL when not connected). */
+NatterJoinDialog *natter_window_open_join_dialog(NatterWindow *self);
 /* Ctrl+K: the conversation switcher (NULL before connecting). */
 NatterSwitcher *natter_window_open_switcher(NatterWindow *self);
 /* Keys (actions on the window, so they work without an application):
@@ -32,12 +35,14 @@ void natter_window_add_toast(NatterWindow *self, const char *text);
 void natter_window_show_conversation(NatterWindow *self, const char *name);
 
 /* TRUE when @msg in @conv deserves a desktop notification: someone else's
- * words in a private chat while the window is not focused. */
+ * words in a private chat, or that mention one's name in a room, while the
+ * window is not focused. */
 gboolean natter_window_wants_notification(NatterConversation *conv, NatterMessage *msg,
 					  gboolean window_focused);
 
 /* Where the window's notifications go. The default sends a GNotification
- * (id "private-NICK", default action app.show-conversation) through the
+ * (id "private-NICK" or "mention-#ROOM", default action
+ * app.show-conversation) through the
  * window's application; tests put their own function here to observe them. */
 typedef void (*NatterNotifyFunc)(NatterWindow *window, const char *id, const char *title,
 				 const char *body, const char *conversation, gpointer data);

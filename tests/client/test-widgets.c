@@ -14,6 +14,7 @@
 #include "natter-chat-page.h"
 #include "natter-connect-page.h"
 #include "natter-conversation-list.h"
+#include "natter-room-info.h"
 #include "natter-input-bar.h"
 #include "natter-member-list.h"
 #include "natter-message-view.h"
@@ -79,6 +80,9 @@ static void teardown(Fixture *f, gconstpointer data)
 }
 
 /* ---------------------------------------------------------------- helpers */
+
+static void save_png(GtkWidget *widget, const char *path);
+static char *artifact_path(const char *name);
 
 static void show_window(Fixture *f)
 {
@@ -596,6 +600,18 @@ static void test_notification(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(n->body, ==, "* bob waves");
 	g_assert_true(has_message(f->session, "bob", "automated"));
 
+	/* One's name said in a room does too, and the line is highlighted. */
+	raw_send(bob, "PRIVMSG #lobby :alice: have a look at this");
+	TEST_WAIT(f->notes->len == 3);
+	n = g_ptr_array_index(f->notes, 2);
+	g_assert_cmpstr(n->id, ==, "mention-#lobby");
+	g_assert_cmpstr(n->title, ==, "bob mentioned you in #lobby");
+	g_assert_cmpstr(n->body, ==, "alice: have a look at this");
+	g_assert_cmpstr(n->conversation, ==, NATTER_LOBBY);
+	raw_send(bob, "PRIVMSG #lobby :malice aforethought"); /* not a mention */
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "malice"));
+	g_assert_cmpuint(f->notes->len, ==, 3);
+
 	/* The rule itself, for a focused window. */
 	NatterConversation *conv = natter_session_find_conversation(f->session, "bob");
 	g_autoptr(NatterMessage) m = natter_message_new(NATTER_MESSAGE_TEXT, NULL, "bob", "hi", FALSE);
@@ -831,6 +847,45 @@ static void tab_round(Fixture *f, GtkDirectionType dir, GtkWidget *via, GtkWidge
 }
 
 /* Tab from the conversation list goes on (no trap) and reaches the message box. */
+static GtkWidget *find_label_containing(GtkWidget *root, const char *needle)
+{
+	if (GTK_IS_LABEL(root) && strstr(gtk_label_get_text(GTK_LABEL(root)), needle) != NULL)
+		return root;
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
+		GtkWidget *hit = find_label_containing(c, needle);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+/* Mentions are highlighted; one's own away state shows by one's name. */
+static void test_mention_and_away(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	GtkWidget *win = GTK_WIDGET(f->win);
+	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+
+	raw_send(bob, "PRIVMSG #lobby :hey alice, lunch?");
+	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "lunch?"));
+	settle(f);
+	GtkWidget *label = find_label_containing(view, "lunch?");
+	g_assert_nonnull(label);
+	g_assert_true(gtk_widget_has_css_class(label, "mention"));
+
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "You are alice"));
+	type_and_enter(f, "/away gone for lunch, back at two");
+	TEST_WAIT(natter_session_get_away(f->session));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "You are alice · away"));
+	type_and_enter(f, "/away");
+	TEST_WAIT(!natter_session_get_away(f->session));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "You are alice"));
+	raw_close(bob);
+}
+
 static void test_tab_no_trap(Fixture *f, gconstpointer data)
 {
 	(void)data;
@@ -914,6 +969,75 @@ static void test_keyboard_switching(Fixture *f, gconstpointer data)
 	g_assert_true(focused_control(f) == entry);
 	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
 		raw_close(who[i]);
+}
+
+/* ---------------------------------------------------------------- rooms */
+
+static void test_join_dialog(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	RawClient *carol = raw_connect(f->server->port, "carol");
+	raw_send(bob, "JOIN #dev");
+	raw_send(bob, "TOPIC #dev :Building natter in C");
+	raw_send(carol, "JOIN #dev");
+	raw_send(carol, "JOIN #random");
+	raw_send(carol, "TOPIC #random :Cats, mostly");
+	g_free(raw_expect(carol, "TOPIC #random"));
+	g_free(raw_expect(bob, "JOIN #dev")); /* carol's join, seen by bob */
+
+	/* The header's + button and Ctrl+N open it. */
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(f->win), "win.join-room", NULL));
+	NatterJoinDialog *dialog = NULL;
+	for (GList *l = gtk_window_list_toplevels(); l != NULL; l = g_list_delete_link(l, l))
+		if (NATTER_IS_JOIN_DIALOG(l->data))
+			dialog = l->data;
+	g_assert_nonnull(dialog);
+	g_object_add_weak_pointer(G_OBJECT(dialog), (gpointer *)&dialog);
+	GListModel *shown = natter_join_dialog_get_shown(dialog);
+	TEST_WAIT(!natter_session_get_listing(f->session) && g_list_model_get_n_items(shown) >= 3);
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(dialog));
+
+	/* Busiest first, with member counts and topics on screen. */
+	g_autoptr(NatterRoomInfo) first = g_list_model_get_item(shown, 0);
+	g_assert_cmpstr(natter_room_info_get_name(first), ==, "#dev");
+	g_assert_cmpuint(natter_room_info_get_members(first), ==, 2);
+	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL, "#dev"));
+	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL, "2 people"));
+	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL, "Building natter in C"));
+	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL, "Cats, mostly"));
+	g_autofree char *path = artifact_path("natter-join-dialog.png");
+	save_png(GTK_WIDGET(dialog), path);
+
+	/* The search box filters by name or topic. */
+	natter_join_dialog_set_query(dialog, "cats");
+	g_assert_cmpuint(g_list_model_get_n_items(shown), ==, 1);
+	natter_join_dialog_set_query(dialog, "zzz");
+	g_assert_cmpuint(g_list_model_get_n_items(shown), ==, 0);
+	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL,
+				   "No room matches. Type a #name to start one."));
+
+	/* Enter joins the match; the dialog closes and the room is shown. */
+	natter_join_dialog_set_query(dialog, "dev");
+	natter_join_dialog_join(dialog);
+	g_free(raw_expect(bob, "JOIN #dev"));
+	TEST_WAIT(dialog == NULL);
+	TEST_WAIT(natter_session_find_conversation(f->session, "#dev") != NULL &&
+		  natter_conversation_get_joined(natter_session_find_conversation(f->session, "#dev")));
+	TEST_WAIT(g_strcmp0(active_name(f), "#dev") == 0);
+	g_assert_true(focused_control(f) == GTK_WIDGET(message_entry(f)));
+
+	/* A new #name typed in the box starts that room. */
+	dialog = natter_window_open_join_dialog(f->win);
+	g_object_add_weak_pointer(G_OBJECT(dialog), (gpointer *)&dialog);
+	natter_join_dialog_set_query(dialog, "#brand-new");
+	natter_join_dialog_join(dialog);
+	TEST_WAIT(dialog == NULL);
+	TEST_WAIT(natter_session_find_conversation(f->session, "#brand-new") != NULL);
+	raw_close(bob);
+	raw_close(carol);
 }
 
 /* ---------------------------------------------------------------- big rooms */
@@ -1228,8 +1352,10 @@ int main(int argc, char **argv)
 	ADD("/widgets/notification-unfocused", test_notification);
 	ADD("/widgets/scroll-stays-at-bottom", test_scroll_stays_at_bottom);
 	ADD("/widgets/scroll-kept-when-reading", test_scroll_kept_when_reading);
+	ADD("/widgets/mention-and-away", test_mention_and_away);
 	ADD("/widgets/tab-no-trap", test_tab_no_trap);
 	ADD("/widgets/keyboard-switching", test_keyboard_switching);
+	ADD("/widgets/join-dialog", test_join_dialog);
 	ADD("/widgets/big-room", test_big_room);
 	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
 	ADD("/widgets/dark-style", test_dark_style);
