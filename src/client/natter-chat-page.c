@@ -2,11 +2,14 @@
 #include "natter-chat-page.h"
 
 #include <adwaita.h>
+#include <string.h>
 
 #include "natter-conversation-list.h"
 #include "natter-input-bar.h"
 #include "natter-member-list.h"
 #include "natter-message-view.h"
+#include "natter-whois-card.h"
+#include "irc_names.h"
 
 struct _NatterChatPage {
 	GtkBox parent_instance;
@@ -30,9 +33,12 @@ struct _NatterChatPage {
 	NatterSession *session;
 	NatterConversation *shown;
 	gulong topic_handler;
+	char *pending_whois; /* asked from a member's menu: show the card */
 };
 
 G_DEFINE_FINAL_TYPE(NatterChatPage, natter_chat_page, GTK_TYPE_BOX)
+
+static void on_whois(NatterChatPage *self, NatterWhois *whois);
 
 enum { SIGNAL_TITLE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -190,6 +196,7 @@ void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
 	g_signal_connect_object(session, "notify::active", G_CALLBACK(show_conversation), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "notify::nick", G_CALLBACK(on_nick), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "notify::away", G_CALLBACK(on_nick), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(session, "whois", G_CALLBACK(on_whois), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "conversation-opened", G_CALLBACK(on_conversation_opened), self,
 				G_CONNECT_SWAPPED);
 	update_banner(self);
@@ -227,6 +234,191 @@ static gboolean on_key(GtkEventControllerKey *ctrl, guint keyval, guint keycode,
 	natter_chat_page_show_content(self);
 	natter_input_bar_type(self->input_bar, utf8);
 	return TRUE;
+}
+
+/* ---------------------------------------------------------------- menus */
+
+/* Sends a line as if typed; a failure shows under the message box. */
+static void send_line(NatterChatPage *self, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void send_line(NatterChatPage *self, const char *fmt, ...)
+{
+	va_list ap;
+	g_autoptr(GError) error = NULL;
+
+	va_start(ap, fmt);
+	g_autofree char *line = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (self->session != NULL && !natter_session_send_input(self->session, line, &error))
+		natter_input_bar_show_error(self->input_bar, error->message);
+}
+
+static const char *shown_room(NatterChatPage *self)
+{
+	if (self->shown == NULL || natter_conversation_get_kind(self->shown) != NATTER_CONVERSATION_ROOM)
+		return NULL;
+	return natter_conversation_get_name(self->shown);
+}
+
+/* TRUE when we may kick, ban, op and voice in the room shown. */
+static gboolean am_operator(NatterChatPage *self)
+{
+	const char *nick = self->session != NULL ? natter_session_get_nick(self->session) : NULL;
+	NatterMember *me = shown_room(self) != NULL && nick != NULL
+				   ? natter_conversation_find_member(self->shown, nick) : NULL;
+	const char *p = me != NULL ? natter_member_get_prefixes(me) : "";
+
+	return strchr(p, '@') != NULL || strchr(p, '~') != NULL || strchr(p, '&') != NULL;
+}
+
+static void add_item(GMenu *menu, const char *label, const char *action, const char *target)
+{
+	g_autoptr(GMenuItem) item = g_menu_item_new(label, NULL);
+	g_menu_item_set_action_and_target_value(item, action, g_variant_new_string(target));
+	g_menu_append_item(menu, item);
+}
+
+GMenuModel *natter_chat_page_member_menu(NatterChatPage *self, NatterMember *member)
+{
+	const char *nick = natter_member_get_nick(member);
+	const char *prefixes = natter_member_get_prefixes(member);
+	gboolean me = self->session != NULL && irc_casecmp(nick, natter_session_get_nick(self->session)) == 0;
+	GMenu *menu = g_menu_new();
+	g_autoptr(GMenu) people = g_menu_new();
+
+	if (!me)
+		add_item(people, "Open Private Chat", "chat.private", nick);
+	add_item(people, "Mention", "chat.mention", nick);
+	add_item(people, "Who Is This?", "chat.whois", nick);
+	g_menu_append_section(menu, NULL, G_MENU_MODEL(people));
+	if (!me && am_operator(self)) {
+		g_autoptr(GMenu) ops = g_menu_new();
+		add_item(ops, strchr(prefixes, '@') != NULL ? "Take Operator" : "Make Operator", "chat.op", nick);
+		add_item(ops, strchr(prefixes, '+') != NULL ? "Take Voice" : "Give Voice", "chat.voice", nick);
+		add_item(ops, "Kick from Room", "chat.kick", nick);
+		add_item(ops, "Ban from Room", "chat.ban", nick);
+		g_menu_append_section(menu, NULL, G_MENU_MODEL(ops));
+	}
+	return G_MENU_MODEL(menu);
+}
+
+GMenuModel *natter_chat_page_conversation_menu(NatterChatPage *self, NatterConversation *conv)
+{
+	GMenu *menu = g_menu_new();
+	const char *name = natter_conversation_get_name(conv);
+
+	(void)self;
+	if (natter_conversation_get_kind(conv) == NATTER_CONVERSATION_ROOM)
+		add_item(menu, "Leave Room", "chat.leave", name);
+	else
+		add_item(menu, "Close Chat", "chat.leave", name);
+	return G_MENU_MODEL(menu);
+}
+
+static void on_popover_closed(GtkPopover *popover)
+{
+	/* After the chosen item's action has run. */
+	g_idle_add_once((GSourceOnceFunc)gtk_widget_unparent, popover);
+}
+
+static void popup_menu(GMenuModel *menu, GtkWidget *anchor)
+{
+	GtkWidget *popover = gtk_popover_menu_new_from_model(menu);
+
+	gtk_widget_set_parent(popover, anchor);
+	gtk_popover_set_has_arrow(GTK_POPOVER(popover), TRUE);
+	g_signal_connect(popover, "closed", G_CALLBACK(on_popover_closed), NULL);
+	gtk_popover_popup(GTK_POPOVER(popover));
+}
+
+static void on_member_menu(NatterChatPage *self, NatterMember *member, GtkWidget *anchor)
+{
+	g_autoptr(GMenuModel) menu = natter_chat_page_member_menu(self, member);
+	popup_menu(menu, anchor);
+}
+
+static void on_conversation_menu(NatterChatPage *self, NatterConversation *conv, GtkWidget *anchor)
+{
+	g_autoptr(GMenuModel) menu = natter_chat_page_conversation_menu(self, conv);
+	popup_menu(menu, anchor);
+}
+
+static void action_private(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	(void)name;
+	natter_session_set_active(self->session,
+				  natter_session_open_private(self->session, g_variant_get_string(param, NULL)));
+	natter_chat_page_focus_input(self);
+}
+
+static void action_mention(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	const char *nick = g_variant_get_string(param, NULL);
+	(void)name;
+	natter_input_bar_mention(self->input_bar, nick);
+	natter_chat_page_show_content(self);
+}
+
+static void action_whois(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	(void)name;
+	g_free(self->pending_whois);
+	self->pending_whois = g_strdup(g_variant_get_string(param, NULL));
+	natter_session_request_whois(self->session, self->pending_whois);
+}
+
+static void on_whois(NatterChatPage *self, NatterWhois *whois)
+{
+	if (self->pending_whois == NULL || irc_casecmp(self->pending_whois, whois->nick) != 0)
+		return;
+	g_clear_pointer(&self->pending_whois, g_free);
+	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+	NatterWhoisCard *card = natter_whois_card_new(GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, whois);
+	gtk_window_present(GTK_WINDOW(card));
+}
+
+/* Operator actions: toggles follow the member's present status. */
+static void action_op(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	const char *nick = g_variant_get_string(param, NULL);
+	gboolean voice = g_str_equal(name, "chat.voice");
+	NatterMember *m = shown_room(self) != NULL ? natter_conversation_find_member(self->shown, nick) : NULL;
+
+	if (m == NULL)
+		return;
+	gboolean has = strchr(natter_member_get_prefixes(m), voice ? '+' : '@') != NULL;
+	send_line(self, "/mode %s %c%c %s", shown_room(self), has ? '-' : '+', voice ? 'v' : 'o', nick);
+}
+
+static void action_kick(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	const char *nick = g_variant_get_string(param, NULL);
+
+	if (shown_room(self) == NULL)
+		return;
+	if (g_str_equal(name, "chat.ban"))
+		send_line(self, "/mode %s +b %s!*@*", shown_room(self), nick);
+	send_line(self, "/kick %s %s", shown_room(self), nick);
+}
+
+static void action_leave(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
+	NatterConversation *conv = natter_session_find_conversation(self->session, g_variant_get_string(param, NULL));
+
+	(void)name;
+	if (conv == NULL)
+		return;
+	if (natter_conversation_get_kind(conv) == NATTER_CONVERSATION_ROOM) {
+		send_line(self, "/part %s", natter_conversation_get_name(conv));
+		return;
+	}
+	natter_session_set_active(self->session, conv); /* /part closes the private chat shown */
+	send_line(self, "/part");
 }
 
 /* ---------------------------------------------------------------- Tab order */
@@ -288,6 +480,7 @@ static void natter_chat_page_dispose(GObject *object)
 	self->topic_handler = 0;
 	g_clear_object(&self->shown);
 	g_clear_object(&self->session);
+	g_clear_pointer(&self->pending_whois, g_free);
 	G_OBJECT_CLASS(natter_chat_page_parent_class)->dispose(object);
 }
 
@@ -297,6 +490,14 @@ static void natter_chat_page_class_init(NatterChatPageClass *klass)
 
 	G_OBJECT_CLASS(klass)->dispose = natter_chat_page_dispose;
 	widget_class->focus = natter_chat_page_focus_vfunc;
+	gtk_widget_class_install_action(widget_class, "chat.private", "s", action_private);
+	gtk_widget_class_install_action(widget_class, "chat.mention", "s", action_mention);
+	gtk_widget_class_install_action(widget_class, "chat.whois", "s", action_whois);
+	gtk_widget_class_install_action(widget_class, "chat.op", "s", action_op);
+	gtk_widget_class_install_action(widget_class, "chat.voice", "s", action_op);
+	gtk_widget_class_install_action(widget_class, "chat.kick", "s", action_kick);
+	gtk_widget_class_install_action(widget_class, "chat.ban", "s", action_kick);
+	gtk_widget_class_install_action(widget_class, "chat.leave", "s", action_leave);
 	g_type_ensure(NATTER_TYPE_CONVERSATION_LIST);
 	g_type_ensure(NATTER_TYPE_MESSAGE_VIEW);
 	g_type_ensure(NATTER_TYPE_INPUT_BAR);
@@ -332,6 +533,8 @@ static void natter_chat_page_init(NatterChatPage *self)
 	g_signal_connect(keys, "key-pressed", G_CALLBACK(on_key), self);
 	gtk_widget_add_controller(GTK_WIDGET(self), keys);
 	g_signal_connect_swapped(self->member_list, "member-activated", G_CALLBACK(on_member_activated), self);
+	g_signal_connect_swapped(self->member_list, "member-menu", G_CALLBACK(on_member_menu), self);
+	g_signal_connect_swapped(self->sidebar, "conversation-menu", G_CALLBACK(on_conversation_menu), self);
 	g_signal_connect_swapped(self->sidebar, "conversation-activated",
 				 G_CALLBACK(on_conversation_activated), self);
 	g_signal_connect_swapped(self->members_toggle, "notify::active",

@@ -24,6 +24,13 @@ void natter_chat_page_focus_input(NatterChatPage *self);
 NatterInputBar *natter_chat_page_get_input_bar(NatterChatPage *self);
 NatterMessageView *natter_chat_page_get_message_view(NatterChatPage *self);
 NatterMemberList *natter_chat_page_get_member_list(NatterChatPage *self);
+/* The menus of a member row (private chat, mention, WHOIS; for operators
+ * op, voice, kick, ban) and of a conversation row (leave, close). Their
+ * items are actions on the chat page: chat.private, chat.mention,
+ * chat.whois, chat.op, chat.voice, chat.kick, chat.ban, chat.leave (each
+ * takes a nick or a conversation name). */
+GMenuModel *natter_chat_page_member_menu(NatterChatPage *self, NatterMember *member);
+GMenuModel *natter_chat_page_conversation_menu(NatterChatPage *self, NatterConversation *conv);
 /* Folded: show the messages, or the conversation list. */
 void natter_chat_page_show_content(NatterChatPage *self);
 void natter_chat_page_show_sidebar(NatterChatPage *self);

@@ -11,7 +11,7 @@ struct _NatterConversationList {
 
 G_DEFINE_FINAL_TYPE(NatterConversationList, natter_conversation_list, GTK_TYPE_BOX)
 
-enum { SIGNAL_CONVERSATION_ACTIVATED, N_SIGNALS };
+enum { SIGNAL_CONVERSATION_ACTIVATED, SIGNAL_CONVERSATION_MENU, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void update_unread(NatterConversation *conv, GParamSpec *pspec, GtkLabel *badge)
@@ -48,6 +48,30 @@ static void update_joined(NatterConversation *conv, GParamSpec *pspec, GtkWidget
 	gtk_widget_set_opacity(name, natter_conversation_get_joined(conv) ? 1.0 : 0.5);
 }
 
+static void on_row_pressed(GtkGestureClick *gesture, int n_press, double x, double y, gpointer data)
+{
+	GtkWidget *row = gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(gesture));
+
+	(void)n_press; (void)x; (void)y;
+	g_signal_emit(data, signals[SIGNAL_CONVERSATION_MENU], 0,
+		      g_object_get_data(G_OBJECT(row), "conversation"), row);
+}
+
+static gboolean on_list_key(GtkEventControllerKey *ctrl, guint keyval, guint keycode,
+			    GdkModifierType state, NatterConversationList *self)
+{
+	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+	GtkWidget *focus = root != NULL ? gtk_root_get_focus(root) : NULL;
+
+	(void)ctrl; (void)keycode;
+	if (!(keyval == GDK_KEY_Menu || (keyval == GDK_KEY_F10 && (state & GDK_SHIFT_MASK) != 0)) ||
+	    focus == NULL || !GTK_IS_LIST_BOX_ROW(focus))
+		return FALSE;
+	g_signal_emit(self, signals[SIGNAL_CONVERSATION_MENU], 0,
+		      g_object_get_data(G_OBJECT(focus), "conversation"), focus);
+	return TRUE;
+}
+
 static GtkWidget *create_row(gpointer item, gpointer user_data)
 {
 	NatterConversation *conv = item;
@@ -55,7 +79,6 @@ static GtkWidget *create_row(gpointer item, gpointer user_data)
 	GtkWidget *name = gtk_label_new(NULL);
 	GtkWidget *badge = gtk_label_new(NULL);
 
-	(void)user_data;
 	g_object_bind_property(conv, "name", name, "label", G_BINDING_SYNC_CREATE);
 	gtk_label_set_xalign(GTK_LABEL(name), 0);
 	gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
@@ -74,6 +97,10 @@ static GtkWidget *create_row(gpointer item, gpointer user_data)
 	g_object_set_data_full(G_OBJECT(row), "conversation", g_object_ref(conv), g_object_unref);
 	g_signal_connect_object(conv, "notify", G_CALLBACK(update_row_label), row, 0);
 	update_row_label(conv, NULL, row);
+	GtkGesture *click = gtk_gesture_click_new();
+	gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_SECONDARY);
+	g_signal_connect(click, "pressed", G_CALLBACK(on_row_pressed), user_data);
+	gtk_widget_add_controller(row, GTK_EVENT_CONTROLLER(click));
 	return row;
 }
 
@@ -176,6 +203,10 @@ static void natter_conversation_list_class_init(NatterConversationListClass *kla
 	gtk_widget_class_bind_template_callback(widget_class, on_row_selected);
 	gtk_widget_class_bind_template_callback(widget_class, on_row_activated);
 	/* A row was activated (Enter, click): the person wants to read it. */
+	/* A row's menu was asked for (right click, Menu key): (conversation, row). */
+	signals[SIGNAL_CONVERSATION_MENU] = g_signal_new("conversation-menu", G_TYPE_FROM_CLASS(klass),
+							 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+							 2, NATTER_TYPE_CONVERSATION, GTK_TYPE_WIDGET);
 	signals[SIGNAL_CONVERSATION_ACTIVATED] = g_signal_new("conversation-activated",
 							      G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 							      NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -184,4 +215,7 @@ static void natter_conversation_list_class_init(NatterConversationListClass *kla
 static void natter_conversation_list_init(NatterConversationList *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
+	GtkEventController *keys = gtk_event_controller_key_new();
+	g_signal_connect(keys, "key-pressed", G_CALLBACK(on_list_key), self);
+	gtk_widget_add_controller(GTK_WIDGET(self->list), keys);
 }

@@ -201,6 +201,20 @@ void natter_input_bar_type(NatterInputBar *self, const char *text)
 	gtk_editable_set_position(GTK_EDITABLE(self->entry), pos);
 }
 
+void natter_input_bar_show_error(NatterInputBar *self, const char *text)
+{
+	show_error(self, text);
+}
+
+void natter_input_bar_mention(NatterInputBar *self, const char *nick)
+{
+	const char *text = gtk_editable_get_text(GTK_EDITABLE(self->entry));
+	g_autofree char *insert = *text == '\0' ? g_strdup_printf("%s: ", nick)
+			: g_str_has_suffix(text, " ") ? g_strdup_printf("%s ", nick) : g_strdup_printf(" %s ", nick);
+
+	natter_input_bar_type(self, insert);
+}
+
 void natter_input_bar_set_text(NatterInputBar *self, const char *text)
 {
 	gtk_editable_set_text(GTK_EDITABLE(self->entry), text);

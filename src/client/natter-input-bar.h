@@ -20,6 +20,10 @@ void natter_input_bar_focus(NatterInputBar *self);
 /* Focuses the entry and types @text at its end (typing while the focus is
  * elsewhere in the chat screen is not lost). */
 void natter_input_bar_type(NatterInputBar *self, const char *text);
+/* "bob: " into an empty box, else " bob " at the end; focused. */
+void natter_input_bar_mention(NatterInputBar *self, const char *nick);
+/* Shows @text (or nothing, NULL) under the box, as for a failed send. */
+void natter_input_bar_show_error(NatterInputBar *self, const char *text);
 /* Puts @text into the entry (replacing it), cursor at the end, focused. */
 void natter_input_bar_set_text(NatterInputBar *self, const char *text);
 /* What Tab does: completes the word before the cursor to the nickname of

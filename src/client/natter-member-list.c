@@ -18,7 +18,7 @@ struct _NatterMemberList {
 
 G_DEFINE_FINAL_TYPE(NatterMemberList, natter_member_list, GTK_TYPE_BOX)
 
-enum { SIGNAL_MEMBER_ACTIVATED, N_SIGNALS };
+enum { SIGNAL_MEMBER_ACTIVATED, SIGNAL_MEMBER_MENU, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------- order */
@@ -63,11 +63,42 @@ static void update_member(NatterMember *m, GParamSpec *pspec, GtkLabel *label)
 		gtk_widget_remove_css_class(GTK_WIDGET(label), "away");
 }
 
+/* A right click on a row: its menu. */
+static void on_row_pressed(GtkGestureClick *gesture, int n_press, double x, double y, gpointer data)
+{
+	GtkWidget *label = gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(gesture));
+	NatterMember *m = g_object_get_data(G_OBJECT(label), "member");
+
+	(void)n_press; (void)x; (void)y;
+	if (m != NULL)
+		g_signal_emit(data, signals[SIGNAL_MEMBER_MENU], 0, m, label);
+}
+
+/* Menu or Shift+F10 on the focused row: its menu. */
+static gboolean on_list_key(GtkEventControllerKey *ctrl, guint keyval, guint keycode,
+			    GdkModifierType state, NatterMemberList *self)
+{
+	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+	GtkWidget *focus = root != NULL ? gtk_root_get_focus(root) : NULL;
+	GtkWidget *label = focus != NULL ? gtk_widget_get_first_child(focus) : NULL;
+	NatterMember *m = label != NULL ? g_object_get_data(G_OBJECT(label), "member") : NULL;
+
+	(void)ctrl; (void)keycode;
+	if (!(keyval == GDK_KEY_Menu || (keyval == GDK_KEY_F10 && (state & GDK_SHIFT_MASK) != 0)) || m == NULL)
+		return FALSE;
+	g_signal_emit(self, signals[SIGNAL_MEMBER_MENU], 0, m, label);
+	return TRUE;
+}
+
 static void setup_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
 	GtkWidget *label = gtk_label_new(NULL);
 
-	(void)factory; (void)data;
+	(void)factory;
+	GtkGesture *click = gtk_gesture_click_new();
+	gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_SECONDARY);
+	g_signal_connect(click, "pressed", G_CALLBACK(on_row_pressed), data);
+	gtk_widget_add_controller(label, GTK_EVENT_CONTROLLER(click));
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
 	gtk_list_item_set_child(item, label);
@@ -79,6 +110,7 @@ static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpoin
 	GtkWidget *label = gtk_list_item_get_child(item);
 
 	(void)factory; (void)data;
+	g_object_set_data_full(G_OBJECT(label), "member", g_object_ref(m), g_object_unref);
 	update_member(m, NULL, GTK_LABEL(label));
 	g_signal_connect_object(m, "notify", G_CALLBACK(update_member), label, 0);
 }
@@ -90,6 +122,7 @@ static void unbind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpo
 	(void)factory; (void)data;
 	if (m != NULL)
 		g_signal_handlers_disconnect_by_func(m, update_member, gtk_list_item_get_child(item));
+	g_object_set_data(G_OBJECT(gtk_list_item_get_child(item)), "member", NULL);
 }
 
 /* ---------------------------------------------------------------- the list */
@@ -152,6 +185,10 @@ static void natter_member_list_class_init(NatterMemberListClass *klass)
 	signals[SIGNAL_MEMBER_ACTIVATED] = g_signal_new("member-activated", G_TYPE_FROM_CLASS(klass),
 							G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
 							G_TYPE_NONE, 1, NATTER_TYPE_MEMBER);
+	/* A member's menu was asked for (right click, Menu key): (member, row widget). */
+	signals[SIGNAL_MEMBER_MENU] = g_signal_new("member-menu", G_TYPE_FROM_CLASS(klass),
+						   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+						   G_TYPE_NONE, 2, NATTER_TYPE_MEMBER, GTK_TYPE_WIDGET);
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/natter/Natter/natter-member-list.ui");
 	gtk_widget_class_bind_template_child(widget_class, NatterMemberList, heading);
 	gtk_widget_class_bind_template_child(widget_class, NatterMemberList, list);
@@ -171,4 +208,7 @@ static void natter_member_list_init(NatterMemberList *self)
 	gtk_single_selection_set_autoselect(self->selection, FALSE);
 	gtk_single_selection_set_can_unselect(self->selection, TRUE);
 	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->selection));
+	GtkEventController *keys = gtk_event_controller_key_new();
+	g_signal_connect(keys, "key-pressed", G_CALLBACK(on_list_key), self);
+	gtk_widget_add_controller(GTK_WIDGET(self->list), keys);
 }

@@ -1,7 +1,8 @@
 /* natter-member-list.h - the people in the shown room, operators (@) and
  * voiced (+) first: a GtkListView over a GtkSortListModel, so only the
  * visible rows have widgets. Emits "member-activated" (NatterMember) on
- * Enter or double click. */
+ * Enter or double click, and "member-menu" (NatterMember, row widget) on a
+ * right click, the Menu key or Shift+F10. */
 #ifndef NATTER_MEMBER_LIST_H
 #define NATTER_MEMBER_LIST_H
 

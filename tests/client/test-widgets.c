@@ -15,6 +15,7 @@
 #include "natter-connect-page.h"
 #include "natter-conversation-list.h"
 #include "natter-room-info.h"
+#include "natter-whois-card.h"
 #include "natter-input-bar.h"
 #include "natter-member-list.h"
 #include "natter-message-view.h"
@@ -1040,6 +1041,113 @@ static void test_join_dialog(Fixture *f, gconstpointer data)
 	raw_close(carol);
 }
 
+/* ---------------------------------------------------------------- people */
+
+static guint section_items(GMenuModel *menu, int section)
+{
+	g_autoptr(GMenuModel) link = g_menu_model_get_item_link(menu, section, G_MENU_LINK_SECTION);
+	return link != NULL ? (guint)g_menu_model_get_n_items(link) : 0;
+}
+
+static char *menu_label(GMenuModel *menu, int section, int item)
+{
+	g_autoptr(GMenuModel) link = g_menu_model_get_item_link(menu, section, G_MENU_LINK_SECTION);
+	char *label = NULL;
+	g_menu_model_get_item_attribute(link, item, G_MENU_ATTRIBUTE_LABEL, "s", &label);
+	return label;
+}
+
+static NatterWhoisCard *find_card(void)
+{
+	NatterWhoisCard *card = NULL;
+	for (GList *l = gtk_window_list_toplevels(); l != NULL; l = g_list_delete_link(l, l))
+		if (NATTER_IS_WHOIS_CARD(l->data))
+			card = l->data;
+	return card;
+}
+
+static void test_member_actions(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice"); /* first in a fresh #lobby: an operator */
+	RawClient *bob = join_lobby(f, "bob");
+	GtkWidget *win = GTK_WIDGET(f->win);
+	NatterChatPage *page = NATTER_CHAT_PAGE(find_widget(win, NATTER_TYPE_CHAT_PAGE));
+	NatterConversation *lobby = natter_session_find_conversation(f->session, NATTER_LOBBY);
+	TEST_WAIT(strchr(natter_member_get_prefixes(natter_conversation_find_member(lobby, "alice")), '@') != NULL);
+
+	/* Bob's menu for an operator: people actions, then operator actions. */
+	g_autoptr(GMenuModel) menu = natter_chat_page_member_menu(page, natter_conversation_find_member(lobby, "bob"));
+	g_assert_cmpuint(section_items(menu, 0), ==, 3);
+	g_assert_cmpuint(section_items(menu, 1), ==, 4);
+	g_autofree char *op_label = menu_label(menu, 1, 0);
+	g_assert_cmpstr(op_label, ==, "Make Operator");
+	/* One's own row: no private chat with oneself, no kicking oneself. */
+	g_autoptr(GMenuModel) mine = natter_chat_page_member_menu(page, natter_conversation_find_member(lobby, "alice"));
+	g_assert_cmpint(g_menu_model_get_n_items(mine), ==, 1);
+	g_assert_cmpuint(section_items(mine, 0), ==, 2);
+
+	/* Op and voice go to the server as MODE and come back as prefixes. */
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.op", "s", "bob"));
+	g_free(raw_expect(bob, "MODE #lobby +o bob"));
+	TEST_WAIT(strchr(natter_member_get_prefixes(natter_conversation_find_member(lobby, "bob")), '@') != NULL);
+	g_autoptr(GMenuModel) again = natter_chat_page_member_menu(page, natter_conversation_find_member(lobby, "bob"));
+	g_autofree char *take = menu_label(again, 1, 0);
+	g_assert_cmpstr(take, ==, "Take Operator");
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.voice", "s", "bob"));
+	g_free(raw_expect(bob, "MODE #lobby +v bob"));
+
+	/* Mention puts the name in the message box. */
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.mention", "s", "bob"));
+	g_assert_cmpstr(entry_text(message_entry(f)), ==, "bob: ");
+	set_entry(message_entry(f), "");
+
+	/* Who is this: a card with the answer in words. */
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.whois", "s", "bob"));
+	TEST_WAIT(find_card() != NULL);
+	NatterWhoisCard *card = find_card();
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(card));
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "Real name"));
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "raw test client"));
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "Signed on"));
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "#lobby (operator, voice)"));
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "Idle"));
+	g_autofree char *path = artifact_path("natter-whois.png");
+	save_png(GTK_WIDGET(card), path);
+	gtk_window_destroy(GTK_WINDOW(card));
+
+	/* Activating bob's row (Enter, double click) opens a private chat. */
+	NatterMemberList *members = NATTER_MEMBER_LIST(find_widget(win, NATTER_TYPE_MEMBER_LIST));
+	GListModel *rows = natter_member_list_get_model(members);
+	guint bob_pos = G_MAXUINT;
+	for (guint i = 0; i < g_list_model_get_n_items(rows); i++) {
+		g_autoptr(NatterMember) m = g_list_model_get_item(rows, i);
+		if (g_strcmp0(natter_member_get_nick(m), "bob") == 0)
+			bob_pos = i;
+	}
+	g_assert_cmpuint(bob_pos, !=, G_MAXUINT);
+	g_signal_emit_by_name(find_widget(GTK_WIDGET(members), GTK_TYPE_LIST_VIEW), "activate", bob_pos);
+	g_assert_cmpstr(active_name(f), ==, "bob");
+	g_assert_true(focused_control(f) == GTK_WIDGET(message_entry(f)));
+
+	/* Close the private chat from its menu; kick bob from the room's. */
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.leave", "s", "bob"));
+	TEST_WAIT(natter_session_find_conversation(f->session, "bob") == NULL);
+	natter_window_show_conversation(f->win, NATTER_LOBBY);
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.kick", "s", "bob"));
+	g_free(raw_expect(bob, "KICK #lobby bob"));
+	TEST_WAIT(!has_member(f->session, NATTER_LOBBY, "bob"));
+
+	/* Leave a room from its menu. */
+	g_autoptr(GMenuModel) room_menu = natter_chat_page_conversation_menu(page, lobby);
+	g_assert_cmpint(g_menu_model_get_n_items(room_menu), ==, 1);
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.leave", "s", NATTER_LOBBY));
+	TEST_WAIT(natter_session_find_conversation(f->session, NATTER_LOBBY) == NULL ||
+		  !natter_conversation_get_joined(natter_session_find_conversation(f->session, NATTER_LOBBY)));
+	raw_close(bob);
+}
+
 /* ---------------------------------------------------------------- big rooms */
 
 static guint count_labels(GtkWidget *root)
@@ -1356,6 +1464,7 @@ int main(int argc, char **argv)
 	ADD("/widgets/tab-no-trap", test_tab_no_trap);
 	ADD("/widgets/keyboard-switching", test_keyboard_switching);
 	ADD("/widgets/join-dialog", test_join_dialog);
+	ADD("/widgets/member-actions", test_member_actions);
 	ADD("/widgets/big-room", test_big_room);
 	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
 	ADD("/widgets/dark-style", test_dark_style);
