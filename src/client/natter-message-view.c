@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "natter-event-groups.h"
 #include "natter-linkify.h"
 
 struct _NatterMessageView {
@@ -259,6 +260,11 @@ static void on_jump_clicked(NatterMessageView *self)
 	natter_message_view_scroll_to_end(self);
 }
 
+GListModel *natter_message_view_get_shown(NatterMessageView *self)
+{
+	return self->model != NULL ? G_LIST_MODEL(self->model) : NULL;
+}
+
 void natter_message_view_scroll_page(NatterMessageView *self, int pages)
 {
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
@@ -286,8 +292,9 @@ void natter_message_view_set_conversation(NatterMessageView *self, NatterConvers
 		g_signal_handlers_disconnect_by_data(self->model, self);
 	g_clear_object(&self->model);
 	if (conv != NULL) {
-		GListModel *messages = g_object_ref(natter_conversation_get_messages(conv));
-		self->model = gtk_no_selection_new(messages);
+		/* Runs of joins/parts/quits show as one line. */
+		GListModel *lines = G_LIST_MODEL(natter_event_groups_new(natter_conversation_get_messages(conv)));
+		self->model = gtk_no_selection_new(lines);
 		g_signal_connect_object(self->model, "items-changed", G_CALLBACK(on_items_changed), self,
 					G_CONNECT_AFTER);
 	}

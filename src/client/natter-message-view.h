@@ -17,6 +17,8 @@ G_DECLARE_FINAL_TYPE(NatterMessageView, natter_message_view, NATTER, MESSAGE_VIE
 
 /* Shows @conv's lines, scrolled to the newest. */
 void natter_message_view_set_conversation(NatterMessageView *self, NatterConversation *conv);
+/* The lines shown (NatterMessage; runs of joins/parts/quits as one). */
+GListModel *natter_message_view_get_shown(NatterMessageView *self);
 /* Goes to the newest line and follows new ones again. */
 void natter_message_view_scroll_to_end(NatterMessageView *self);
 /* Scrolls by @pages screens (negative: back in time), as Page Up/Down. */
