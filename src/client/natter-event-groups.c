@@ -173,6 +173,21 @@ static void on_source_changed(GListModel *source, guint pos, guint removed, guin
 	rebuild(self);
 }
 
+gboolean natter_event_groups_find_source(NatterEventGroups *self, NatterMessage *message, guint *line)
+{
+	for (guint i = self->lines->len; i-- > 0;) {
+		Line *l = &g_array_index(self->lines, Line, i);
+		for (guint k = 0; k < l->count; k++) {
+			g_autoptr(NatterMessage) m = item(self, l->start + k);
+			if (m == message) {
+				*line = i;
+				return TRUE;
+			}
+		}
+	}
+	return FALSE;
+}
+
 guint natter_event_groups_get_span(NatterEventGroups *self, guint position)
 {
 	return position < self->lines->len ? g_array_index(self->lines, Line, position).count : 0;

@@ -20,6 +20,8 @@ G_DECLARE_FINAL_TYPE(NatterEventGroups, natter_event_groups, NATTER, EVENT_GROUP
 NatterEventGroups *natter_event_groups_new(GListModel *messages);
 /* How many source messages line @position stands for (1 unless grouped). */
 guint natter_event_groups_get_span(NatterEventGroups *self, guint position);
+/* The line that shows source message @message (by identity). */
+gboolean natter_event_groups_find_source(NatterEventGroups *self, NatterMessage *message, guint *line);
 /* The summary for a run of join/part/quit messages (for tests). */
 char *natter_event_groups_summary(NatterMessage **run, guint n);
 

@@ -23,6 +23,7 @@ struct _NatterMessageView {
 	guint stable;         /* frames the end has stayed in view */
 	guint tick_id;
 	double last_value;
+	guint unread_line; /* the first line after where you stopped reading, or G_MAXUINT */
 };
 
 G_DEFINE_FINAL_TYPE(NatterMessageView, natter_message_view, GTK_TYPE_BOX)
@@ -118,29 +119,42 @@ char *natter_message_view_markup(NatterMessage *msg)
 
 static void setup_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+	GtkWidget *separator = gtk_label_new("Unread messages");
 	GtkWidget *label = gtk_label_new(NULL);
 
 	(void)factory; (void)data;
+	/* Where you stopped reading: shown above the first line that is new. */
+	gtk_widget_add_css_class(separator, "unread-separator");
+	gtk_label_set_xalign(GTK_LABEL(separator), 0.5);
+	gtk_widget_set_visible(separator, FALSE);
+	gtk_box_append(GTK_BOX(box), separator);
+	gtk_box_append(GTK_BOX(box), label);
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
 	gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
 	gtk_label_set_selectable(GTK_LABEL(label), TRUE);
 	gtk_widget_set_focusable(label, FALSE);
 	gtk_widget_add_css_class(label, "message");
-	gtk_list_item_set_child(item, label);
+	gtk_list_item_set_child(item, box);
 	gtk_list_item_set_activatable(item, FALSE);
 	gtk_list_item_set_selectable(item, FALSE);
 }
 
 static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
+	NatterMessageView *self = data;
 	NatterMessage *msg = gtk_list_item_get_item(item);
-	GtkWidget *label = gtk_list_item_get_child(item);
+	GtkWidget *box = gtk_list_item_get_child(item);
+	GtkWidget *label = gtk_widget_get_last_child(box);
 	g_autofree char *markup = natter_message_view_markup(msg);
+
+	gtk_widget_set_visible(gtk_widget_get_first_child(box),
+			       gtk_list_item_get_position(item) == self->unread_line);
 	/* Screen readers get the line as plain words, not as markup. */
 	g_autofree char *plain = natter_message_view_plain_text(msg);
 
-	(void)factory; (void)data;
+	(void)factory;
 	gtk_label_set_markup(GTK_LABEL(label), markup);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_LABEL, plain, -1);
 	if (natter_message_is_own(msg))
@@ -222,7 +236,11 @@ void natter_message_view_scroll_to_end(NatterMessageView *self)
 static void on_items_changed(GListModel *model, guint pos, guint removed, guint added,
 			     NatterMessageView *self)
 {
-	(void)model; (void)pos; (void)removed;
+	(void)model;
+	/* Lines dropped at the front (the history cap) move the separator up. */
+	if (pos == 0 && removed > added && self->unread_line != G_MAXUINT)
+		self->unread_line = self->unread_line >= removed - added ? self->unread_line - (removed - added)
+									  : G_MAXUINT;
 	if (added == 0)
 		return;
 	if (self->follow)
@@ -284,10 +302,37 @@ static void on_dark_changed(NatterMessageView *self)
 		follow_end(self);
 }
 
+/* Leaving @conv: remember its newest line as where reading stopped. */
+static void mark_read(NatterConversation *conv)
+{
+	GListModel *msgs = natter_conversation_get_messages(conv);
+	guint n = g_list_model_get_n_items(msgs);
+
+	if (n > 0)
+		g_object_set_data_full(G_OBJECT(conv), "natter-last-read", g_list_model_get_item(msgs, n - 1),
+				       g_object_unref);
+}
+
+/* Coming back: the separator goes above the first line after that mark. */
+static guint find_unread_line(NatterMessageView *self)
+{
+	NatterMessage *mark = g_object_get_data(G_OBJECT(self->conv), "natter-last-read");
+	GListModel *lines = gtk_no_selection_get_model(self->model);
+	guint line;
+
+	if (mark == NULL || !natter_event_groups_find_source(NATTER_EVENT_GROUPS(lines), mark, &line) ||
+	    line + 1 >= g_list_model_get_n_items(lines))
+		return G_MAXUINT;
+	return line + 1;
+}
+
 void natter_message_view_set_conversation(NatterMessageView *self, NatterConversation *conv)
 {
-	if (!g_set_object(&self->conv, conv))
+	if (self->conv == conv)
 		return;
+	if (self->conv != NULL)
+		mark_read(self->conv);
+	g_set_object(&self->conv, conv);
 	if (self->model != NULL)
 		g_signal_handlers_disconnect_by_data(self->model, self);
 	g_clear_object(&self->model);
@@ -298,6 +343,7 @@ void natter_message_view_set_conversation(NatterMessageView *self, NatterConvers
 		g_signal_connect_object(self->model, "items-changed", G_CALLBACK(on_items_changed), self,
 					G_CONNECT_AFTER);
 	}
+	self->unread_line = self->model != NULL ? find_unread_line(self) : G_MAXUINT;
 	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->model));
 	/* A conversation opens at its newest lines. */
 	natter_message_view_scroll_to_end(self);
@@ -337,6 +383,7 @@ static void natter_message_view_init(NatterMessageView *self)
 	gtk_widget_init_template(GTK_WIDGET(self));
 	gtk_widget_set_focusable(GTK_WIDGET(self->list), FALSE);
 	self->follow = TRUE;
+	self->unread_line = G_MAXUINT;
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
 	if (adw_is_initialized())
 		g_signal_connect_object(adw_style_manager_get_default(), "notify::dark",

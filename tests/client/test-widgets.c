@@ -814,6 +814,20 @@ static void test_scroll_kept_when_reading(Fixture *f, gconstpointer data)
 	settle(f);
 	natter_window_show_conversation(f->win, NATTER_LOBBY);
 	ASSERT_AT_BOTTOM(f, "after switching back to #lobby");
+	/* A separator marks where reading stopped: above the first new line. */
+	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkAdjustment *adj2 = message_adjustment(f);
+	gtk_adjustment_set_value(adj2, gtk_adjustment_get_value(adj2) - gtk_adjustment_get_page_size(adj2) / 2);
+	settle(f);
+	GtkWidget *sep = find_text(view, GTK_TYPE_LABEL, "Unread messages");
+	g_assert_nonnull(sep);
+	GtkWidget *first_new = gtk_widget_get_next_sibling(sep);
+	g_assert_true(strstr(gtk_label_get_text(GTK_LABEL(first_new)), "while away line") != NULL);
+	/* Only one, and not on the lines read before. */
+	GtkWidget *prev_row = gtk_widget_get_prev_sibling(gtk_widget_get_parent(gtk_widget_get_parent(sep)));
+	g_assert_true(prev_row == NULL || find_text(prev_row, GTK_TYPE_LABEL, "Unread messages") == NULL);
+	g_autofree char *shot = artifact_path("natter-unread.png");
+	save_png(GTK_WIDGET(f->win), shot);
 	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
 		raw_close(who[i]);
 }
