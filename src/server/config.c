@@ -383,6 +383,15 @@ static const char *const tls_keys[] = {
 	"cert_file", "key_file", "sts_duration", "sts_port", "sts_preload", NULL,
 };
 
+static const char *const history_keys[] = {
+	"enabled", "store_joins", "durable_ack", "synchronous", "before_join", "batch_max",
+	"commit_window_ms", "max_age", "max_lines_per_target", "max_lines",
+	"retention_interval", "replay_on_join", "query_limit", NULL,
+};
+static const char *const room_keys[] = {
+	"history_max_age", "history_max_lines", "history_before_join", NULL,
+};
+
 static const struct known_group known_groups[] = {
 	{ "server", server_keys },
 	{ "channels", channel_keys },
@@ -390,7 +399,11 @@ static const struct known_group known_groups[] = {
 	{ "accounts", account_keys },
 	{ "tls", tls_keys },
 	{ "opers", NULL },
+	{ "history", history_keys },
 };
+
+/* "[room #name]": one room's settings. */
+static const struct known_group room_group = { "room", room_keys };
 
 static bool key_is_known(const struct known_group *g, const char *key)
 {
@@ -415,6 +428,8 @@ static void warn_unknown(GKeyFile *kf, const char *path)
 		for (size_t j = 0; j < G_N_ELEMENTS(known_groups); j++)
 			if (strcmp(known_groups[j].group, groups[i]) == 0)
 				g = &known_groups[j];
+		if (g_str_has_prefix(groups[i], "room "))
+			g = &room_group;
 		if (g == NULL) {
 			log_warn("%s: unknown group [%s] ignored", path, groups[i]);
 			continue;

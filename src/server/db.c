@@ -70,6 +70,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE offline ("
 	" id INTEGER PRIMARY KEY, account TEXT NOT NULL, msgid TEXT NOT NULL);"
 	"CREATE INDEX offline_account ON offline(account, id);",
+	/* 7: conversations found by party alone, so that moving last_time
+	 * rewrites no index page (history.c). */
+	"DROP INDEX conversations_a; DROP INDEX conversations_b;"
+	"CREATE INDEX conversations_a ON conversations(a);"
+	"CREATE INDEX conversations_b ON conversations(b);",
 };
 
 struct write_job {

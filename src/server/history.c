@@ -53,6 +53,9 @@ static struct {
 	sqlite3 *rdb;                 /* the loop's read-only connection */
 	struct event *commit_ev;
 	uint64_t next_seq;            /* loop thread */
+	/* writer thread's counters, logged at close */
+	uint64_t n_records, n_commits;
+	int64_t commit_us;
 	gpointer committed;           /* last seq on disk: written by the writer, read atomically */
 	/* the loop's prepared statements */
 	sqlite3_stmt *q_ref, *q_msgid, *q_marker, *q_latest_time, *q_convs, *q_offline;
@@ -166,7 +169,23 @@ static void record_free(struct record *r)
 
 struct writer_stmts {
 	sqlite3_stmt *insert, *conv, *redact, *marker, *offline, *delivered;
+	GHashTable *convs; /* this batch's conversations: key -> struct conv_touch */
 };
+
+/* A conversation's newest time in this batch, written once at commit. */
+struct conv_touch {
+	char *a, *b;
+	int64_t time_ms;
+};
+
+static void conv_touch_free(gpointer p)
+{
+	struct conv_touch *t = p;
+
+	g_free(t->a);
+	g_free(t->b);
+	g_free(t);
+}
 
 static bool wexec(const char *sql)
 {
@@ -203,11 +222,14 @@ static void apply(struct writer_stmts *w, const struct record *r)
 			sqlite3_bind_text(w->insert, 7, r->tags, -1, SQLITE_STATIC);
 		step_reset(w->insert, "store a message");
 		if (r->peer_a != NULL) {
-			sqlite3_bind_text(w->conv, 1, r->target, -1, SQLITE_STATIC);
-			sqlite3_bind_text(w->conv, 2, r->peer_a, -1, SQLITE_STATIC);
-			sqlite3_bind_text(w->conv, 3, r->peer_b, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(w->conv, 4, r->time_ms);
-			step_reset(w->conv, "note a conversation");
+			struct conv_touch *t = g_hash_table_lookup(w->convs, r->target);
+			if (t == NULL) {
+				t = g_new0(struct conv_touch, 1);
+				t->a = g_strdup(r->peer_a);
+				t->b = g_strdup(r->peer_b);
+				g_hash_table_insert(w->convs, g_strdup(r->target), t);
+			}
+			t->time_ms = MAX(t->time_ms, r->time_ms);
 		}
 		if (r->offline_for != NULL) {
 			sqlite3_bind_text(w->offline, 1, r->offline_for, -1, SQLITE_STATIC);
@@ -233,6 +255,24 @@ static void apply(struct writer_stmts *w, const struct record *r)
 	case OP_STOP:
 		break;
 	}
+}
+
+/* One upsert per conversation of the batch, however many messages. */
+static void write_conversations(struct writer_stmts *w)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&iter, w->convs);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		struct conv_touch *t = value;
+		sqlite3_bind_text(w->conv, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->conv, 2, t->a, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->conv, 3, t->b, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->conv, 4, t->time_ms);
+		step_reset(w->conv, "note a conversation");
+	}
+	g_hash_table_remove_all(w->convs);
 }
 
 static int64_t wall_ms(void)
@@ -368,6 +408,7 @@ static gpointer writer_main(gpointer unused)
 	bool stop = false;
 
 	(void)unused;
+	w.convs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, conv_touch_free);
 	if (sqlite3_prepare_v3(h.wdb, "INSERT INTO history(target, time, msgid, kind, sender, "
 			       "line, tags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &w.insert, NULL) != SQLITE_OK ||
@@ -393,15 +434,15 @@ static gpointer writer_main(gpointer unused)
 		int n = 0;
 		int64_t deadline;
 
-		r = g_async_queue_timeout_pop(h.queue, G_USEC_PER_SEC);
-		if (r == NULL) {
-			if (h.cfg.retention_interval > 0 && g_get_monotonic_time() >= next_retention) {
-				enforce_retention();
-				next_retention = g_get_monotonic_time() +
-						 (int64_t)h.cfg.retention_interval * G_USEC_PER_SEC;
-			}
-			continue;
+		/* Retention between batches, when due (busy or idle). */
+		if (h.cfg.retention_interval > 0 && g_get_monotonic_time() >= next_retention) {
+			enforce_retention();
+			next_retention = g_get_monotonic_time() +
+					 (int64_t)h.cfg.retention_interval * G_USEC_PER_SEC;
 		}
+		r = g_async_queue_timeout_pop(h.queue, G_USEC_PER_SEC);
+		if (r == NULL)
+			continue;
 		deadline = g_get_monotonic_time() + (int64_t)h.cfg.commit_window_ms * 1000;
 		wexec("BEGIN");
 		/* A batch: this record, whatever queued up meanwhile, and what
@@ -425,13 +466,21 @@ static gpointer writer_main(gpointer unused)
 					r = g_async_queue_timeout_pop(h.queue, (guint64)left);
 			}
 		}
-		if (!wexec("COMMIT"))
-			wexec("ROLLBACK");
+		write_conversations(&w);
+		{
+			int64_t c0 = g_get_monotonic_time();
+			if (!wexec("COMMIT"))
+				wexec("ROLLBACK");
+			h.commit_us += g_get_monotonic_time() - c0;
+			h.n_commits++;
+			h.n_records += (uint64_t)n;
+		}
 		if (last != 0)
 			notify_committed(last);
 	}
 	sqlite3_finalize(w.insert);
 	sqlite3_finalize(w.conv);
+	g_hash_table_destroy(w.convs);
 	sqlite3_finalize(w.redact);
 	sqlite3_finalize(w.marker);
 	sqlite3_finalize(w.offline);
@@ -566,6 +615,11 @@ void history_close(void)
 		g_async_queue_push(h.queue, stop);
 		g_thread_join(h.thread);
 		h.thread = NULL;
+		if (h.n_commits > 0)
+			log_info("history: %llu records in %llu commits, a commit took %lld us on "
+				 "average", (unsigned long long)h.n_records,
+				 (unsigned long long)h.n_commits,
+				 (long long)(h.commit_us / (int64_t)h.n_commits));
 	}
 	for (int i = 0; i < 2; i++)
 		sqlite3_finalize(h.q_range[i]);

@@ -425,6 +425,7 @@ def test_retention_per_room_and_by_age(server_factory):
     assert wait_for(aged, timeout=10, interval=0.2)
     lines, _ = history(a, "LATEST", keep, "*", "100")
     assert texts(lines) == ["stays"]
+    assert "unknown" not in s.log(), "[history] and [room #x] are known to the config check"
 
 
 def test_store_schema(server_factory):
