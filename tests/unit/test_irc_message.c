@@ -418,7 +418,7 @@ static void test_tag_key_valid(void)
 		"label", "+typing", "+draft/reply", "example.com/foo", "+example.com/a-b-1", "msgid",
 	};
 	static const char *bad[] = {
-		"", "+", "/x", "+/x", "a/", "vendor/", "a b", "a\x1b", "a\x01", "\xe2\x80\xae" "x",
+		"", "+", "/x", "+/x", "a/", "vendor/", "a b", "a\x1b", "a\x01", ("\xe2\x80\xae" "x"),
 		"a_b", "a=b", "+a;b", "a\\b", "ex ample.com/x", "caf\xc3\xa9", "a//b", "a\x7f",
 	};
 

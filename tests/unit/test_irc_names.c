@@ -286,7 +286,7 @@ static void test_channel_no_deceptive(void)
 	};
 	static const char *good[] = {
 		"#caf\xc3\xa9", "#nbsp\xc2\xa0ok", "#dash\xe2\x80\x93", "#zwj\xe2\x80\x8d",
-		"#wj\xe2\x81\xa0", "#\xe2\x81\xaa" "deprecated-ok", "#\xf0\x9f\x98\x80",
+		"#wj\xe2\x81\xa0", ("#\xe2\x81\xaa" "deprecated-ok"), "#\xf0\x9f\x98\x80",
 		"#lobby", "#a.b-c_d",
 	};
 	size_t n;
