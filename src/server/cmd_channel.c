@@ -367,7 +367,9 @@ static bool list_condition(struct list_filter *f, const char *item, int64_t now)
 		n = strtol(item + 2, &end, 10);
 		if (end == item + 2 || *end != '\0' || n < 0)
 			return false;
-		int64_t when = now - (int64_t)n * 60;
+		/* Minutes past any room's age mean "since ever": clamp so the
+		 * product cannot overflow. */
+		int64_t when = now - (int64_t)MIN(n, 1000000000L) * 60;
 		/* "C<m": created less than m minutes ago, i.e. after now - m. */
 		if (item[0] == 'C' && item[1] == '<')
 			f->created_after = MAX(f->created_after, when);

@@ -157,3 +157,15 @@ def test_elist_malformed_condition_fails(server):
     a.send("LIST >abc")
     fail = a.expect("FAIL")
     assert fail.params[:2] == ["LIST", "INVALID_PARAMS"]
+
+
+def test_elist_huge_minutes_do_not_overflow(server):
+    """Found by fuzz_dispatch: C<9223372036854775807 overflowed minutes * 60."""
+    a = server.client(unique("a"))
+    ch = "#" + unique("big")
+    a.join(ch)
+    a.send(f"LIST C<99999999999999999999999,{ch}")
+    got = a.collect_until("323")
+    assert [m.params[1] for m in got if m.command == "322"] == [ch]
+    a.send(f"LIST T>99999999999999999999999,{ch}")
+    assert not [m for m in a.collect_until("323") if m.command == "322"]
