@@ -54,6 +54,11 @@ void harness_start(void)
 	server.cfg->flood_rate = 1000000;
 	server.cfg->argon2_ops = 1;
 	server.cfg->argon2_mem_kib = 8;
+	/* Every harness client comes from 127.0.0.1. */
+	server.cfg->max_clients = 100000;
+	server.cfg->max_per_address = 100000;
+	server.cfg->max_per_block = 100000;
+	server.cfg->max_unregistered = 100000;
 	g_assert_true(storage_open(data_dir, &error));
 	g_assert_no_error(error);
 	server.base = event_base_new();
@@ -159,6 +164,14 @@ void harness_close(struct hclient *h)
 		close(h->peer);
 	h->peer = -1;
 	harness_turn();
+}
+
+void harness_release(struct hclient *h)
+{
+	if (h->peer >= 0)
+		close(h->peer);
+	g_ptr_array_remove_fast(clients, h);
+	g_free(h);
 }
 
 void harness_send_raw(struct hclient *h, const char *data, size_t len)

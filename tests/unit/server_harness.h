@@ -34,6 +34,9 @@ struct hclient *harness_client(const char *nick);
 /* Closes our end; the server notices on the next turns. */
 void harness_close(struct hclient *h);
 
+/* Closes our end (if open) and forgets @h (frees it). */
+void harness_release(struct hclient *h);
+
 /* Writes @line plus CRLF to the server. */
 void harness_send(struct hclient *h, const char *line);
 /* Writes raw bytes. */
