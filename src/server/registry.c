@@ -1,6 +1,7 @@
 /* registry.c - hash tables of clients, nicks and channels (see registry.h). */
 #include "registry.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "channel.h"
@@ -9,7 +10,7 @@
 #include "send.h"
 #include "server.h"
 
-static GHashTable *ids;           /* &client->id -> client, every client */
+static GHashTable *ids;           /* set of &client->id, every client */
 static GHashTable *nicks;         /* folded nick -> client */
 static GHashTable *channels;      /* folded name -> channel */
 static GHashTable *watchers;      /* folded nick -> GPtrArray of clients */
@@ -66,13 +67,16 @@ void registry_shutdown(void)
 
 void registry_add_client(struct client *c)
 {
-	/* The key points into the client itself: nothing to allocate. */
-	g_hash_table_insert(ids, &c->id, c);
+	/* A set of pointers into the clients themselves: nothing to allocate,
+	 * and no values array (8 bytes a slot less, for every idle client). */
+	g_hash_table_add(ids, &c->id);
 }
 
 struct client *registry_find_id(uint64_t id)
 {
-	return g_hash_table_lookup(ids, &id);
+	uint64_t *found = g_hash_table_lookup(ids, &id);
+
+	return found != NULL ? (struct client *)((char *)found - offsetof(struct client, id)) : NULL;
 }
 
 void registry_remove_client(struct client *c)
