@@ -494,6 +494,15 @@ static void on_commit(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	(void)arg;
 	conn_release_held();
+	/* Stored markers are read from the file again: forget our copies. */
+	if (h.markers != NULL && g_hash_table_size(h.markers) > 0) {
+		GHashTableIter iter;
+		gpointer value;
+		g_hash_table_iter_init(&iter, h.markers);
+		while (g_hash_table_iter_next(&iter, NULL, &value))
+			if (history_committed(((struct marker *)value)->seq))
+				g_hash_table_iter_remove(&iter);
+	}
 }
 
 bool history_committed(uint64_t seq)

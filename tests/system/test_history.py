@@ -255,6 +255,22 @@ def test_event_playback(server):
     assert [m.command for m in lines] == ["PRIVMSG"], "no events without event-playback"
 
 
+def test_labeled_chathistory_is_one_labeled_batch(server):
+    chan = "#" + unique("r")
+    a = server.client(unique("a"), caps=HIST_CAPS + ["labeled-response"])
+    a.join(chan)
+    talk(a, chan, ["one", "two"])
+    a.send(f"@label=hist1 CHATHISTORY LATEST {chan} * 10")
+    outer = a.expect("BATCH")
+    assert outer.tags.get("label") == "hist1" and outer.params[1] == "labeled-response"
+    inner = a.expect("BATCH")
+    assert inner.params[1:] == ["chathistory", chan]
+    assert inner.tags.get("batch") == outer.params[0][1:], "chathistory nests in the label's"
+    lines = a.collect_until("BATCH", params=["-" + inner.params[0][1:]])[:-1]
+    assert texts(lines) == ["one", "two"]
+    a.expect("BATCH", params=["-" + outer.params[0][1:]])
+
+
 def test_notice_is_stored(server):
     chan = "#" + unique("r")
     a = server.client(unique("a"), caps=HIST_CAPS)
