@@ -843,3 +843,24 @@ def test_registration_switched_on_sighup_is_announced(acc_server):
     acc_server.signal(signal.SIGHUP)
     back = c.expect("CAP", params=[None, "NEW"], timeout=10)
     assert back.params[-1] == "draft/account-registration=before-connect,custom-account-name"
+
+
+def test_replies_come_in_order_while_hashing(acc_server):
+    """A password check runs on a worker thread, yet the replies to the
+    lines sent after it come after its own (async.h holds the input)."""
+    name = unique("io")
+    c = acc_server.connect()
+    c.send_raw(f"NICK {name}\r\nUSER u 0 * :x\r\nREGISTER * * :{PASSWORD}\r\nPING one\r\n"
+               .encode())
+    got = c.collect_until("PONG")
+    order = [m.command for m in got]
+    assert order.index("REGISTER") < order.index("PONG")
+    assert order.index("900") < order.index("PONG")
+    d = acc_server.connect()
+    cap_sasl(d)
+    d.send("AUTHENTICATE PLAIN")
+    d.expect("AUTHENTICATE", params=["+"])
+    blob = base64.b64encode(f"\0{name}\0{PASSWORD}".encode()).decode()
+    d.send_raw(f"AUTHENTICATE {blob}\r\nPING two\r\n".encode())
+    got = [m.command for m in d.collect_until("PONG")]
+    assert got.index("903") < got.index("PONG"), got
