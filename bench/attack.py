@@ -53,7 +53,7 @@ class Natterd:
         self.log = os.path.join(tmp, "natterd.log")
         self.proc = subprocess.Popen(
             [binary, "--listen", f"{HOST}:0", "--data-dir", os.path.join(tmp, "data"),
-             "--config", conf, "--log-level", "warn"],
+             "--config", conf, "--log-level", os.environ.get("ATTACK_LOG_LEVEL", "warn")],
             stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
         # With --log-level warn the port is not logged: find it from /proc.
         deadline = time.monotonic() + 15
@@ -89,6 +89,10 @@ class Natterd:
         return 0
 
     def stop(self):
+        keep = os.environ.get("ATTACK_KEEP_LOG")
+        if keep:
+            import shutil
+            shutil.copy(self.log, keep)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -103,6 +107,15 @@ def tcp_mem_pages():
         if line.startswith("TCP:"):
             return int(line.split("mem")[1].split()[0])
     return 0
+
+
+def softnet_drops():
+    """Packets the kernel dropped from its per-CPU input backlog
+    (net.core.netdev_max_backlog). On loopback, a burst of writes to
+    thousands of sockets overflows it; every drop costs the sender a
+    retransmission timeout (200 ms, then doubling), which shows up as canary
+    latency while natterd itself is idle."""
+    return sum(int(line.split()[1], 16) for line in open("/proc/net/softnet_stat"))
 
 
 def tcp_pressure_pages():
@@ -229,6 +242,7 @@ def _wait_some(sel, pending, t):
 
 def canary_main(port, seconds, out_q, canaries=5):
     rtts = []
+    worst = []
     admitted = attempted = 0
     newcomer_times = []
     sel = selectors.DefaultSelector()
@@ -245,8 +259,13 @@ def canary_main(port, seconds, out_q, canaries=5):
     next_ping = start + 1.0
     next_new = start + 1.0
     n_new = 0
+    last_iter = start
+    stalls = []
     while time.monotonic() - start < seconds:
         now = time.monotonic()
+        if now - last_iter > 0.25:
+            stalls.append((round(last_iter - start, 1), round((now - last_iter) * 1000)))
+        last_iter = now
         if now >= next_ping:
             next_ping = now + 0.2
             for c in cs:
@@ -270,6 +289,7 @@ def canary_main(port, seconds, out_q, canaries=5):
                         c.ready = True
                     elif b"PONG" in line and c.sent is not None:
                         rtts.append((time.monotonic() - c.sent) * 1000)
+                        worst.append((rtts[-1], c.sent - start, cs.index(c)))
                         c.sent = None
             else:
                 for line in lines:
@@ -290,6 +310,11 @@ def canary_main(port, seconds, out_q, canaries=5):
     for c in cs:
         if c.sent is not None:
             rtts.append((time.monotonic() - c.sent) * 1000)
+            worst.append((rtts[-1], c.sent - start, cs.index(c)))
+    if os.environ.get("ATTACK_DEBUG"):
+        print("canary process stalls (at s, ms):", stalls, flush=True)
+        print("worst canary waits (ms, sent at s, canary):",
+              [(round(a), round(b, 1), k) for a, b, k in sorted(worst)[-8:]], flush=True)
     # Newcomers still waiting (up to 10 s) after the attack count as refused.
     out_q.put({"rtts": rtts, "admitted": admitted, "attempted": attempted,
                "newcomer_ms": newcomer_times})
@@ -311,6 +336,7 @@ class Measure:
         self.proc.start()
         self.peak_tcp = 0
         self.start = time.monotonic()
+        self.drops = softnet_drops()
 
     def sample(self):
         self.peak_tcp = max(self.peak_tcp, tcp_mem_pages())
@@ -323,6 +349,7 @@ class Measure:
         r["rss_peak_mib"] = self.srv.status("VmHWM") / 1024
         r["tcp_peak_mib"] = self.peak_tcp * 4096 / 2**20
         r["tcp_pressure_mib"] = tcp_pressure_pages() * 4096 / 2**20
+        r["drops"] = softnet_drops() - self.drops
         return r
 
 
@@ -331,11 +358,13 @@ def report(name, args, r, extra=""):
     print(f"RESULT scenario={name} binary={args.natterd} canary_p50_ms={r['p50']:.1f} "
           f"canary_p99_ms={r['p99']:.1f} newcomers={r['admitted']}/{r['attempted']} "
           f"rss_peak_mib={r['rss_peak_mib']:.0f} tcp_peak_mib={r['tcp_peak_mib']:.0f} "
+          f"backlog_drops={r['drops']} "
           f"load_before={args.load_before} load_after={load} {extra}".strip())
     ok = r["p99"] < 100 and r["admitted"] == r["attempted"]
     print(f"{name}: canary p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms; newcomers admitted "
           f"{r['admitted']}/{r['attempted']}; peak RSS {r['rss_peak_mib']:.0f} MiB; peak kernel "
-          f"TCP memory {r['tcp_peak_mib']:.0f} MiB (pressure at {r['tcp_pressure_mib']:.0f}) "
+          f"TCP memory {r['tcp_peak_mib']:.0f} MiB (pressure at {r['tcp_pressure_mib']:.0f}); "
+          f"{r['drops']} loopback packets dropped by the kernel "
           f"{extra} -> {'goal met' if ok else 'GOAL MISSED'}")
     sys.stdout.flush()
 

@@ -37,7 +37,7 @@ static void set_defaults(struct config *cfg)
 	cfg->ipv6_block = 64;
 	cfg->max_unregistered = 1000;
 	cfg->sendq = 1024 * 1024;
-	cfg->sendq_total = 128 * 1024 * 1024;
+	cfg->sendq_total = 96 * 1024 * 1024;
 	cfg->sndbuf = 64 * 1024;
 	cfg->flood_burst = 20;
 	cfg->flood_rate = 5.0;
