@@ -301,6 +301,8 @@ static void add_keys(GtkWidgetClass *widget_class)
 	gtk_widget_class_install_action(widget_class, "win.scroll-page", "i", action_scroll_page);
 
 	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.switcher", NULL);
+	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_question, GDK_CONTROL_MASK,
+					    "win.show-help-overlay", NULL);
 	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
 					    "win.conversation-next", NULL);
 	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
@@ -357,6 +359,12 @@ static void natter_window_init(NatterWindow *self)
 	g_signal_connect_swapped(self->session, "notify::state", G_CALLBACK(on_state), self);
 	g_signal_connect_swapped(self->session, "message-added", G_CALLBACK(on_message_added), self);
 	g_signal_connect_swapped(self->chat_page, "title-changed", G_CALLBACK(update_title), self);
+
+	/* Keyboard Shortcuts (Ctrl+?, the menu): set here, not left to
+	 * GtkApplication, so windows made without one have it too. */
+	g_autoptr(GtkBuilder) help = gtk_builder_new_from_resource("/org/natter/Natter/gtk/help-overlay.ui");
+	gtk_application_window_set_help_overlay(GTK_APPLICATION_WINDOW(self),
+						GTK_SHORTCUTS_WINDOW(gtk_builder_get_object(help, "help_overlay")));
 
 	g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource("/org/natter/Natter/natter-menu.ui");
 	GMenuModel *menu = G_MENU_MODEL(gtk_builder_get_object(builder, "primary_menu"));

@@ -141,7 +141,7 @@ def screenshot(name):
 
 
 def main():
-    print('1..18', flush=True)
+    print('1..19', flush=True)
     server = Server()
     server.start()
     bob = Raw(server.port, 'bob')
@@ -298,6 +298,21 @@ def main():
         line = bob.expect('PRIVMSG #lobby')
         assert line.endswith(':back in the room'), line
         ok('keyboard: Ctrl+K switcher, Ctrl+Page Down/Up, Escape back to the message box')
+        # Ctrl+? lists the keys; Escape closes it.
+        def visible_windows():
+            out = subprocess.run(['xdotool', 'search', '--onlyvisible', '--pid', str(natter.pid)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+            return len(out.split())
+        main_windows = visible_windows()
+
+        def shortcuts_shown():  # a second window of natter's
+            return visible_windows() > main_windows
+        subprocess.run(['xdotool', 'key', 'ctrl+question'], check=True, stdout=sys.stderr)  # Shift too
+        wait_for(shortcuts_shown, 'the Keyboard Shortcuts window')
+        screenshot('natter-shortcuts.png')
+        subprocess.run(['xdotool', 'mousemove', '200', '200', 'key', 'Escape'], check=True, stdout=sys.stderr)
+        wait_for(lambda: not shortcuts_shown(), 'Escape to close it')
+        ok('Ctrl+? shows the keyboard shortcuts; Escape closes them')
 
         # The server goes away: the banner says so; typed text is kept.
         bob.close()
