@@ -399,7 +399,8 @@ struct help_topic {
 
 static const struct help_topic help_topics[] = {
 	{ "INDEX", { "Commands: PRIVMSG NOTICE JOIN PART TOPIC NAMES LIST KICK INVITE MODE",
-		     "WHO WHOIS WHOWAS ISON USERHOST AWAY MONITOR SETNAME NICK QUIT",
+		     "WHO WHOIS WHOWAS ISON USERHOST AWAY MONITOR SETNAME NICK QUIT "
+		     "REGISTER AUTHENTICATE ACCOUNT ROOM",
 		     "LUSERS MOTD VERSION TIME INFO ADMIN LINKS OPER KILL WALLOPS HELP <command>" } },
 	{ "PRIVMSG", { "PRIVMSG <target>{,<target>} :<text>", "Sends text to a channel or nick.", NULL } },
 	{ "JOIN", { "JOIN <channel>{,<channel>} [<key>{,<key>}]", "Joins channels; JOIN 0 leaves all.", NULL } },
@@ -407,6 +408,18 @@ static const struct help_topic help_topics[] = {
 	{ "MODE", { "MODE <target> [<modes> [<args>]]", "Channel modes: b k l i m n s t o v; user modes: i w o.", NULL } },
 	{ "NICK", { "NICK <nickname>", "Changes your nickname.", NULL } },
 	{ "MONITOR", { "MONITOR +|- <nick>{,<nick>} | C | L | S", "Tells you when nicks come and go.", NULL } },
+	{ "REGISTER", { "REGISTER <account>|* * :<password>",
+			"Creates an account named for your nick (*) or <account> and logs you in; "
+			"the account owns that nickname.", NULL } },
+	{ "AUTHENTICATE", { "AUTHENTICATE EXTERNAL|PLAIN|SCRAM-SHA-256",
+			    "Logs in with SASL (after CAP REQ sasl). Without SASL: "
+			    "PASS :<account>:<password> before NICK/USER.", NULL } },
+	{ "ACCOUNT", { "ACCOUNT PASSWORD <current> :<new> | DROP <password> | LOGOUT",
+		       "ACCOUNT CERT LIST | ADD [<fingerprint>] | DEL <fingerprint>",
+		       "Manages the account you are logged in to." } },
+	{ "ROOM", { "ROOM REGISTER|DROP <#room> | ACCESS <#room> [LIST | ADD <account> op|voice | "
+		    "DEL <account>]",
+		    "Registered rooms keep their access list, topic, modes and bans.", NULL } },
 };
 
 void cmd_help(struct client *c, struct irc_message *msg)

@@ -864,3 +864,14 @@ def test_replies_come_in_order_while_hashing(acc_server):
     d.send_raw(f"AUTHENTICATE {blob}\r\nPING two\r\n".encode())
     got = [m.command for m in d.collect_until("PONG")]
     assert got.index("903") < got.index("PONG"), got
+
+
+def test_help_explains_the_account_commands(acc_server):
+    c = acc_server.client(unique("hp"))
+    c.send("HELP")
+    index = " ".join(m.params[-1] for m in c.collect_until("706"))
+    for command in ("REGISTER", "AUTHENTICATE", "ACCOUNT", "ROOM"):
+        assert command in index
+        c.send(f"HELP {command}")
+        lines = c.collect_until("706")
+        assert lines[0].command == "704" and lines[0].params[2].startswith(command)
