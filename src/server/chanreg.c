@@ -396,6 +396,14 @@ static void room_drop(struct client *c, struct channel *ch)
 	note(c, "DROPPED", ch->name, "The room is no longer registered");
 }
 
+/* The account's name as registered, for a folded key. */
+static const char *display_name(const char *folded)
+{
+	struct account *a = account_find(folded);
+
+	return a != NULL ? a->name : folded;
+}
+
 static void room_access(struct client *c, struct channel *ch, struct irc_message *msg)
 {
 	const char *sub = msg->nparams > 2 ? msg->params[2] : "LIST";
@@ -410,12 +418,12 @@ static void room_access(struct client *c, struct channel *ch, struct irc_message
 	if (g_ascii_strcasecmp(sub, "LIST") == 0) {
 		GHashTableIter iter;
 		gpointer key, value;
-		g_autofree char *founder = g_strdup_printf("%s founder", r->founder);
+		g_autofree char *founder = g_strdup_printf("%s founder", display_name(r->founder));
 		note(c, "ACCESS", ch->name, founder);
 		g_hash_table_iter_init(&iter, r->access);
 		while (g_hash_table_iter_next(&iter, &key, &value)) {
 			g_autofree char *entry = g_strdup_printf(
-				"%s %s", (const char *)key,
+				"%s %s", display_name(key),
 				GPOINTER_TO_UINT(value) == MEMBER_OP ? "op" : "voice");
 			note(c, "ACCESS", ch->name, entry);
 		}

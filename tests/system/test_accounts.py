@@ -684,7 +684,8 @@ def test_registered_room_survives_a_restart(server_factory):
     founder.send(f"ROOM ACCESS {room}")
     listed = founder.collect_until("NOTE", params=["ROOM", "ACCESS_END"])
     entries = [m.params[-1] for m in listed if m.params[:2] == ["ROOM", "ACCESS"]]
-    assert f"{founder_name.lower()} founder" in [e.lower() for e in entries]
+    assert f"{founder_name} founder" in entries
+    assert f"{op_name} op" in entries and f"{voice_name} voice" in entries
     assert len(entries) == 3
 
 
