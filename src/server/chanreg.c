@@ -164,6 +164,17 @@ static void save_state(const struct channel *ch, const struct room_reg *r)
 	db_write(run_room_write, w);
 }
 
+/* The entry of @list matching @mask, or NULL. */
+static struct ban *find_entry(const struct channel *ch, enum channel_list list, const char *mask)
+{
+	for (guint i = 0; i < ch->lists[list]->len; i++) {
+		struct ban *b = g_ptr_array_index(ch->lists[list], i);
+		if (irc_casecmp(b->mask, mask) == 0)
+			return b;
+	}
+	return NULL;
+}
+
 static void on_change(const struct hook_args *args, void *data)
 {
 	struct room_reg *r;
@@ -173,15 +184,19 @@ static void on_change(const struct hook_args *args, void *data)
 		return;
 	if (args->event == HOOK_CHANNEL_LIST) {
 		struct room_write *w = room_write_new(
-			args->on ? "INSERT OR REPLACE INTO room_lists(room, list, mask, set_at)"
-				   " VALUES(?1, ?2, ?3, ?4)"
+			args->on ? "INSERT OR REPLACE INTO room_lists(room, list, mask, setter, set_at)"
+				   " VALUES(?1, ?2, ?3, ?4, ?5)"
 				 : "DELETE FROM room_lists WHERE room = ?1 AND list = ?2 AND mask = ?3");
 		char letter[2] = { list_letter((enum channel_list)args->bit), '\0' };
 		add_text(w, r->folded);
 		add_text(w, letter);
 		add_text(w, args->text);
-		if (args->on)
-			add_num(w, server_wall_us() / 1000000);
+		if (args->on) {
+			const struct ban *b = find_entry(args->channel, (enum channel_list)args->bit,
+							 args->text);
+			add_text(w, b != NULL ? b->setter : NULL);
+			add_num(w, b != NULL ? b->when : server_wall_us() / 1000000);
+		}
 		db_write(run_room_write, w);
 		return;
 	}
@@ -235,15 +250,22 @@ static void restore_room(sqlite3 *db, sqlite3_stmt *row)
 		}
 	sqlite3_finalize(stmt);
 	stmt = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT list, mask FROM room_lists WHERE room = ?1"
-			       " ORDER BY set_at", -1, &stmt, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "SELECT list, mask, setter, set_at FROM room_lists"
+			       " WHERE room = ?1 ORDER BY set_at", -1, &stmt, NULL) == SQLITE_OK &&
 	    sqlite3_bind_text(stmt, 1, folded, -1, SQLITE_STATIC) == SQLITE_OK)
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
 			const char *letter = (const char *)sqlite3_column_text(stmt, 0);
+			const char *mask = (const char *)sqlite3_column_text(stmt, 1);
+			const char *setter = (const char *)sqlite3_column_text(stmt, 2);
 			const struct chanmode_info *info = letter != NULL ? chanmode_find(letter[0]) : NULL;
-			if (info != NULL && info->kind == CHANMODE_LIST)
-				channel_list_add(ch, (enum channel_list)info->bit,
-						 (const char *)sqlite3_column_text(stmt, 1), server.cfg->name);
+			struct ban *b;
+			if (info == NULL || info->kind != CHANMODE_LIST || mask == NULL)
+				continue;
+			channel_list_add(ch, (enum channel_list)info->bit, mask,
+					 setter != NULL ? setter : server.cfg->name);
+			/* restored as it was set, not as "set now" */
+			if ((b = find_entry(ch, (enum channel_list)info->bit, mask)) != NULL)
+				b->when = sqlite3_column_int64(stmt, 3);
 		}
 	sqlite3_finalize(stmt);
 }

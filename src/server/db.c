@@ -75,6 +75,8 @@ static const char *const migrations[] = {
 	"DROP INDEX conversations_a; DROP INDEX conversations_b;"
 	"CREATE INDEX conversations_a ON conversations(a);"
 	"CREATE INDEX conversations_b ON conversations(b);",
+	/* 8: who set each list entry of a registered room (chanreg.c). */
+	"ALTER TABLE room_lists ADD COLUMN setter TEXT;",
 };
 
 struct write_job {

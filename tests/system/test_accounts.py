@@ -630,6 +630,7 @@ def test_registered_room_survives_a_restart(server_factory):
     founder.expect("MODE")
     founder.send(f"MODE {room} +b bad!*@*")
     founder.expect("MODE")
+    ban_time = int(time.time())
     founder.send(f"MODE {room} +l 42")
     founder.expect("MODE")
     founder.send(f"MODE {room} +b worse!*@*")
@@ -637,6 +638,7 @@ def test_registered_room_survives_a_restart(server_factory):
     founder.send(f"MODE {room} -b worse!*@*")
     founder.expect("MODE")
     founder.sync()
+    time.sleep(3)  # so that a ban restored as "set now" would show a later time
     srv.stop()
     srv.start()
 
@@ -675,8 +677,11 @@ def test_registered_room_survives_a_restart(server_factory):
     names = [m for m in got if m.command == "353"][0].params[-1].split()
     assert "@" + op_name in names
     op.send(f"MODE {room} b")
-    bans = op.collect_until("368")
-    assert [m.params[2] for m in bans if m.command == "367"] == ["bad!*@*"]
+    bans = [m for m in op.collect_until("368") if m.command == "367"]
+    assert [m.params[2] for m in bans] == ["bad!*@*"]
+    # who set it and when come back too
+    assert bans[0].params[3].startswith(founder_name + "!")
+    assert abs(int(bans[0].params[4]) - ban_time) <= 2
     op.send(f"ROOM ACCESS {room} ADD {voice_name} op")
     assert op.expect("FAIL").params[:2] == ["ROOM", "NOT_FOUNDER"]
     founder = login(founder_name)
