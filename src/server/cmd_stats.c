@@ -53,7 +53,9 @@ static void stats_async(struct client *c)
 void cmd_stats(struct client *c, struct irc_message *msg)
 {
 	char letter = msg->params[0][0];
-	char query[2] = { letter != '\0' && letter != ' ' && letter != ':' ? letter : '*', '\0' };
+	/* Echoed in 219 only when it is a plain letter or digit (one byte of a
+	 * UTF-8 character would make the reply invalid). */
+	char query[2] = { g_ascii_isalnum(letter) ? letter : '*', '\0' };
 
 	switch (letter) {
 	case 'u':
