@@ -584,3 +584,20 @@ def test_read_marker_synced_across_an_accounts_connections(server_factory):
     assert got.params == [chan, "timestamp=2026-03-04T05:06:07.089Z"]
     stranger = s.client(unique("st"), caps=caps)
     assert [m for m in stranger.sync() if m.command == "MARKREAD"] == []
+
+
+def test_retention_overall_count(server_factory):
+    s = server_factory(config={"history": {"retention_interval": 1, "max_lines": 4,
+                                           "store_joins": "false"}})
+    one, two = "#" + unique("one"), "#" + unique("two")
+    a = s.client(unique("a"), caps=HIST_CAPS)
+    a.join(one)
+    a.join(two)
+    talk(a, one, ["o1", "o2", "o3"])
+    talk(a, two, ["t1", "t2", "t3"])
+
+    def trimmed():
+        l1, _ = history(a, "LATEST", one, "*", "100")
+        l2, _ = history(a, "LATEST", two, "*", "100")
+        return texts(l1) == ["o3"] and texts(l2) == ["t1", "t2", "t3"]
+    assert wait_for(trimmed, timeout=10, interval=0.2), "the newest 4 lines in all are kept"
