@@ -404,6 +404,14 @@ static bool is_founder(struct client *c, struct channel *ch, struct room_reg **o
 	return true;
 }
 
+static bool is_default_channel(const char *name)
+{
+	for (int i = 0; server.cfg->default_channels[i] != NULL; i++)
+		if (irc_casecmp(g_strstrip(server.cfg->default_channels[i]), name) == 0)
+			return true;
+	return false;
+}
+
 static void room_drop(struct client *c, struct channel *ch)
 {
 	struct room_reg *r;
@@ -416,6 +424,15 @@ static void room_drop(struct client *c, struct channel *ch)
 	db_write(run_room_write, w);
 	g_hash_table_remove(rooms, r->folded);
 	note(c, "DROPPED", ch->name, "The room is no longer registered");
+	/* Unless the config keeps it, it is an ordinary room again: it goes
+	 * away when empty (now, if nobody is in it). */
+	if (!is_default_channel(ch->name)) {
+		ch->permanent = false;
+		if (channel_member_count(ch) == 0) {
+			registry_remove_channel(ch);
+			channel_free(ch);
+		}
+	}
 }
 
 /* The account's name as registered, for a folded key. */

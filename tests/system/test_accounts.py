@@ -881,3 +881,24 @@ def test_help_explains_the_account_commands(acc_server):
         c.send(f"HELP {command}")
         lines = c.collect_until("706")
         assert lines[0].command == "704" and lines[0].params[2].startswith(command)
+
+
+def test_dropped_room_is_ordinary_again(acc_server):
+    room = "#" + unique("dp")
+    founder = register_account(acc_server, unique("fo"))
+    founder.join(room)
+    founder.send(f"ROOM REGISTER {room}")
+    founder.expect("NOTE")
+    founder.send(f"PART {room}")
+    founder.expect("PART")
+    other = acc_server.client(unique("ot"))
+    other.send(f"LIST {room}")
+    assert any(m.command == "322" for m in other.collect_until("323"))  # kept while empty
+    other.send(f"ROOM DROP {room}")
+    assert other.expect("FAIL").params[:2] == ["ROOM", "NOT_LOGGED_IN"]
+    founder.send(f"ROOM DROP {room}")
+    assert founder.expect("NOTE").params[:2] == ["ROOM", "DROPPED"]
+    other.send(f"LIST {room}")
+    assert not any(m.command == "322" for m in other.collect_until("323"))  # gone
+    founder.send("ROOM DROP #lobby")
+    assert founder.expect("FAIL").params[:2] == ["ROOM", "NOT_REGISTERED"]
