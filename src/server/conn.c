@@ -190,8 +190,18 @@ static void format_block(const struct sockaddr *sa, char *out, size_t len)
 	snprintf(out, len, "%s/%d", text, bits);
 }
 
+/* The unregistered connections of one network block, oldest first. */
+struct block_unreg {
+	int n;
+	struct conn *head, *tail;
+};
+
+static GHashTable *unreg_blocks; /* block -> struct block_unreg */
+
 static void unreg_unlink(struct conn *conn)
 {
+	struct block_unreg *b;
+
 	if (!conn->unregistered)
 		return;
 	if (conn->unreg_prev != NULL)
@@ -203,12 +213,33 @@ static void unreg_unlink(struct conn *conn)
 	else
 		unreg_tail = conn->unreg_prev;
 	conn->unreg_prev = conn->unreg_next = NULL;
+	b = g_hash_table_lookup(unreg_blocks, conn->block);
+	if (conn->block_prev != NULL)
+		conn->block_prev->block_next = conn->block_next;
+	else
+		b->head = conn->block_next;
+	if (conn->block_next != NULL)
+		conn->block_next->block_prev = conn->block_prev;
+	else
+		b->tail = conn->block_prev;
+	conn->block_prev = conn->block_next = NULL;
+	if (--b->n == 0)
+		g_hash_table_remove(unreg_blocks, conn->block);
 	conn->unregistered = false;
 	nunregistered--;
 }
 
 static void unreg_append(struct conn *conn)
 {
+	struct block_unreg *b;
+
+	if (unreg_blocks == NULL)
+		unreg_blocks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	b = g_hash_table_lookup(unreg_blocks, conn->block);
+	if (b == NULL) {
+		b = g_new0(struct block_unreg, 1);
+		g_hash_table_insert(unreg_blocks, g_strdup(conn->block), b);
+	}
 	conn->unreg_prev = unreg_tail;
 	conn->unreg_next = NULL;
 	if (unreg_tail != NULL)
@@ -216,6 +247,14 @@ static void unreg_append(struct conn *conn)
 	else
 		unreg_head = conn;
 	unreg_tail = conn;
+	conn->block_prev = b->tail;
+	conn->block_next = NULL;
+	if (b->tail != NULL)
+		b->tail->block_next = conn;
+	else
+		b->head = conn;
+	b->tail = conn;
+	b->n++;
 	conn->unregistered = true;
 	nunregistered++;
 }
@@ -235,16 +274,24 @@ uint64_t conn_queued_total(void)
 	return queued_total;
 }
 
-/* Makes room by closing the connection that has waited longest without
- * registering: idle half-open connections must not keep anyone out. */
-static bool evict_unregistered(const char *why)
+/* Makes room for a newcomer from @block by closing an unregistered
+ * connection: idle half-open connections must not keep anyone out. The
+ * oldest one goes, unless the newcomer's own block already holds a quarter
+ * of the unregistered slots: then its own oldest goes, so a network that
+ * churns connections evicts itself, not newcomers from elsewhere who are
+ * still registering. */
+static bool evict_unregistered(const char *block, const char *why)
 {
-	struct conn *oldest = unreg_head;
+	struct block_unreg *b = unreg_blocks != NULL ? g_hash_table_lookup(unreg_blocks, block)
+						     : NULL;
+	struct conn *victim = unreg_head;
 
-	if (oldest == NULL)
+	if (b != NULL && b->n >= MAX(1, server.cfg->max_unregistered / 4))
+		victim = b->head;
+	if (victim == NULL)
 		return false;
-	log_info("evicting unregistered %s: %s", oldest->addr, why);
-	conn_close(oldest, CLOSE_EVICTED, why);
+	log_info("evicting unregistered %s: %s", victim->addr, why);
+	conn_close(victim, CLOSE_EVICTED, why);
 	return true;
 }
 
@@ -333,10 +380,10 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
 	/* Slots held by connections that never registered are given to
 	 * newcomers, oldest first; registered users keep theirs. */
 	if (server.nconns - nclosing >= cfg->max_clients &&
-	    !evict_unregistered("Server full; unregistered connection evicted"))
+	    !evict_unregistered(block, "Server full; unregistered connection evicted"))
 		return refuse(fd, addr, tp, "Too many connections to this server");
 	if (nunregistered >= cfg->max_unregistered)
-		evict_unregistered("Too many unregistered connections; evicted");
+		evict_unregistered(block, "Too many unregistered connections; evicted");
 	/* natterd batches its own writes, so Nagle would only add delay. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* A fixed kernel send buffer: with autotuning, thousands of slow

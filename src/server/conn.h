@@ -37,6 +37,7 @@ struct conn {
 	struct conn *dirty_next;     /* server.dirty */
 	struct conn *dying_next;     /* server.dying */
 	struct conn *unreg_prev, *unreg_next; /* unregistered ones, oldest first */
+	struct conn *block_prev, *block_next; /* ...and those of its block */
 	struct conn *held_next;      /* server.held */
 	uint64_t hold_seq;           /* output waits until history commits this */
 	char *close_reason;          /* the text, from close_why and a detail */

@@ -312,3 +312,26 @@ def test_lusers_counts_follow_modes_and_quits(server, tmp_path):
         c.close()
     assert wait_for(lambda: "There are 1 users and 0 invisible" in _lusers(a)["251"].params[-1])
     assert "253" not in _lusers(a)
+
+
+def test_a_churning_network_evicts_itself_not_newcomers(server_factory):
+    """A network that keeps opening connections (a quarter or more of the
+    unregistered slots) evicts its own oldest ones: a newcomer from another
+    network that is still registering is not pushed out."""
+    srv = server_factory(config={"limits": {"max_unregistered": 8}})
+    attack = [_idle(srv, f"127.4.1.{1 + i}", f"a{i}") for i in range(8)]
+    for c in attack:
+        c.send("CAP LS 302")
+        c.expect("CAP")
+    slow_newcomer = _idle(srv, "127.4.9.1", "newcomer")
+    slow_newcomer.send("CAP LS 302")    # still negotiating: unregistered
+    slow_newcomer.expect("CAP")
+    for i in range(12):   # each one evicts an older one of its own network
+        c = _idle(srv, f"127.4.1.{100 + i}", f"b{i}")
+        c.send("CAP LS 302")
+        c.expect("CAP")
+    slow_newcomer.send("CAP END")
+    slow_newcomer.register(unique("Nc"))
+    # The attacker's oldest went first.
+    got = attack[0].expect_closed(timeout=5)
+    assert any(m.command == "ERROR" for m in got), got
