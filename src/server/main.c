@@ -182,7 +182,8 @@ static bool parse_options(int *argc, char ***argv, struct options *opts)
 {
 	GOptionEntry entries[] = {
 		{ "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &opts->listen,
-		  "Listen on HOST:PORT or [V6]:PORT (repeatable; default 127.0.0.1:2048)", "ADDR" },
+		  "Listen on HOST:PORT or [V6]:PORT, tls:HOST:PORT for TLS (repeatable; "
+		  "default 127.0.0.1:2048 and tls:127.0.0.1:6697)", "ADDR" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opts->config_file,
 		  "Read settings from this key file", "FILE" },
 		{ "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opts->data_dir,
