@@ -1,7 +1,8 @@
 /* lg.h - the load generator's shared types: the connection pool, the latency
- * histogram and the process meters. The generator speaks plain IRC so that it
- * measures any server the same way; it is single-threaded (one epoll loop) so
- * that on a 2-core machine the server under test keeps the other core. */
+ * histogram and the process meters. The generator speaks plain IRC (over TLS
+ * with --tls) so that it measures any server the same way; it is
+ * single-threaded (one epoll loop) so that on a 2-core machine the server
+ * under test keeps the other core. */
 #ifndef NATTER_BENCH_LG_H
 #define NATTER_BENCH_LG_H
 
@@ -52,12 +53,16 @@ enum conn_state {
 	CS_CLOSED,      /* failed or closed by the server */
 };
 
+struct ssl_st;
+
 struct conn {
 	int fd;
+	struct ssl_st *ssl; /* with --tls: OpenSSL's client state, else NULL */
 	uint32_t id;    /* index in pool.conns */
 	uint8_t state;  /* enum conn_state */
 	bool out_armed; /* EPOLLOUT is registered */
 	bool dirty;     /* on the pool's flush list */
+	bool wr_needs_rd; /* TLS: the last write waits for the socket to be readable */
 	uint16_t plen;  /* bytes of an incomplete line kept in partial */
 	char *partial;  /* allocated on first need only: idle clients stay small */
 	char *obuf;     /* unsent output; allocated on first need */
@@ -82,6 +87,7 @@ struct pool_opts {
 	int src_addrs;        /* bind round-robin to 127.0.0.1 .. 127.0.0.N */
 	int rate;             /* new connections per second */
 	int max_pending;      /* connections not yet registered, at most */
+	bool tls;             /* speak TLS (certificate not checked: loopback bench) */
 	bool verbose;
 };
 

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,59 @@ static void note(int *count, const char *fmt, const char *a, size_t alen)
 {
 	if ((*count)++ < NOTE_MAX)
 		fprintf(stderr, fmt, (int)alen, a);
+}
+
+/* With --tls every connection comes from this one client context. */
+static SSL_CTX *tls_ctx;
+
+static bool tls_init(void)
+{
+	if (tls_ctx != NULL)
+		return true;
+	tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (tls_ctx == NULL)
+		return false;
+	/* The servers' certificates are self-signed, on loopback: not checked. */
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+	/* Like a lean client: no record buffers kept while idle, output that
+	 * may move between a blocked write and its retry, every record the
+	 * kernel has in one read. */
+	SSL_CTX_set_mode(tls_ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+				  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(tls_ctx, 1);
+	return true;
+}
+
+/* send()/read() over TLS, with their conventions: -1 and errno EAGAIN when
+ * it must wait, 0 at a clean end, -1 and EPROTO on a TLS failure. */
+static ssize_t tls_io(struct conn *c, char *buf, size_t len, bool writing)
+{
+	ERR_clear_error();
+	int n = writing ? SSL_write(c->ssl, buf, (int)len) : SSL_read(c->ssl, buf, (int)len);
+	if (n > 0) {
+		if (writing)
+			c->wr_needs_rd = false;
+		return n;
+	}
+	switch (SSL_get_error(c->ssl, n)) {
+	case SSL_ERROR_WANT_READ:
+		if (writing)
+			c->wr_needs_rd = true;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0)
+			return 0;
+		return -1;
+	default:
+		errno = EPROTO;
+		return -1;
+	}
 }
 
 static void *xrealloc(void *ptr, size_t size)
@@ -77,6 +132,10 @@ int pool_init(struct pool *p, const struct pool_opts *o, int n, const struct poo
 	memset(p->conns, 0, sizeof *p->conns * (size_t)n);
 	p->dirty = xrealloc(NULL, sizeof *p->dirty * (size_t)n);
 	p->rbuf = xrealloc(NULL, PARTIAL_MAX + RBUF_SIZE);
+	if (o->tls && !tls_init()) {
+		fprintf(stderr, "loadgen: cannot set up TLS\n");
+		return -1;
+	}
 	/* A different letter per run keeps nicks apart on a server reused between runs. */
 	p->tag = (char)('a' + (unsigned)(mono_ns() / 1000 + (uint64_t)getpid()) % 26);
 	for (int i = 0; i < n; i++) {
@@ -90,6 +149,9 @@ int pool_init(struct pool *p, const struct pool_opts *o, int n, const struct poo
 
 static void conn_release(struct conn *c)
 {
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	c->ssl = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -165,10 +227,13 @@ static void conn_flush(struct pool *p, struct conn *c)
 {
 	if (c->olen == 0 || c->fd < 0 || c->state == CS_CONNECTING)
 		return;
-	ssize_t w = send(c->fd, c->obuf, c->olen, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (w < 0) {
+	ssize_t w = c->ssl != NULL ? tls_io(c, c->obuf, c->olen, true)
+				   : send(c->fd, c->obuf, c->olen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w == 0)
+		errno = EPIPE;
+	if (w <= 0) {
 		if (errno == EAGAIN || errno == EINTR)
-			conn_arm(p, c, true);
+			conn_arm(p, c, !c->wr_needs_rd); /* readable is always armed */
 		else
 			conn_lost(p, c, strerror(errno));
 		return;
@@ -193,6 +258,15 @@ void pool_flush(struct pool *p)
 static void conn_send_registration(struct pool *p, struct conn *c)
 {
 	char line[96];
+	if (p->o.tls) {
+		/* The first write runs the handshake; registration follows it. */
+		c->ssl = SSL_new(tls_ctx);
+		if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+			conn_lost(p, c, "cannot set up TLS");
+			return;
+		}
+		SSL_set_connect_state(c->ssl);
+	}
 	int n = snprintf(line, sizeof line, "NICK %s\r\nUSER %s 0 * :bench\r\n", c->nick, c->nick);
 	c->state = CS_REGISTERING;
 	conn_put(p, c, line, (size_t)n);
@@ -366,7 +440,8 @@ static void conn_read(struct pool *p, struct conn *c)
 	size_t have = c->plen;
 	if (have)
 		memcpy(buf, c->partial, have);
-	ssize_t n = read(c->fd, buf + have, RBUF_SIZE);
+	ssize_t n = c->ssl != NULL ? tls_io(c, buf + have, RBUF_SIZE, false)
+				   : read(c->fd, buf + have, RBUF_SIZE);
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
@@ -379,6 +454,9 @@ static void conn_read(struct pool *p, struct conn *c)
 	size_t off = split_lines(p, c, buf, len);
 	if (c->state != CS_CLOSED)
 		keep_partial(p, c, buf + off, len - off);
+	/* Records OpenSSL already took from the socket raise no event. */
+	if (c->ssl != NULL && c->state != CS_CLOSED && SSL_has_pending(c->ssl))
+		conn_read(p, c);
 }
 
 static void conn_event(struct pool *p, struct conn *c, uint32_t events)
@@ -389,7 +467,7 @@ static void conn_event(struct pool *p, struct conn *c, uint32_t events)
 		if (c->state == CS_CLOSED)
 			return;
 	}
-	if (events & EPOLLOUT)
+	if ((events & EPOLLOUT) || (c->wr_needs_rd && (events & EPOLLIN)))
 		conn_flush(p, c);
 	if (c->state != CS_CLOSED && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		conn_read(p, c);

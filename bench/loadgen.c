@@ -37,6 +37,7 @@ static void usage(FILE *out)
 	      "  --pending N       connections registering at once, at most (8)\n"
 	      "  --src-addrs N     bind round-robin to 127.0.0.1..127.0.0.N (auto)\n"
 	      "  --timeout SECS    each phase gives up after this long (60)\n"
+	      "  --tls             speak TLS (the certificate is not checked)\n"
 	      "  --verbose\n",
 	      out);
 }
@@ -84,7 +85,7 @@ static int parse_int(const char *s, int lo, int hi, const char *what)
 
 enum { O_HOST = 256, O_PORT, O_LABEL, O_PID, O_CLIENTS, O_SENDERS, O_MESSAGES, O_PAIRS,
        O_WINDOW, O_SIZE, O_ROOM, O_HOLD, O_RATE, O_PENDING, O_SRC, O_TIMEOUT, O_VERBOSE,
-       O_HELP };
+       O_HELP, O_TLS };
 
 static const struct option long_opts[] = {
 	{ "host", 1, 0, O_HOST },	  { "port", 1, 0, O_PORT },
@@ -96,6 +97,7 @@ static const struct option long_opts[] = {
 	{ "rate", 1, 0, O_RATE },	  { "pending", 1, 0, O_PENDING },
 	{ "src-addrs", 1, 0, O_SRC },	  { "timeout", 1, 0, O_TIMEOUT },
 	{ "verbose", 0, 0, O_VERBOSE },	  { "help", 0, 0, O_HELP },
+	{ "tls", 0, 0, O_TLS },
 	{ 0, 0, 0, 0 },
 };
 
@@ -124,6 +126,7 @@ static void parse_opt(struct lg_opts *o, int opt, const char *arg)
 	case O_SRC: o->pool.src_addrs = parse_int(arg, 1, 254, "--src-addrs"); break;
 	case O_TIMEOUT: o->timeout_s = parse_int(arg, 1, 86400, "--timeout"); break;
 	case O_VERBOSE: o->pool.verbose = true; break;
+	case O_TLS: o->pool.tls = true; break;
 	case O_HELP: usage(stdout); exit(0);
 	default: usage(stderr); exit(2);
 	}
