@@ -438,19 +438,21 @@ static void answer_ctcp(NatterSession *self, Ctx *ctx, const char *verb, const c
 	} else if (g_ascii_strcasecmp(verb, "CLIENTINFO") == 0) {
 		reply = g_strdup("CLIENTINFO ACTION CLIENTINFO PING TIME VERSION");
 	}
-	NatterConversation *conv = natter_session_find_conversation(self, ctx->nick);
-	if (conv == NULL)
-		conv = natter_session_fallback_conversation_(self);
-	if (reply == NULL) {
-		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_CTCP,
-					       ctx->nick, "%s sent a CTCP %s request, which natter does not answer",
-					       ctx->nick, verb);
-		return;
-	}
+	/* A flood of requests gets neither answers nor lines on screen. */
 	gint64 now = g_get_monotonic_time();
 	if (self->last_ctcp != 0 && now - self->last_ctcp < G_USEC_PER_SEC)
 		return;
 	self->last_ctcp = now;
+	NatterConversation *conv = natter_session_find_conversation(self, ctx->nick);
+	if (conv == NULL)
+		conv = natter_session_fallback_conversation_(self);
+	if (reply == NULL) {
+		g_autofree char *upper = g_ascii_strup(verb, -1);
+		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_CTCP,
+					       ctx->nick, "%s sent a CTCP %s request, which natter does not answer",
+					       ctx->nick, upper);
+		return;
+	}
 	g_autofree char *wire = g_strdup_printf("\001%s\001", reply);
 	natter_session_send_command_(self, "NOTICE", 2, ctx->nick, wire);
 	g_autofree char *upper = g_ascii_strup(verb, -1);
@@ -624,14 +626,16 @@ static void handle_whois_idle(NatterSession *self, Ctx *ctx) /* 317 me nick idle
 static void handle_whois_rooms(NatterSession *self, Ctx *ctx) /* 319 me nick :@#a +#b */
 {
 	NatterWhois *w = whois_for(self, P(1));
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-	g_strv_builder_addv(b, (const char **)w->rooms);
+	GPtrArray *rooms = g_ptr_array_new();
+	for (int i = 0; w->rooms[i] != NULL; i++)
+		g_ptr_array_add(rooms, w->rooms[i]); /* moved */
 	g_auto(GStrv) more = g_strsplit(P(2), " ", -1);
 	for (int i = 0; more[i] != NULL; i++)
 		if (*more[i] != '\0')
-			g_strv_builder_add(b, more[i]);
-	g_strfreev(w->rooms);
-	w->rooms = g_strv_builder_end(b);
+			g_ptr_array_add(rooms, g_strdup(more[i]));
+	g_ptr_array_add(rooms, NULL);
+	g_free(w->rooms); /* the array only; its strings moved */
+	w->rooms = (char **)g_ptr_array_free(rooms, FALSE);
 }
 
 static void handle_whois_account(NatterSession *self, Ctx *ctx) /* 330 me nick account :... */

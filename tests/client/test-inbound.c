@@ -421,6 +421,18 @@ static void test_ctcp_mention(Fixture *f, gconstpointer data)
 		if (natter_message_get_mention(m) != cases[i].mention)
 			g_error("“%s”: mention should be %d", cases[i].text, cases[i].mention);
 	}
+	/* a flood of CTCP requests: one answer or line a second, no more */
+	g_usleep(1100 * 1000);
+	g_ptr_array_set_size(f->sent, 0);
+	GListModel *lobby_msgs = natter_conversation_get_messages(natter_session_find_conversation(f->s, "#lobby"));
+	guint before = g_list_model_get_n_items(lobby_msgs);
+	for (int i = 0; i < 50; i++) {
+		feed(f, ":eve!u@h PRIVMSG me :\001FOO\001");
+		feed(f, ":eve!u@h PRIVMSG me :\001VERSION\001");
+	}
+	g_assert_cmpuint(f->sent->len, ==, 0);
+	g_assert_cmpuint(g_list_model_get_n_items(lobby_msgs), ==, before + 1);
+	g_assert_true(has_text(f, "#lobby", "eve sent a CTCP FOO request, which natter does not answer"));
 	/* our own words never mention us */
 	feed(f, ":me!u@h PRIVMSG #lobby :me again");
 	g_assert_false(natter_message_get_mention(last_message(f, "#lobby")));
