@@ -50,6 +50,9 @@ static void handle_welcome(NatterSession *self, Ctx *ctx)
 			natter_session_add_event_full_(self, c, NATTER_MESSAGE_EVENT, NATTER_EVENT_CONNECTION, NULL,
 				       "Reconnected as %s", self->nick);
 	}
+	/* Away before the connection was lost: away again. */
+	if (again && self->away_text != NULL)
+		natter_session_send_command_(self, "AWAY", 1, self->away_text);
 	g_signal_emit(self, natter_session_signals[NATTER_SIG_REGISTERED], 0);
 }
 

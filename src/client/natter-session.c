@@ -383,6 +383,7 @@ gboolean natter_session_connect(NatterSession *self, const char *host, guint16 p
 	self->user_quit = FALSE;
 	natter_backoff_reset(&self->backoff);
 	natter_session_set_away_(self, FALSE);
+	g_clear_pointer(&self->away_text, g_free);
 	start_attempt(self);
 	return TRUE;
 }

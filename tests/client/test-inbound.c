@@ -339,6 +339,17 @@ static void test_list_away(Fixture *f, gconstpointer data)
 	g_assert_true(has_text(f, "#lobby", "You are marked as away: in a meeting until 3"));
 	feed(f, ":irc.test 305 me :You are no longer marked as being away");
 	g_assert_false(natter_session_get_away(f->s));
+
+	/* away when the connection is lost: away again after the reconnect */
+	natter_session_set_away(f->s, "brb");
+	feed(f, ":irc.test 306 me :You have been marked as being away");
+	feed(f, "ERROR :Closing Link: me (Ping timeout)");
+	g_assert_false(natter_session_get_away(f->s));
+	g_ptr_array_set_size(f->sent, 0);
+	feed(f, ":irc.test 001 me :Welcome back");
+	g_assert_true(was_sent(f, "AWAY brb"));
+	feed(f, ":irc.test 306 me :You have been marked as being away");
+	g_assert_true(natter_session_get_away(f->s));
 }
 
 /* MOTD and NAMES become readable lines; numerics are words, not dumps. */
