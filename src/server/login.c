@@ -82,6 +82,7 @@ static void announce_account(struct client *c, const char *name)
 	outmsg_from(&m, c);
 	outmsg_printf(&m, ":%s ACCOUNT %s", c->prefix, name);
 	outmsg_to_neighbours(&m, c, true, CAP_ACCOUNT_NOTIFY);
+	outmsg_to_watchers(&m, c, CAP_ACCOUNT_NOTIFY); /* extended-monitor */
 	outmsg_clear(&m);
 }
 

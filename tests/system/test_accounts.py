@@ -902,3 +902,20 @@ def test_dropped_room_is_ordinary_again(acc_server):
     assert not any(m.command == "322" for m in other.collect_until("323"))  # gone
     founder.send("ROOM DROP #lobby")
     assert founder.expect("FAIL").params[:2] == ["ROOM", "NOT_REGISTERED"]
+
+
+def test_account_notify_reaches_extended_monitor_watchers(acc_server):
+    name = unique("mw")
+    watcher = acc_server.client(unique("wa"), caps=["account-notify", "extended-monitor"])
+    plain_watcher = acc_server.client(unique("pw"), caps=["account-notify"])
+    for w in (watcher, plain_watcher):
+        w.send(f"MONITOR + {name}")
+        w.expect("731")
+    user = acc_server.client(name)
+    watcher.expect("730")
+    user.send(f"REGISTER * * :{PASSWORD}")
+    user.expect("900")
+    # no room in common: only the extended-monitor watcher hears of it
+    assert watcher.expect("ACCOUNT", source_nick=name).params == [name]
+    plain_watcher.sync()
+    assert not any(m.command == "ACCOUNT" for m in plain_watcher.log)
