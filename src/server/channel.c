@@ -130,6 +130,16 @@ void channel_set_topic(struct channel *ch, struct client *setter, const char *to
 				      .text = ch->topic });
 }
 
+void channel_rename(struct channel *ch, const char *name)
+{
+	g_autofree char *old = ch->name;
+
+	registry_remove_channel(ch);
+	ch->name = g_strdup(name);
+	registry_add_channel(ch);
+	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_RENAME, .channel = ch, .text = old });
+}
+
 bool channel_set_mode(struct channel *ch, unsigned bit, bool on)
 {
 	if (((ch->modes & bit) != 0) == on)

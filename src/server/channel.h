@@ -77,6 +77,10 @@ void channel_remove_member(struct channel *ch, struct client *c);
  * @setter's nick!user@host and the time. @setter may be NULL (restored). */
 void channel_set_topic(struct channel *ch, struct client *setter, const char *topic);
 
+/* Renames @ch to @name (draft/channel-rename); the registry follows.
+ * The caller checked that @name is valid and free. */
+void channel_rename(struct channel *ch, const char *name);
+
 /* Sets or clears a flag mode (enum channel_mode); false when unchanged. */
 bool channel_set_mode(struct channel *ch, unsigned bit, bool on);
 /* Sets the key (NULL clears it), cut to LIMIT_KEYLEN. */

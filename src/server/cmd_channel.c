@@ -562,3 +562,66 @@ void cmd_invite(struct client *c, struct irc_message *msg)
 	if (target->away != NULL)
 		send_numeric(c, RPL_AWAY, target->nick, target->away);
 }
+
+/* RENAME <old> <new> [:reason] (IRCv3 draft/channel-rename): a room's
+ * operator renames it. Members with the capability see RENAME; the others
+ * see themselves PART the old name and JOIN the new one, with its topic and
+ * names. Permanent and registered rooms keep their names: their settings
+ * and history are stored by name. */
+static void rename_fail(struct client *c, const char *code, const char *old, const char *new,
+			const char *text)
+{
+	send_line(c, ":%s FAIL RENAME %s %s %s :%s", server.cfg->name, code, reply_param(old),
+		  reply_param(new), text);
+}
+
+void cmd_rename(struct client *c, struct irc_message *msg)
+{
+	struct channel *ch = find_joined(c, msg->params[0]);
+	const char *new = msg->params[1];
+	const char *reason = msg->nparams > 2 ? msg->params[2] : "";
+	struct channel *holder;
+	g_autofree char *old = NULL;
+	struct outmsg m;
+
+	if (ch == NULL)
+		return;
+	if (!(channel_member_flags(ch, c) & MEMBER_OP)) {
+		send_numeric(c, ERR_CHANOPRIVSNEEDED, ch->name);
+		return;
+	}
+	if (!irc_channel_is_valid(new)) {
+		rename_fail(c, "CANNOT_RENAME", ch->name, new, "Invalid channel name");
+		return;
+	}
+	holder = registry_find_channel(new);
+	if (holder != NULL && holder != ch) {
+		rename_fail(c, "CHANNEL_NAME_IN_USE", ch->name, new, "Channel name is already taken");
+		return;
+	}
+	if (ch->permanent || chanreg_is_registered(ch)) {
+		rename_fail(c, "CANNOT_RENAME", ch->name, new,
+			    "Permanent and registered rooms cannot be renamed");
+		return;
+	}
+	old = g_strdup(ch->name);
+	channel_rename(ch, new);
+	outmsg_init(&m, NULL);
+	if (reason[0] != '\0')
+		outmsg_printf(&m, ":%s RENAME %s %s :%s", c->prefix, old, ch->name, reason);
+	else
+		outmsg_printf(&m, ":%s RENAME %s %s :", c->prefix, old, ch->name);
+	for (guint i = 0; i < channel_member_count(ch); i++) {
+		struct client *member = channel_member_at(ch, i);
+		if (member->caps & CAP_CHANNEL_RENAME) {
+			outmsg_send(&m, member);
+			continue;
+		}
+		send_line(member, ":%s PART %s :Renamed to %s%s%s", member->prefix, old, ch->name,
+			  reason[0] != '\0' ? ": " : "", reason);
+		send_line(member, ":%s JOIN %s", member->prefix, ch->name);
+		send_topic(member, ch, false);
+		send_names(member, ch);
+	}
+	outmsg_clear(&m);
+}

@@ -33,6 +33,7 @@ static const struct cap_info caps[] = {
 	{ "batch", CAP_BATCH },
 	{ "cap-notify", CAP_CAP_NOTIFY },
 	{ "chghost", CAP_CHGHOST },
+	{ "draft/channel-rename", CAP_CHANNEL_RENAME },
 	{ "draft/account-registration", CAP_ACCOUNT_REGISTRATION },
 	{ "draft/chathistory", CAP_CHATHISTORY },
 	{ "draft/event-playback", CAP_EVENT_PLAYBACK },

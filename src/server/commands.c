@@ -30,6 +30,7 @@ static const struct command command_table[] = {
 	{ "LIST",     cmd_list,       0,  2, 3,  false },
 	{ "KICK",     cmd_kick,       2,  3, 1,  false },
 	{ "INVITE",   cmd_invite,     0,  2, 2,  false },
+	{ "RENAME",   cmd_rename,     2,  3, 3,  false },
 	{ "MODE",     cmd_mode,       1, 15, 1,  false },
 	{ "WHO",      cmd_who,        0,  2, 2,  false },
 	{ "WHOIS",    cmd_whois,      0,  2, 1,  false },

@@ -77,6 +77,7 @@ void cmd_names(struct client *c, struct irc_message *msg);
 void cmd_list(struct client *c, struct irc_message *msg);
 void cmd_kick(struct client *c, struct irc_message *msg);
 void cmd_invite(struct client *c, struct irc_message *msg);
+void cmd_rename(struct client *c, struct irc_message *msg);
 /* Joins @c to @name (creating it) as an existing member would see it. */
 void channel_join_client(struct client *c, const char *name, const char *key);
 void send_names(struct client *c, struct channel *ch);

@@ -26,6 +26,7 @@ enum hook_event {
 	HOOK_CHANNEL_MODE,    /* bit = enum channel_mode, on; +k/+l: bit 0, text = letter */
 	HOOK_CHANNEL_MEMBER,  /* a member's flags changed; bit = new flags */
 	HOOK_CHANNEL_LIST,    /* +b/+e/+I entry; bit = enum channel_list, text = mask, on */
+	HOOK_CHANNEL_RENAME,  /* channel renamed (RENAME); text = the old name */
 	HOOK_COUNT
 };
 
