@@ -1165,6 +1165,25 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 	raw_close(bob);
 }
 
+/* An error in a conversation not on screen passes by as a toast. */
+static void test_toast(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "JOIN #lobby"); /* first in: bob runs #lobby, not alice */
+	g_free(raw_expect(bob, " 366 "));
+	show_window(f);
+	connect_as(f, "alice");
+	natter_session_set_active(f->session, natter_session_open_private(f->session, "bob"));
+	type_and_enter(f, "/kick #lobby bob");
+	TEST_WAIT(find_label_containing(GTK_WIDGET(f->win), "#lobby: ") != NULL);
+	GtkWidget *toast = find_label_containing(GTK_WIDGET(f->win), "#lobby: ");
+	g_test_message("toast: %s", gtk_label_get_text(GTK_LABEL(toast)));
+	g_assert_null(gtk_widget_get_ancestor(toast, NATTER_TYPE_CHAT_PAGE)); /* over it, not in it */
+	g_assert_cmpstr(active_name(f), ==, "bob"); /* the view stays where it was */
+	raw_close(bob);
+}
+
 /* ---------------------------------------------------------------- big rooms */
 
 static guint count_children(GtkWidget *w)
@@ -1492,6 +1511,7 @@ int main(int argc, char **argv)
 	ADD("/widgets/keyboard-switching", test_keyboard_switching);
 	ADD("/widgets/join-dialog", test_join_dialog);
 	ADD("/widgets/member-actions", test_member_actions);
+	ADD("/widgets/toast", test_toast);
 	ADD("/widgets/big-room", test_big_room);
 	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
 	ADD("/widgets/dark-style", test_dark_style);
