@@ -42,6 +42,7 @@ enum client_cap {
 	CAP_INVITE_NOTIFY = 1 << 11,
 	CAP_CHGHOST = 1 << 12,
 	CAP_CHANNEL_RENAME = 1 << 13,
+	CAP_STANDARD_REPLIES = 1 << 14,
 	CAP_CHATHISTORY = 1 << 13,     /* draft/chathistory */
 	CAP_EVENT_PLAYBACK = 1 << 14,  /* draft/event-playback */
 	CAP_READ_MARKER = 1 << 15,     /* draft/read-marker */

@@ -100,8 +100,17 @@ static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
 	}
 	if (kind != RELAY_TAGMSG)
 		history_log_private(c, to, m, kind == RELAY_PRIVMSG ? HIST_PRIVMSG : HIST_NOTICE);
-	if (kind != RELAY_TAGMSG || (to->caps & CAP_MESSAGE_TAGS))
+	if (kind != RELAY_TAGMSG || (to->caps & CAP_MESSAGE_TAGS)) {
+		/* labeled-response: a message to oneself without echo-message is
+		 * a side effect, not the response, so it carries no label (the
+		 * sender gets ACK). */
+		char *label = to == c && !(c->caps & CAP_ECHO_MESSAGE) ? send_label_take(c) : NULL;
 		outmsg_send(m, to);
+		if (label != NULL) {
+			send_label_begin(c, label);
+			g_free(label);
+		}
+	}
 	/* A message to oneself is already the echo: send it once. */
 	if (to != c && (c->caps & CAP_ECHO_MESSAGE) &&
 	    (kind != RELAY_TAGMSG || (c->caps & CAP_MESSAGE_TAGS)))

@@ -49,6 +49,7 @@ static const struct cap_info caps[] = {
 	{ "sasl", CAP_SASL },
 	{ "server-time", CAP_SERVER_TIME },
 	{ "setname", CAP_SETNAME },
+	{ "standard-replies", CAP_STANDARD_REPLIES },
 	{ "userhost-in-names", CAP_USERHOST_IN_NAMES },
 };
 

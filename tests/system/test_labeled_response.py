@@ -168,3 +168,22 @@ def test_labeled_wrong_oper_password(server_factory):
     err = c.expect("464")
     assert err.tags.get("label") == "op2"
     assert not [m for m in c.skipped if m.command == "ACK"]
+
+
+def test_message_to_self_is_not_the_response(server):
+    """labeled-response: a message a client sends itself without
+    echo-message is a side effect; the label goes on an ACK."""
+    c = server.client(unique("s"), caps=CAPS)
+    c.send(f"@label=me1 PRIVMSG {c.nick} :note to self")
+    got = c.collect_until("ACK")
+    assert got[-1].tags.get("label") == "me1"
+    pm = [m for m in got if m.command == "PRIVMSG"]
+    assert len(pm) == 1 and "label" not in pm[0].tags
+
+
+def test_standard_replies_cap_and_fail_for_new_errors(server):
+    """standard-replies is offered; the new errors use FAIL (LIST, RENAME)."""
+    c = server.client(unique("f"), caps=["standard-replies"])
+    c.send("LIST >x")
+    fail = c.expect("FAIL")
+    assert fail.params[:2] == ["LIST", "INVALID_PARAMS"]
