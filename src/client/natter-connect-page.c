@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "irc_names.h"
+#include "natter-input.h"
 
 struct _NatterConnectPage {
 	GtkBox parent_instance;
@@ -23,26 +24,18 @@ struct _NatterConnectPage {
 
 G_DEFINE_FINAL_TYPE(NatterConnectPage, natter_connect_page, GTK_TYPE_BOX)
 
-/* Why @nick is not a valid name, in plain words, or NULL when it is. */
+/* Why @nick is not a valid name, in plain words, or NULL when it is: the
+ * session core names the character that is not allowed ("ä", "space") and
+ * lists the ones that are (natter_input_check_nick()). */
 static char *nick_problem(const char *nick)
 {
-	static const char specials[] = "[]\\`_^{|}";
+	char *why = NULL;
 
 	if (*nick == '\0')
 		return g_strdup("Type the name others will see.");
-	if (g_utf8_strlen(nick, -1) > IRC_NICK_MAX)
-		return g_strdup_printf("Use at most %d characters.", IRC_NICK_MAX);
-	if (!g_ascii_isalpha(nick[0]) && strchr(specials, nick[0]) == NULL)
-		return g_strdup("Start with a letter (or one of []\\`_^{|}).");
-	for (const char *p = nick; *p != '\0'; p = g_utf8_next_char(p)) {
-		if (!g_ascii_isalnum(*p) && *p != '-' && strchr(specials, *p) == NULL) {
-			g_autofree char *ch = g_utf8_substring(p, 0, 1);
-			if (*p == ' ')
-				return g_strdup("A name cannot contain spaces.");
-			return g_strdup_printf("“%s” is not allowed in a name: use letters, digits and -[]\\`_^{|}.", ch);
-		}
-	}
-	return irc_nick_is_valid(nick) ? NULL : g_strdup("This name is not allowed.");
+	if (natter_input_check_nick(nick, &why))
+		return NULL;
+	return why;
 }
 
 static void show_status(NatterConnectPage *self, const char *text, gboolean error)

@@ -182,7 +182,7 @@ gboolean natter_input_check_nick(const char *nick, char **why)
 	}
 	if (g_ascii_isdigit(nick[0]) || nick[0] == '-') {
 		if (why != NULL)
-			*why = g_strdup_printf("A name cannot start with “%c”: start it with a letter or one of [ ] \\ ` _ ^ { | }.",
+			*why = g_strdup_printf("Start with a letter a–z or A–Z, or one of [ ] \\ ` _ ^ { | }: a name cannot start with “%c”.",
 					       nick[0]);
 		return FALSE;
 	}

@@ -17,6 +17,7 @@
 #include "natter-room-info.h"
 #include "natter-whois-card.h"
 #include "natter-input-bar.h"
+#include "natter-input.h"
 #include "natter-member-list.h"
 #include "natter-message-view.h"
 #include "natter-window.h"
@@ -361,7 +362,17 @@ static void test_connect_keyboard(Fixture *f, gconstpointer data)
 	/* An invalid name and Enter: the reason shows, nothing is sent. */
 	gtk_editable_set_text(GTK_EDITABLE(user), "9lives");
 	press_enter(f);
-	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "Start with a letter (or one of []\\`_^{|})."));
+	g_autofree char *why_digit = NULL, *why_umlaut = NULL;
+	g_assert_false(natter_input_check_nick("9lives", &why_digit));
+	g_assert_true(g_str_has_prefix(why_digit, "Start with a letter"));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, why_digit));
+	g_assert_cmpint(natter_session_get_state(f->session), ==, NATTER_SESSION_DISCONNECTED);
+	/* A letter IRC names cannot hold: say which one, not "start with a letter". */
+	gtk_editable_set_text(GTK_EDITABLE(user), "jürgen");
+	press_enter(f);
+	g_assert_false(natter_input_check_nick("jürgen", &why_umlaut));
+	g_assert_nonnull(strstr(why_umlaut, "cannot contain “ü”"));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, why_umlaut));
 	g_assert_cmpint(natter_session_get_state(f->session), ==, NATTER_SESSION_DISCONNECTED);
 	g_assert_true(focused_control(f) == user);
 
