@@ -9,6 +9,7 @@ run_packages=(
   build-essential pkg-config meson ninja-build
   libevent-dev libglib2.0-dev libsqlite3-dev libsodium-dev libssl-dev
   libgtk-4-dev libgtk-4-bin libglib2.0-bin libadwaita-1-dev
+  glib-networking
 )
 test_packages=(
   python3 python3-pytest python3-irc python3-yaml

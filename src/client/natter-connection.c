@@ -187,7 +187,12 @@ gboolean natter_connection_send(NatterConnection *self, const char *line)
 	}
 	if (self->closed || self->stream == NULL)
 		return FALSE;
-	g_debug(">> %s", line);
+	/* Secrets never reach the debug log. */
+	if (g_str_has_prefix(line, "AUTHENTICATE ") || g_str_has_prefix(line, "REGISTER ") ||
+	    g_str_has_prefix(line, "PASS "))
+		g_debug(">> %.*s <hidden>", (int)strcspn(line, " "), line);
+	else
+		g_debug(">> %s", line);
 	g_string_append_len(self->outq, line, (gssize)len);
 	g_string_append(self->outq, "\r\n");
 	kick_write(self);

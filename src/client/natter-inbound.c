@@ -125,7 +125,9 @@ static void handle_cap(NatterSession *self, Ctx *ctx)
 			char *eq = strchr(offered[i], '=');
 			if (eq != NULL)
 				*eq = '\0';
-			if (g_strv_contains(wanted_caps, offered[i]) && !strstr(req->str, offered[i])) {
+			gboolean account_cap = natter_sasl_wants_cap_(self, offered[i], eq != NULL ? eq + 1 : NULL);
+			if ((account_cap || g_strv_contains(wanted_caps, offered[i])) &&
+			    !strstr(req->str, offered[i])) {
 				if (req->len > 0)
 					g_string_append_c(req, ' ');
 				g_string_append(req, offered[i]);
@@ -135,7 +137,7 @@ static void handle_cap(NatterSession *self, Ctx *ctx)
 		if (req->len > 0)
 			natter_session_send_command_(self, "CAP", 2, "REQ", req->str);
 		else
-			natter_session_send_line_(self, "CAP END");
+			natter_sasl_cap_done_(self);
 	} else if (g_ascii_strcasecmp(sub, "ACK") == 0) {
 		g_auto(GStrv) acked = g_strsplit(P(2), " ", -1);
 		for (int i = 0; acked[i] != NULL; i++) {
@@ -148,10 +150,10 @@ static void handle_cap(NatterSession *self, Ctx *ctx)
 				g_hash_table_add(self->caps, g_strdup(cap));
 		}
 		if (self->state == NATTER_SESSION_REGISTERING)
-			natter_session_send_line_(self, "CAP END");
+			natter_sasl_cap_done_(self);
 	} else if (g_ascii_strcasecmp(sub, "NAK") == 0) {
 		if (self->state == NATTER_SESSION_REGISTERING)
-			natter_session_send_line_(self, "CAP END");
+			natter_sasl_cap_done_(self);
 	}
 }
 
@@ -1005,6 +1007,8 @@ void natter_inbound_dispatch(NatterSession *self, char *line)
 		if (strchr(msg.source, '!') == NULL && strchr(msg.source, '.') != NULL)
 			ctx.nick[0] = '\0'; /* a server name */
 	}
+	if (natter_sasl_dispatch_(self, &msg))
+		return;
 	for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
 		if (g_ascii_strcasecmp(handlers[i].command, msg.command) == 0) {
 			if (msg.nparams >= handlers[i].min_params)

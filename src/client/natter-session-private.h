@@ -56,6 +56,24 @@ struct _NatterSession {
 	guint connect_timeout;
 	guint keepalive;
 	NatterBackoff backoff; /* reconnecting */
+
+	/* TLS (natter-session.c, natter-tls.h): on for this server; what the
+	 * certificate check of the current attempt saw. */
+	gboolean tls;
+	gboolean tls_refused; /* the certificate was not accepted */
+	char *tls_seen;       /* the fingerprint the server showed */
+	char *tls_known;      /* the remembered one, when it differs */
+
+	/* Accounts (natter-sasl.c): log in as wanted_nick with this password. */
+	char *password;
+	gboolean create_account; /* REGISTER first (once; then SASL) */
+	char *sasl_mechs;        /* sasl=... from CAP LS, NULL = not offered */
+	gboolean reg_offered;    /* draft/account-registration offered */
+	char *sasl_mech;         /* the exchange under way, or NULL */
+	struct NatterScram *scram;
+	char *account;           /* logged in as (900), NULL = not */
+	char *login_mech;        /* how we logged in last (REGISTER, SCRAM-SHA-256, PLAIN) */
+	char **mech_allowed;     /* tests: only these mechanisms, NULL = any */
 };
 
 enum {
@@ -99,6 +117,13 @@ void natter_session_connection_lost_(NatterSession *self, const char *reason);
 void natter_session_registered_(NatterSession *self);
 void natter_session_set_away_(NatterSession *self, gboolean away);
 void natter_session_set_listing_(NatterSession *self, gboolean listing);
+
+/* natter-sasl.c: accounts while registering (REGISTER, AUTHENTICATE,
+ * 900-908), and CAP END once that is done. */
+gboolean natter_sasl_wants_cap_(NatterSession *self, const char *cap, const char *value);
+void natter_sasl_cap_done_(NatterSession *self);
+void natter_sasl_reset_(NatterSession *self);
+gboolean natter_sasl_dispatch_(NatterSession *self, struct irc_message *msg);
 
 /* natter-inbound.c: one line from the server (modified in place). */
 void natter_inbound_dispatch(NatterSession *self, char *line);

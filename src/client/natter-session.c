@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "natter"
 
 #include "natter-session-private.h"
+#include "natter-tls.h"
 
 #include <string.h>
 
@@ -20,13 +21,14 @@ G_DEFINE_FINAL_TYPE(NatterSession, natter_session, G_TYPE_OBJECT)
 G_DEFINE_QUARK(natter-session-error-quark, natter_session_error)
 
 enum { PROP_0, PROP_STATE, PROP_NICK, PROP_RECONNECT_REMAINING, PROP_ACTIVE, PROP_AWAY,
-       PROP_LISTING, N_PROPS };
+       PROP_LISTING, PROP_ACCOUNT, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 guint natter_session_signals[NATTER_N_SIGNALS];
 #define signals natter_session_signals
 
 static void start_attempt(NatterSession *self);
+static gboolean fail_certificate(NatterSession *self);
 
 /* ---------------------------------------------------------------- state */
 
@@ -262,6 +264,9 @@ void natter_session_connection_lost_(NatterSession *self, const char *reason)
 {
 	gboolean was_connected = self->state == NATTER_SESSION_CONNECTED;
 
+	if (fail_certificate(self))
+		return;
+
 	g_debug("connection lost: %s", reason);
 	teardown(self);
 	if (self->user_quit) {
@@ -308,9 +313,34 @@ static void on_conn_line(char *line, gpointer data)
 	natter_inbound_dispatch(data, line);
 }
 
+/* A certificate was refused: never retry by ourselves, say why. */
+static gboolean fail_certificate(NatterSession *self)
+{
+	if (!self->tls_refused)
+		return FALSE;
+	g_autofree char *path = natter_tls_known_hosts_path();
+	self->user_quit = FALSE;
+	if (self->tls_known != NULL)
+		natter_session_fail_registration_(self, NATTER_SESSION_ERROR_CERT_CHANGED,
+			"The server at %s port %u shows a different certificate than before, so natter did not connect: "
+			"someone may be pretending to be that server.\n"
+			"Remembered: %s\nNow: %s\n"
+			"If its owner really replaced the certificate, remove the line for %s:%u from %s.",
+			self->host, self->port, self->tls_known, self->tls_seen, self->host, self->port, path);
+	else
+		natter_session_fail_registration_(self, NATTER_SESSION_ERROR_CERT_UNKNOWN,
+			"The server at %s port %u has a certificate natter has not seen before. "
+			"Its SHA-256 fingerprint is %s. Trust it only if it matches what the server's owner gave you.",
+			self->host, self->port, self->tls_seen);
+	return TRUE;
+}
+
 static void on_conn_lost(const GError *error, gpointer data)
 {
 	NatterSession *self = data;
+
+	if (fail_certificate(self))
+		return;
 
 	if (self->ever_registered && !self->user_quit) {
 		natter_session_connection_lost_(self, error->message);
@@ -342,13 +372,56 @@ void natter_session_registered_(NatterSession *self)
 		natter_connection_set_registered(self->conn);
 }
 
+/* TLS: every certificate comes here (there is no CA database), and only
+ * the one remembered for this host and port is taken. */
+static gboolean on_accept_certificate(GTlsConnection *conn, GTlsCertificate *cert,
+				      GTlsCertificateFlags errors, gpointer data)
+{
+	NatterSession *self = data;
+
+	(void)conn;
+	(void)errors;
+	g_free(self->tls_seen);
+	self->tls_seen = natter_tls_fingerprint(cert);
+	g_autofree char *known = natter_tls_lookup(self->host, self->port);
+	if (known != NULL && self->tls_seen != NULL && g_ascii_strcasecmp(known, self->tls_seen) == 0)
+		return TRUE;
+	g_free(self->tls_known);
+	self->tls_known = g_steal_pointer(&known);
+	self->tls_refused = TRUE;
+	return FALSE;
+}
+
+static GIOStream *tls_wrap(GIOStream *plain, const char *host, GError **error, gpointer data)
+{
+	NatterSession *self = data;
+	g_autoptr(GSocketConnectable) id = g_network_address_new(host, self->port);
+	g_autoptr(GError) local = NULL;
+
+	GIOStream *tls = g_tls_client_connection_new(plain, id, &local);
+	if (tls == NULL) {
+		g_set_error(error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_FAILED,
+			    "%s (GIO's TLS support comes from the glib-networking package)", local->message);
+		return NULL;
+	}
+	g_tls_connection_set_database(G_TLS_CONNECTION(tls), NULL);
+	g_signal_connect_object(tls, "accept-certificate", G_CALLBACK(on_accept_certificate), self, 0);
+	return tls;
+}
+
 static void start_attempt(NatterSession *self)
 {
 	teardown(self);
 	g_clear_pointer(&self->disconnect_reason, g_free);
+	self->tls_refused = FALSE;
+	g_clear_pointer(&self->tls_seen, g_free);
+	g_clear_pointer(&self->tls_known, g_free);
+	natter_sasl_reset_(self);
 	natter_session_set_state_(self, NATTER_SESSION_CONNECTING);
 	self->conn = natter_connection_new(self->host, self->port, self->connect_timeout,
 					   self->keepalive, &conn_callbacks, self);
+	if (self->tls)
+		natter_connection_set_wrap(self->conn, tls_wrap, self);
 	natter_connection_start(self->conn);
 }
 
@@ -438,6 +511,20 @@ guint natter_session_get_reconnect_remaining(NatterSession *self) { return self-
 const char *natter_session_get_disconnect_reason(NatterSession *self) { return self->disconnect_reason; }
 GListModel *natter_session_get_conversations(NatterSession *self) { return G_LIST_MODEL(self->conversations); }
 NatterConversation *natter_session_get_active(NatterSession *self) { return self->active; }
+
+void natter_session_set_tls(NatterSession *self, gboolean tls) { self->tls = tls; }
+gboolean natter_session_get_tls(NatterSession *self) { return self->tls; }
+const char *natter_session_get_peer_fingerprint(NatterSession *self) { return self->tls_seen; }
+const char *natter_session_get_known_fingerprint(NatterSession *self) { return self->tls_known; }
+const char *natter_session_get_account(NatterSession *self) { return self->account; }
+
+void natter_session_set_password(NatterSession *self, const char *password, gboolean create)
+{
+	g_clear_pointer(&self->password, g_free);
+	if (password != NULL && *password != '\0')
+		self->password = g_strdup(password);
+	self->create_account = create && self->password != NULL;
+}
 
 gboolean natter_session_has_cap(NatterSession *self, const char *cap)
 {
@@ -604,6 +691,7 @@ static void natter_session_get_property(GObject *object, guint id, GValue *value
 	case PROP_ACTIVE: g_value_set_object(value, self->active); break;
 	case PROP_AWAY: g_value_set_boolean(value, self->away); break;
 	case PROP_LISTING: g_value_set_boolean(value, self->listing); break;
+	case PROP_ACCOUNT: g_value_set_string(value, self->account); break;
 	default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
 	}
 }
@@ -631,6 +719,14 @@ static void natter_session_finalize(GObject *object)
 	g_free(self->away_text);
 	g_free(self->whois_wanted);
 	g_string_free(self->cap_ls, TRUE);
+	natter_sasl_reset_(self);
+	g_free(self->login_mech);
+	g_strfreev(self->mech_allowed);
+	if (self->password != NULL)
+		memset(self->password, 0, strlen(self->password));
+	g_free(self->password);
+	g_free(self->tls_seen);
+	g_free(self->tls_known);
 	g_hash_table_unref(self->caps);
 	g_free(self->host);
 	g_free(self->nick);
@@ -659,6 +755,8 @@ static void natter_session_class_init(NatterSessionClass *klass)
 						 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	props[PROP_AWAY] = g_param_spec_boolean("away", NULL, NULL, FALSE,
 						G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+	props[PROP_ACCOUNT] = g_param_spec_string("account", NULL, NULL, NULL,
+						  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	props[PROP_LISTING] = g_param_spec_boolean("listing", NULL, NULL, FALSE,
 						   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, N_PROPS, props);

@@ -38,6 +38,11 @@ typedef enum {
 	NATTER_SESSION_ERROR_NOT_CONNECTED,/* input while not connected */
 	NATTER_SESSION_ERROR_FAILED,       /* anything else */
 	NATTER_SESSION_ERROR_NOT_IRC,      /* the port speaks something else (HTTP, SSH, ...) */
+	NATTER_SESSION_ERROR_CERT_UNKNOWN, /* TLS: a certificate not seen before (ask, then trust) */
+	NATTER_SESSION_ERROR_CERT_CHANGED, /* TLS: not the certificate remembered: refused */
+	NATTER_SESSION_ERROR_LOGIN_FAILED, /* wrong password, no such account (904) */
+	NATTER_SESSION_ERROR_THROTTLED,    /* too many failed logins: wait */
+	NATTER_SESSION_ERROR_ACCOUNT,      /* REGISTER refused (exists, weak password, ...) */
 } NatterSessionError;
 
 #define NATTER_TYPE_SESSION (natter_session_get_type())
@@ -105,6 +110,30 @@ void natter_session_set_reconnect_base(NatterSession *self, guint seconds);
  * reconnects. Takes effect at the next connect. 0 keeps the current value. */
 void natter_session_set_timeouts(NatterSession *self, guint connect_seconds,
 				 guint keepalive_seconds);
+
+/* ---- TLS and accounts (natter-tls.h, natter-sasl.c) ---- */
+
+/* Speak TLS from the next connect on (trust on first use, see natter-tls.h).
+ * After CERT_UNKNOWN, natter_session_get_peer_fingerprint() is what the
+ * server showed: natter_tls_remember() it and connect again to trust it. */
+void natter_session_set_tls(NatterSession *self, gboolean tls);
+gboolean natter_session_get_tls(NatterSession *self);
+/* The fingerprint the server showed in the last attempt, or NULL. */
+const char *natter_session_get_peer_fingerprint(NatterSession *self);
+/* The fingerprint remembered for this server when it differed, or NULL. */
+const char *natter_session_get_known_fingerprint(NatterSession *self);
+/* Log in as the nickname with @password from the next connect on (NULL or
+ * "": no account). With @create the account is made first (REGISTER, which
+ * also logs in); later reconnects log in with SASL (SCRAM-SHA-256 where
+ * offered, else PLAIN over TLS or loopback). A refusal fails the connect
+ * with LOGIN_FAILED, THROTTLED or ACCOUNT and the server's reason in words. */
+void natter_session_set_password(NatterSession *self, const char *password, gboolean create);
+/* The account we are logged in to, or NULL. Property "account". */
+const char *natter_session_get_account(NatterSession *self);
+/* How the last login happened: "REGISTER", "SCRAM-SHA-256" or "PLAIN", or NULL. */
+const char *natter_session_get_login_mechanism(NatterSession *self);
+/* Tests: use only the SASL mechanisms in @mechs ("PLAIN,SCRAM-SHA-256"; NULL = any). */
+void natter_session_set_mechanisms(NatterSession *self, const char *mechs);
 
 /* ---- what the widgets show beyond conversations (all additive) ---- */
 
