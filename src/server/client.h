@@ -41,12 +41,14 @@ enum client_cap {
 	CAP_EXTENDED_MONITOR = 1 << 10,
 	CAP_INVITE_NOTIFY = 1 << 11,
 	CAP_CHGHOST = 1 << 12,
-	CAP_CHANNEL_RENAME = 1 << 13,
-	CAP_STANDARD_REPLIES = 1 << 14,
 	CAP_CHATHISTORY = 1 << 13,     /* draft/chathistory */
 	CAP_EVENT_PLAYBACK = 1 << 14,  /* draft/event-playback */
 	CAP_READ_MARKER = 1 << 15,     /* draft/read-marker */
 	CAP_REDACTION = 1 << 16,       /* draft/message-redaction */
+	CAP_CHANNEL_RENAME = 1 << 17,  /* draft/channel-rename */
+	CAP_STANDARD_REPLIES = 1 << 18,
+	/* Next free: 1 << 19 (20-24 are the accounts'). Every bit once:
+	 * test_caps_are_independent in tests/system/test_labeled_response.py. */
 };
 
 /* User modes. */

@@ -187,3 +187,25 @@ def test_standard_replies_cap_and_fail_for_new_errors(server):
     c.send("LIST >x")
     fail = c.expect("FAIL")
     assert fail.params[:2] == ["LIST", "INVALID_PARAMS"]
+
+
+def test_caps_are_independent(server):
+    """Each capability has its own bit: requesting one never enables
+    another (two caps once shared a bit after parallel merges)."""
+    c = server.connect()
+    c.send("CAP LS 302")
+    ls = sorted(c.read_cap_ls())
+    requestable = [cap for cap in ls if cap not in ("sts",)]
+    for cap in requestable:
+        probe = server.connect()
+        probe.send("CAP LS 302")
+        probe.read_cap_ls()
+        probe.send(f"CAP REQ :{cap}")
+        ack = probe.expect("CAP", params=[None, lambda s: s in ("ACK", "NAK")])
+        if ack.params[1] != "ACK":
+            continue
+        probe.send("CAP LIST")
+        listed = set(probe.expect("CAP", params=[None, "LIST"]).params[-1].split())
+        # cap-notify is implied by CAP LS 302.
+        assert listed - {"cap-notify"} == {cap} - {"cap-notify"}, (cap, listed)
+        probe.close()
