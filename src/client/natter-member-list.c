@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "irc_names.h"
+#include "natter-coalesced-model.h"
 
 struct _NatterMemberList {
 	GtkBox parent_instance;
@@ -12,7 +12,7 @@ struct _NatterMemberList {
 	GtkListView *list;
 	GtkSignalListItemFactory *factory;
 	NatterConversation *conv;
-	GtkSortListModel *sorted;
+	NatterCoalescedModel *shown; /* the members, changes passed on once per turn */
 	GtkSingleSelection *selection;
 };
 
@@ -20,29 +20,6 @@ G_DEFINE_FINAL_TYPE(NatterMemberList, natter_member_list, GTK_TYPE_BOX)
 
 enum { SIGNAL_MEMBER_ACTIVATED, SIGNAL_MEMBER_MENU, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* ---------------------------------------------------------------- order */
-
-static int prefix_rank(NatterMember *m)
-{
-	static const char order[] = "~&@%+";
-	const char *p = natter_member_get_prefixes(m);
-	const char *at = *p != '\0' ? strchr(order, *p) : NULL;
-
-	return at != NULL ? (int)(at - order) : (int)sizeof(order);
-}
-
-/* Operators first, then voiced, then everyone by name. */
-static int compare_members(gconstpointer a, gconstpointer b, gpointer data)
-{
-	NatterMember *ma = (NatterMember *)a, *mb = (NatterMember *)b;
-	int ra = prefix_rank(ma), rb = prefix_rank(mb);
-
-	(void)data;
-	if (ra != rb)
-		return ra < rb ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
-	return gtk_ordering_from_cmpfunc(irc_casecmp(natter_member_get_nick(ma), natter_member_get_nick(mb)));
-}
 
 /* ---------------------------------------------------------------- rows */
 
@@ -136,7 +113,7 @@ static void update_heading(NatterMemberList *self)
 
 static void on_activate(NatterMemberList *self, guint position)
 {
-	g_autoptr(NatterMember) m = g_list_model_get_item(G_LIST_MODEL(self->sorted), position);
+	g_autoptr(NatterMember) m = g_list_model_get_item(G_LIST_MODEL(self->shown), position);
 
 	if (m != NULL)
 		g_signal_emit(self, signals[SIGNAL_MEMBER_ACTIVATED], 0, m);
@@ -149,7 +126,7 @@ NatterMember *natter_member_list_get_selected(NatterMemberList *self)
 
 GListModel *natter_member_list_get_model(NatterMemberList *self)
 {
-	return G_LIST_MODEL(self->sorted);
+	return G_LIST_MODEL(self->shown);
 }
 
 void natter_member_list_set_conversation(NatterMemberList *self, NatterConversation *conv)
@@ -159,7 +136,7 @@ void natter_member_list_set_conversation(NatterMemberList *self, NatterConversat
 	if (!g_set_object(&self->conv, conv))
 		return;
 	GListModel *members = conv != NULL ? natter_conversation_get_members(conv) : NULL;
-	gtk_sort_list_model_set_model(self->sorted, members);
+	natter_coalesced_model_set_source(self->shown, members);
 	if (members != NULL)
 		g_signal_connect_swapped(members, "items-changed", G_CALLBACK(update_heading), self);
 	update_heading(self);
@@ -202,9 +179,9 @@ static void natter_member_list_init(NatterMemberList *self)
 	g_signal_connect(self->factory, "setup", G_CALLBACK(setup_row), self);
 	g_signal_connect(self->factory, "bind", G_CALLBACK(bind_row), self);
 	g_signal_connect(self->factory, "unbind", G_CALLBACK(unbind_row), self);
-	GtkSorter *sorter = GTK_SORTER(gtk_custom_sorter_new(compare_members, NULL, NULL));
-	self->sorted = gtk_sort_list_model_new(NULL, sorter);
-	self->selection = gtk_single_selection_new(G_LIST_MODEL(self->sorted));
+	/* The member store is kept sorted (status, then name) by the model. */
+	self->shown = natter_coalesced_model_new(NATTER_TYPE_MEMBER);
+	self->selection = gtk_single_selection_new(G_LIST_MODEL(self->shown));
 	gtk_single_selection_set_autoselect(self->selection, FALSE);
 	gtk_single_selection_set_can_unselect(self->selection, TRUE);
 	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->selection));

@@ -1,6 +1,7 @@
 /* natter-member-list.h - the people in the shown room, operators (@) and
- * voiced (+) first: a GtkListView over a GtkSortListModel, so only the
- * visible rows have widgets. Emits "member-activated" (NatterMember) on
+ * voiced (+) first (the member store keeps that order): a GtkListView, so
+ * only the visible rows have widgets, fed through a NatterCoalescedModel so
+ * a burst of changes (a big NAMES reply) binds the rows once. Emits "member-activated" (NatterMember) on
  * Enter or double click, and "member-menu" (NatterMember, row widget) on a
  * right click, the Menu key or Shift+F10. */
 #ifndef NATTER_MEMBER_LIST_H

@@ -1,6 +1,8 @@
-/* test-event-groups.c - runs of joins/parts/quits as one line in the
- * message view's model: summaries, appends that grow the last line, other
- * lines passing through, and lines dropped at the front. No server. */
+/* test-event-groups.c - the views' models, no server: runs of
+ * joins/parts/quits as one line in the message view (summaries, appends
+ * that grow the last line, other lines passing through, lines dropped at
+ * the front) and the member list's coalescing feed. */
+#include "natter-coalesced-model.h"
 #include "natter-event-groups.h"
 
 static NatterMessage *event(NatterEventKind kind, const char *nick)
@@ -116,10 +118,56 @@ static void test_model(void)
 	g_assert_cmpstr(last, ==, "dave and erin left"); /* quits and parts are both "left" */
 }
 
+/* The member list's feed: a burst of changes is one items-changed, the
+ * smallest that covers them, and only when flushed (or idle). */
+static void test_coalesced(void)
+{
+	g_autoptr(GListStore) store = g_list_store_new(NATTER_TYPE_MESSAGE);
+	g_autoptr(NatterCoalescedModel) model = natter_coalesced_model_new(NATTER_TYPE_MESSAGE);
+	Changes ch = { 0 };
+	g_signal_connect(model, "items-changed", G_CALLBACK(on_changed), &ch);
+
+	for (int i = 0; i < 5; i++)
+		add(store, event(NATTER_EVENT_JOIN, "x"));
+	natter_coalesced_model_set_source(model, G_LIST_MODEL(store)); /* shown at once */
+	g_assert_cmpuint(ch.calls, ==, 1);
+	g_assert_cmpuint(g_list_model_get_n_items(G_LIST_MODEL(model)), ==, 5);
+
+	/* 100 appends: nothing until the flush, then one change at the end. */
+	for (int i = 0; i < 100; i++)
+		add(store, event(NATTER_EVENT_JOIN, "y"));
+	g_assert_cmpuint(ch.calls, ==, 1);
+	g_assert_cmpuint(g_list_model_get_n_items(G_LIST_MODEL(model)), ==, 5); /* still consistent */
+	natter_coalesced_model_flush(model);
+	g_assert_cmpuint(ch.calls, ==, 2);
+	g_assert_cmpuint(ch.last_pos, ==, 5);
+	g_assert_cmpuint(ch.last_removed, ==, 0);
+	g_assert_cmpuint(ch.last_added, ==, 100);
+
+	/* One removed in the middle: exactly that one. */
+	g_list_store_remove(store, 40);
+	g_main_context_iteration(NULL, FALSE); /* the idle flush */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_assert_cmpuint(ch.calls, ==, 3);
+	g_assert_cmpuint(ch.last_pos, ==, 40);
+	g_assert_cmpuint(ch.last_removed, ==, 1);
+	g_assert_cmpuint(ch.last_added, ==, 0);
+	for (guint i = 0; i < 104; i++) {
+		g_autoptr(GObject) a = g_list_model_get_item(G_LIST_MODEL(model), i);
+		g_autoptr(GObject) b = g_list_model_get_item(G_LIST_MODEL(store), i);
+		g_assert_true(a == b);
+	}
+	/* No change, no signal. */
+	natter_coalesced_model_flush(model);
+	g_assert_cmpuint(ch.calls, ==, 3);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/event-groups/summaries", test_summaries);
 	g_test_add_func("/event-groups/model", test_model);
+	g_test_add_func("/coalesced-model/bursts", test_coalesced);
 	return g_test_run();
 }
