@@ -3,7 +3,7 @@
  *
  * OPER resists guessing: an unknown name is checked against a stand-in hash
  * with the same cost, so timing does not tell which names exist; failures
- * are counted per name and per address (throttle.h) and, past
+ * are counted per name and per address (IPv6: per /64; throttle.h) and, past
  * [limits] oper_free_failures, each makes the next attempt wait longer
  * (oper_delay seconds, doubling up to oper_delay_max); every operator
  * action is logged, never the password. */
@@ -35,6 +35,7 @@ struct oper_check {
 	char *hash;     /* the name's hash, or a stand-in for an unknown name */
 	char *password;
 	char *address;
+	char *address_key;        /* address_key() when queued */
 	struct account_cost cost; /* of the dummy hash, when there are no operators */
 	bool known;
 	bool ok;
@@ -43,6 +44,16 @@ struct oper_check {
 static const char *client_address(const struct client *c)
 {
 	return c->conn != NULL ? c->conn->addr : c->host;
+}
+
+/* What failures are counted against besides the name: the address for
+ * IPv4, the network block (/64 by default) for IPv6, where one host
+ * easily has a whole block of addresses. */
+static const char *address_key(const struct client *c)
+{
+	if (c->conn != NULL && c->conn->block != NULL && strchr(c->conn->addr, ':') != NULL)
+		return c->conn->block;
+	return client_address(c);
 }
 
 /* The hash an unknown name is checked against: a configured operator's
@@ -83,7 +94,7 @@ static void oper_done(struct client *c, void *data)
 
 	if (check->ok) {
 		throttle_clear(fails_by_name, check->name);
-		throttle_clear(fails_by_address, check->address);
+		throttle_clear(fails_by_address, check->address_key);
 		log_info("OPER %.*s: %s (%s) is now an operator", OPER_NAME_KEY_MAX, check->name,
 			 c->prefix, check->address);
 		client_set_mode(c, UMODE_OPER, true);
@@ -106,6 +117,7 @@ static void oper_check_free(void *data)
 	g_free(check->name);
 	g_free(check->hash);
 	g_free(check->address);
+	g_free(check->address_key);
 	g_free(check);
 }
 
@@ -114,15 +126,16 @@ static void oper_check_free(void *data)
 static bool oper_throttled(struct client *c, const char *name, int64_t now)
 {
 	int by_name = throttle_wait(fails_by_name, name, now);
-	int by_address = throttle_wait(fails_by_address, client_address(c), now);
+	int by_address = throttle_wait(fails_by_address, address_key(c), now);
 	int wait = MAX(by_name, by_address);
 	char text[160];
 
 	if (wait == 0)
 		return false;
-	log_warn("OPER %.*s by %s (%s) refused: too many failures from this %s, %d s left",
+	log_warn("OPER %.*s by %s (%s) refused: too many failures from this %s (%.*s), %d s left",
 		 OPER_NAME_KEY_MAX, name, c->prefix, client_address(c),
-		 by_name >= by_address ? "name" : "address", wait);
+		 by_name >= by_address ? "name" : "address", OPER_NAME_KEY_MAX,
+		 by_name >= by_address ? name : address_key(c), wait);
 	snprintf(text, sizeof(text), "Too many failed OPER attempts for this %s; "
 		 "try again in %d second%s", by_name >= by_address ? "name" : "address",
 		 wait, wait == 1 ? "" : "s");
@@ -151,6 +164,7 @@ void cmd_oper(struct client *c, struct irc_message *msg)
 	check->hash = g_strdup(hash != NULL ? hash : stand_in_hash());
 	check->password = g_strdup(msg->params[1]);
 	check->address = g_strdup(client_address(c));
+	check->address_key = g_strdup(address_key(c));
 	account_cost_current(&check->cost);
 	/* While the check runs, the client's next lines wait (async.h), so a
 	 * second OPER is answered after the first. */
@@ -163,7 +177,7 @@ void cmd_oper(struct client *c, struct irc_message *msg)
 	 * connections, or one that hangs up at once, count all the same. A
 	 * success clears the name and the address. */
 	throttle_fail(fails_by_name, name, now, &policy);
-	throttle_fail(fails_by_address, client_address(c), now, &policy);
+	throttle_fail(fails_by_address, address_key(c), now, &policy);
 }
 
 static void log_oper_mode(const struct hook_args *args, void *data)

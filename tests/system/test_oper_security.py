@@ -194,3 +194,40 @@ def test_operator_actions_are_logged_without_the_secret(server_factory):
     assert wait_for(logged, timeout=10), srv.log()[-3000:]
     text = srv.log_path.read_text(errors="replace")
     assert OPER_PASSWORD not in text and secret_wrong not in text
+
+
+def _ipv6_loopback_available() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback_available(), reason="no IPv6 loopback")
+def test_ipv6_failures_count_against_the_block(server_factory):
+    """Over IPv6 the address key is the network block (one host easily has a
+    whole /64), so the wait names "address" and the log shows the block."""
+    srv = server_factory(opers={"admin": OPER_PASSWORD},
+                         config={"limits": {"oper_free_failures": 1, "oper_delay": 60}},
+                         extra_args=["--listen", "[::1]:0"])
+    assert wait_for(lambda: re.search(r"listening on \[::1\]:(\d+)", srv.log()), timeout=5)
+    port = int(re.search(r"listening on \[::1\]:(\d+)", srv.log()).group(1))
+    sock = socket.create_connection(("::1", port), timeout=5)
+    nick = unique("Six")
+    sock.sendall(f"NICK {nick}\r\nUSER six 0 * :x\r\n".encode())
+    for i in range(2):
+        sock.sendall(f"OPER v6name{i} wrong\r\n".encode())
+    sock.sendall(b"OPER v6name9 wrong\r\nPING end\r\n")
+    data = b""
+    deadline = time.monotonic() + 20
+    while b"PONG" not in data and time.monotonic() < deadline:
+        data += sock.recv(65536)
+    sock.close()
+    text = data.decode()
+    assert text.count(" 464 ") == 2, text
+    assert "FAIL OPER RATE_LIMITED" in text and "this address" in text, text
+    # The log names the key counted: the /64, not the address.
+    assert wait_for(lambda: re.search(r"too many failures from this address \([0-9a-f:]+/64\)",
+                                      srv.log()), timeout=5), srv.log()[-2000:]
