@@ -314,10 +314,16 @@ GMenuModel *natter_chat_page_conversation_menu(NatterChatPage *self, NatterConve
 	return G_MENU_MODEL(menu);
 }
 
+static gboolean unparent_popover(gpointer popover)
+{
+	gtk_widget_unparent(popover);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_popover_closed(GtkPopover *popover)
 {
 	/* After the chosen item's action has run. */
-	g_idle_add_once((GSourceOnceFunc)gtk_widget_unparent, popover);
+	g_idle_add(unparent_popover, popover);
 }
 
 static void popup_menu(GMenuModel *menu, GtkWidget *anchor)

@@ -1117,6 +1117,17 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 	g_assert_cmpint(g_menu_model_get_n_items(mine), ==, 1);
 	g_assert_cmpuint(section_items(mine, 0), ==, 2);
 
+	/* A right click on bob's row pops the menu up at the row; closed, it goes. */
+	GtkWidget *members_w = find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *bob_label = find_text(members_w, GTK_TYPE_LABEL, "bob");
+	g_assert_nonnull(bob_label);
+	g_signal_emit_by_name(members_w, "member-menu", natter_conversation_find_member(lobby, "bob"), bob_label);
+	GtkWidget *pop = find_widget(bob_label, GTK_TYPE_POPOVER_MENU);
+	g_assert_nonnull(pop);
+	TEST_WAIT(gtk_widget_get_mapped(pop));
+	gtk_popover_popdown(GTK_POPOVER(pop));
+	TEST_WAIT(find_widget(bob_label, GTK_TYPE_POPOVER_MENU) == NULL);
+
 	/* Op and voice go to the server as MODE and come back as prefixes. */
 	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.op", "s", "bob"));
 	g_free(raw_expect(bob, "MODE #lobby +o bob"));
