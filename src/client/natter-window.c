@@ -289,6 +289,27 @@ static void action_join_room(GtkWidget *widget, const char *name, GVariant *para
 	natter_window_open_join_dialog(NATTER_WINDOW(widget));
 }
 
+/* Away (the menu): a stateful window action that follows the server's word. */
+static void on_away_toggled(GSimpleAction *action, GVariant *state, gpointer data)
+{
+	NatterWindow *self = data;
+	gboolean away = g_variant_get_boolean(state);
+
+	if (natter_session_set_away(self->session, away ? "Away from the keyboard" : NULL))
+		return; /* the state follows when the server confirms (305/306) */
+	g_simple_action_set_state(action, g_variant_new_boolean(natter_session_get_away(self->session)));
+	natter_window_add_toast(self, "Not connected: your away state cannot change now.");
+}
+
+static void sync_away(NatterWindow *self)
+{
+	GAction *action = g_action_map_lookup_action(G_ACTION_MAP(self), "away");
+
+	if (action != NULL)
+		g_simple_action_set_state(G_SIMPLE_ACTION(action),
+					  g_variant_new_boolean(natter_session_get_away(self->session)));
+}
+
 static void add_keys(GtkWidgetClass *widget_class)
 {
 	gtk_widget_class_install_action(widget_class, "win.join-room", NULL, action_join_room);
@@ -359,6 +380,11 @@ static void natter_window_init(NatterWindow *self)
 	g_signal_connect_swapped(self->session, "notify::state", G_CALLBACK(on_state), self);
 	g_signal_connect_swapped(self->session, "message-added", G_CALLBACK(on_message_added), self);
 	g_signal_connect_swapped(self->chat_page, "title-changed", G_CALLBACK(update_title), self);
+	static const GActionEntry win_actions[] = {
+		{ "away", NULL, NULL, "false", on_away_toggled, { 0 } },
+	};
+	g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
+	g_signal_connect_swapped(self->session, "notify::away", G_CALLBACK(sync_away), self);
 
 	/* Keyboard Shortcuts (Ctrl+?, the menu): set here, not left to
 	 * GtkApplication, so windows made without one have it too. */

@@ -913,6 +913,15 @@ static void test_mention_and_away(Fixture *f, gconstpointer data)
 	type_and_enter(f, "/away");
 	TEST_WAIT(!natter_session_get_away(f->session));
 	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "You are alice"));
+	/* The menu's Away item does the same, and shows the state. */
+	GActionGroup *actions = G_ACTION_GROUP(f->win);
+	g_action_group_change_action_state(actions, "away", g_variant_new_boolean(TRUE));
+	TEST_WAIT(natter_session_get_away(f->session));
+	g_autoptr(GVariant) state = g_action_group_get_action_state(actions, "away");
+	g_assert_true(g_variant_get_boolean(state));
+	g_assert_nonnull(find_text(win, GTK_TYPE_LABEL, "You are alice · away"));
+	g_action_group_change_action_state(actions, "away", g_variant_new_boolean(FALSE));
+	TEST_WAIT(!natter_session_get_away(f->session));
 	raw_close(bob);
 }
 
