@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "hooks.h"
 #include "modes.h"
+#include "multiline.h"
 #include "login.h"
 #include "registry.h"
 #include "send.h"
@@ -125,6 +126,7 @@ void client_destroy(struct client *c, const char *reason)
 	registry_remove_client(c);
 	login_client_gone(c);
 	send_state_free(c);
+	multiline_free(c);
 	g_ptr_array_free(c->channels, TRUE);
 	if (c->monitoring != NULL)
 		g_ptr_array_free(c->monitoring, TRUE);

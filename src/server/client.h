@@ -12,6 +12,7 @@
 
 struct conn;
 struct send_state;
+struct multiline;
 struct account;
 struct client_auth;
 
@@ -47,7 +48,8 @@ enum client_cap {
 	CAP_REDACTION = 1 << 16,       /* draft/message-redaction */
 	CAP_CHANNEL_RENAME = 1 << 17,  /* draft/channel-rename */
 	CAP_STANDARD_REPLIES = 1 << 18,
-	/* Next free: 1 << 19 (20-24 are the accounts'). Every bit once:
+	CAP_MULTILINE = 1 << 19,       /* draft/multiline */
+	/* Next free: 1 << 25 (20-24 are the accounts'). Every bit once:
 	 * test_caps_are_independent in tests/system/test_labeled_response.py. */
 };
 
@@ -85,6 +87,7 @@ struct client {
 	int64_t last_message;   /* wall-clock seconds of last PRIVMSG, for idle */
 	uint32_t mark;          /* fan-out de-duplication, see send.c */
 	struct send_state *send_state; /* open batches, pending label (send.c); NULL when none */
+	struct multiline *multiline;   /* an incoming draft/multiline batch, or NULL */
 };
 
 struct client *client_new(struct conn *conn);

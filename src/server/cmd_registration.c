@@ -9,6 +9,7 @@
 #include "history.h"
 #include "conn.h"
 #include "proto_limits.h"
+#include "multiline.h"
 #include "login.h"
 #include "nickguard.h"
 #include "sasl.h"
@@ -39,6 +40,7 @@ static const struct cap_info caps[] = {
 	{ "draft/event-playback", CAP_EVENT_PLAYBACK },
 	{ "draft/message-redaction", CAP_REDACTION },
 	{ "draft/read-marker", CAP_READ_MARKER },
+	{ "draft/multiline", CAP_MULTILINE },
 	{ "echo-message", CAP_ECHO_MESSAGE },
 	{ "extended-join", CAP_EXTENDED_JOIN },
 	{ "extended-monitor", CAP_EXTENDED_MONITOR },
@@ -72,7 +74,9 @@ static void cap_ls(struct client *c, const char *version)
 		c->caps |= CAP_CAP_NOTIFY; /* implied by LS 302 */
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++) {
-		const char *value = c->cap_version >= 302 ? login_cap_value(caps[i].bit) : NULL;
+		const char *value = c->cap_version < 302        ? NULL
+				    : caps[i].bit == CAP_MULTILINE ? multiline_cap_value()
+								   : login_cap_value(caps[i].bit);
 		if (!login_cap_offered(caps[i].bit))
 			continue;
 		g_string_append_printf(list, "%s%s%s%s", list->len > 0 ? " " : "", caps[i].name,

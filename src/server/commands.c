@@ -6,6 +6,7 @@
 #include "chanreg.h"
 #include "client.h"
 #include "conn.h"
+#include "multiline.h"
 #include "numerics.h"
 #include "sasl.h"
 #include "send.h"
@@ -31,6 +32,7 @@ static const struct command command_table[] = {
 	{ "KICK",     cmd_kick,       2,  3, 1,  false },
 	{ "INVITE",   cmd_invite,     0,  2, 2,  false },
 	{ "RENAME",   cmd_rename,     2,  3, 3,  false },
+	{ "BATCH",    cmd_batch,      1,  3, 1,  false },
 	{ "MODE",     cmd_mode,       1, 15, 1,  false },
 	{ "WHO",      cmd_who,        0,  2, 2,  false },
 	{ "WHOIS",    cmd_whois,      0,  2, 1,  false },
@@ -173,6 +175,8 @@ static void dispatch_parsed(struct client *c, struct irc_message *msg, enum irc_
 			  "INVALID_UTF8", "Message rejected: it is not valid UTF-8");
 		return;
 	}
+	if (c->multiline != NULL && multiline_take_line(c, msg))
+		return;
 	cmd = find_command(msg->command);
 	if (cmd == NULL) {
 		if (c->registered)

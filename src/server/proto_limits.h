@@ -21,6 +21,12 @@
 #define LIMIT_KEYLEN 23                  /* KEYLEN: +k keys are cut to this */
 #define LIMIT_MASKLEN 150                /* longest +b/+e/+I mask accepted */
 
+/* draft/multiline: one message of several lines (advertised in the cap
+ * value). Bytes count the text of every line plus a newline between lines
+ * that are not concatenated. */
+#define LIMIT_MULTILINE_BYTES 4096
+#define LIMIT_MULTILINE_LINES 24
+
 /* Counts. */
 #define LIMIT_MODES 4          /* MODES: modes with a parameter per MODE line */
 #define LIMIT_MAXLIST 100      /* MAXLIST: entries of each list mode (b, e, I) */
