@@ -67,6 +67,8 @@ static ssize_t tls_io(struct conn *c, char *buf, size_t len, bool writing)
 		errno = EAGAIN;
 		return -1;
 	case SSL_ERROR_WANT_WRITE:
+		if (writing)
+			c->wr_needs_rd = false;
 		errno = EAGAIN;
 		return -1;
 	case SSL_ERROR_ZERO_RETURN:
@@ -223,6 +225,8 @@ static void conn_arm(struct pool *p, struct conn *c, bool out)
 	c->out_armed = out;
 }
 
+static void conn_read(struct pool *p, struct conn *c);
+
 static void conn_flush(struct pool *p, struct conn *c)
 {
 	if (c->olen == 0 || c->fd < 0 || c->state == CS_CONNECTING)
@@ -243,6 +247,10 @@ static void conn_flush(struct pool *p, struct conn *c)
 		memmove(c->obuf, c->obuf + w, c->olen);
 	/* The server is not reading fast enough: wait for room instead of spinning. */
 	conn_arm(p, c, c->olen > 0);
+	/* A write that finished the TLS handshake may have read the server's
+	 * first lines into OpenSSL, where no socket event will announce them. */
+	if (c->ssl != NULL && SSL_has_pending(c->ssl))
+		conn_read(p, c);
 }
 
 void pool_flush(struct pool *p)
