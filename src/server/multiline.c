@@ -58,7 +58,7 @@ bool multiline_take_line(struct client *c, const struct irc_message *msg)
 	struct multiline *ml = c->multiline;
 	const char *ref = irc_message_tag(msg, "batch");
 	const char *text;
-	bool concat;
+	gboolean concat; /* the array holds gboolean */
 
 	if (ref == NULL || strcmp(ref, ml->ref) != 0)
 		return false;
