@@ -9,7 +9,7 @@ run_packages=(
   build-essential pkg-config meson ninja-build
   libevent-dev libglib2.0-dev libsqlite3-dev libsodium-dev libssl-dev
   libgtk-4-dev libgtk-4-bin libglib2.0-bin libadwaita-1-dev
-  glib-networking
+  glib-networking libsecret-1-dev
 )
 test_packages=(
   python3 python3-pytest python3-irc python3-yaml
@@ -17,7 +17,7 @@ test_packages=(
   xvfb xauth dbus-daemon at-spi2-core python3-dogtail python3-gi
   gir1.2-atspi-2.0 gir1.2-gtk-3.0 python3-pyatspi dconf-service
   dconf-gsettings-backend gsettings-desktop-schemas fonts-dejavu-core
-  libgl1-mesa-dri xdotool xclip imagemagick
+  libgl1-mesa-dri xdotool xclip imagemagick gnome-keyring
 )
 
 case "${1:-run}" in

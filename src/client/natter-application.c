@@ -11,13 +11,15 @@ struct _NatterApplication {
 	int port;
 	char *nick;
 	gboolean connect;
+	gboolean tls;
 };
 
 G_DEFINE_FINAL_TYPE(NatterApplication, natter_application, ADW_TYPE_APPLICATION)
 
 static const GOptionEntry options[] = {
 	{ "server", 's', 0, G_OPTION_ARG_STRING, NULL, "Server host name or address (default 127.0.0.1)", "HOST" },
-	{ "port", 'p', 0, G_OPTION_ARG_INT, NULL, "Server port (default 2048)", "N" },
+	{ "port", 'p', 0, G_OPTION_ARG_INT, NULL, "Server port (default 6697, with TLS)", "N" },
+	{ "tls", 0, 0, G_OPTION_ARG_NONE, NULL, "Use a secure connection (TLS); on by itself for port 6697", NULL },
 	{ "nick", 'n', 0, G_OPTION_ARG_STRING, NULL, "Your name in the chat", "NAME" },
 	{ "connect", 'c', 0, G_OPTION_ARG_NONE, NULL, "Connect at once", NULL },
 	{ "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Show the version and exit", NULL },
@@ -40,6 +42,7 @@ static int natter_application_handle_local_options(GApplication *app, GVariantDi
 		return 2;
 	}
 	self->connect = g_variant_dict_contains(opts, "connect");
+	self->tls = g_variant_dict_contains(opts, "tls");
 	return -1;
 }
 
@@ -51,6 +54,8 @@ static void natter_application_activate(GApplication *app)
 	if (window == NULL) {
 		NatterWindow *win = natter_window_new(GTK_APPLICATION(app));
 		natter_window_fill(win, self->host, (guint16)self->port, self->nick);
+		if (self->tls)
+			natter_window_set_tls(win, TRUE);
 		window = GTK_WINDOW(win);
 		gtk_window_present(window);
 		if (self->connect)

@@ -20,6 +20,8 @@ void natter_connect_page_fill(NatterConnectPage *self, const char *host, guint16
 			      const char *nick);
 /* Validates the fields and starts connecting, as the Connect button does. */
 void natter_connect_page_connect(NatterConnectPage *self);
+/* Ticks (or clears) "Use a secure connection (TLS)" without moving the port. */
+void natter_connect_page_set_tls(NatterConnectPage *self, gboolean tls);
 /* Puts the keyboard focus where the person should type. */
 void natter_connect_page_focus(NatterConnectPage *self);
 

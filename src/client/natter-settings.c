@@ -98,6 +98,12 @@ NatterSettings *natter_settings_load(void)
 		gint port = g_key_file_get_integer(kf, GROUP, "port", NULL);
 		if (port > 0 && port <= 65535)
 			s->port = (guint16)port;
+		g_autoptr(GError) no_tls = NULL;
+		s->tls = g_key_file_get_boolean(kf, GROUP, "tls", &no_tls);
+		if (no_tls != NULL)
+			s->tls = s->port == NATTER_DEFAULT_PORT;
+	} else {
+		s->tls = TRUE;
 	}
 	if (s->host == NULL || *s->host == '\0') {
 		g_free(s->host);
@@ -121,6 +127,7 @@ gboolean natter_settings_save(const NatterSettings *s, GError **error)
 	}
 	g_key_file_set_string(kf, GROUP, "server", s->host != NULL ? s->host : NATTER_DEFAULT_HOST);
 	g_key_file_set_integer(kf, GROUP, "port", s->port);
+	g_key_file_set_boolean(kf, GROUP, "tls", s->tls);
 	g_key_file_set_string(kf, GROUP, "nick", s->nick != NULL ? s->nick : "");
 	/* recent names, newest first, from the file as it is now (another
 	 * window may have added one since we loaded) */

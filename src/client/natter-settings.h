@@ -16,12 +16,13 @@
 G_BEGIN_DECLS
 
 #define NATTER_DEFAULT_HOST "127.0.0.1"
-#define NATTER_DEFAULT_PORT 2048
+#define NATTER_DEFAULT_PORT 6697 /* natterd's TLS port: TLS by default */
 
 typedef struct {
 	char *host;
 	guint16 port;
 	char *nick; /* "" when never set, or when every recent name is in use */
+	gboolean tls; /* "tls" in the file; when missing, TRUE for port 6697 */
 } NatterSettings;
 
 /* Loads the remembered values; missing ones get the defaults. @nick is the

@@ -58,6 +58,7 @@ static void on_registered(NatterWindow *self)
 	g_free(settings->host);
 	settings->host = g_strdup(natter_session_get_host(self->session));
 	settings->port = natter_session_get_port(self->session);
+	settings->tls = natter_session_get_tls(self->session);
 	g_free(settings->nick);
 	settings->nick = g_strdup(natter_session_get_nick(self->session));
 	if (!natter_settings_save(settings, &error)) {
@@ -161,6 +162,11 @@ void natter_window_show_conversation(NatterWindow *self, const char *name)
 void natter_window_fill(NatterWindow *self, const char *host, guint16 port, const char *nick)
 {
 	natter_connect_page_fill(self->connect_page, host, port, nick);
+}
+
+void natter_window_set_tls(NatterWindow *self, gboolean tls)
+{
+	natter_connect_page_set_tls(self->connect_page, tls);
 }
 
 void natter_window_connect(NatterWindow *self)
@@ -397,6 +403,7 @@ static void natter_window_init(NatterWindow *self)
 	gtk_menu_button_set_menu_model(self->connect_menu_button, menu);
 	natter_chat_page_set_primary_menu(self->chat_page, menu);
 	natter_connect_page_fill(self->connect_page, settings->host, settings->port, settings->nick);
+	natter_connect_page_set_tls(self->connect_page, settings->tls);
 	natter_connect_page_focus(self->connect_page);
 }
 

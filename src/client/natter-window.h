@@ -19,6 +19,8 @@ NatterWindow *natter_window_new(GtkApplication *app);
 /* Fills the connect screen (NULL/0: keep the remembered value). */
 void natter_window_fill(NatterWindow *self, const char *host, guint16 port, const char *nick);
 void natter_window_connect(NatterWindow *self);
+/* Ticks "Use a secure connection (TLS)" (natter --tls). */
+void natter_window_set_tls(NatterWindow *self, gboolean tls);
 /* The window's connection (owned by the window). */
 NatterSession *natter_window_get_session(NatterWindow *self);
 /* Ctrl+N, the header's + button: "Join a Room" (NULL when not connected). */

@@ -351,14 +351,31 @@ static void test_connect_keyboard(Fixture *f, gconstpointer data)
 	gtk_window_set_focus(GTK_WINDOW(win), NULL);
 	g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_FORWARD));
 	g_assert_true(gtk_widget_get_ancestor(focused_control(f), GTK_TYPE_MENU_BUTTON) != NULL);
-	GtkWidget *want[] = { server, port, user, connect };
+	GtkWidget *want[] = { server, port, user };
 	for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
 		g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_FORWARD));
 		g_assert_true(focused_control(f) == want[i]);
 	}
+	/* Then TLS, the password, "Create an account" (issue 10), Connect. */
+	const char *checks[] = { "Use a secure connection (TLS)", NULL,
+				 "Create an account with this name and password" };
+	for (gsize i = 0; i < G_N_ELEMENTS(checks); i++) {
+		g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_FORWARD));
+		GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(f->win));
+		if (checks[i] == NULL) {
+			g_assert_nonnull(gtk_widget_get_ancestor(focus, GTK_TYPE_PASSWORD_ENTRY));
+			continue;
+		}
+		GtkWidget *check = gtk_widget_get_ancestor(focus, GTK_TYPE_CHECK_BUTTON);
+		g_assert_nonnull(check);
+		g_assert_cmpstr(gtk_check_button_get_label(GTK_CHECK_BUTTON(check)), ==, checks[i]);
+	}
+	g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_FORWARD));
+	g_assert_true(focused_control(f) == connect);
 	/* Shift+Tab goes back. */
 	g_assert_true(gtk_widget_child_focus(win, GTK_DIR_TAB_BACKWARD));
-	g_assert_true(focused_control(f) == user);
+	g_assert_nonnull(gtk_widget_get_ancestor(gtk_root_get_focus(GTK_ROOT(f->win)), GTK_TYPE_CHECK_BUTTON));
+	gtk_widget_grab_focus(user);
 
 	/* An invalid name and Enter: the reason shows, nothing is sent. */
 	gtk_editable_set_text(GTK_EDITABLE(user), "9lives");
