@@ -229,6 +229,9 @@ gboolean natter_sasl_dispatch_(NatterSession *self, struct irc_message *msg)
 		g_free(self->account);
 		self->account = g_strdup(PARAM(msg, 2));
 		g_object_notify(G_OBJECT(self), "account");
+		natter_session_add_event_full_(self, natter_session_fallback_conversation_(self),
+					       NATTER_MESSAGE_EVENT, NATTER_EVENT_CONNECTION, NULL,
+					       "You are logged in to the account %s", self->account);
 		return TRUE;
 	}
 	if (strcmp(cmd, "901") == 0) { /* logged out */
