@@ -88,11 +88,14 @@ def test_removed_settings_stay_removed(server_factory):
     op.send("MODE #lobby -b *!*@one.example")
     op.send("MODE #lobby +k key1")
     op.send("MODE #lobby -k key1")
+    # The writer saves in order; a limit set last proves -k reached the file
+    # (a key column that is still NULL from before +k would prove nothing).
+    op.send("MODE #lobby +l 42")
     op.sync()
     assert wait_for(lambda: _saved(srv, "SELECT mask FROM permanent_room_lists")
                     == [("*!*@two.example",)], timeout=10)
-    assert wait_for(lambda: _saved(srv, "SELECT key FROM rooms WHERE name = '#lobby'")
-                    == [(None,)], timeout=10)
+    assert wait_for(lambda: _saved(srv, "SELECT key, user_limit FROM rooms"
+                                   " WHERE name = '#lobby'") == [(None, 42)], timeout=10)
     _restart_after_kill9(srv)
     c = srv.client(unique("Ch"))
     c.join("#lobby")   # no key any more
