@@ -199,3 +199,17 @@ void natter_conversation_clear_members(NatterConversation *self)
 {
 	natter_member_store_clear(self->members);
 }
+
+void natter_conversation_insert_messages(NatterConversation *self, guint position,
+					 NatterMessage **messages, guint n)
+{
+	guint len = g_list_model_get_n_items(G_LIST_MODEL(self->messages));
+
+	g_list_store_splice(self->messages, MIN(position, len), 0, (gpointer *)messages, n);
+}
+
+void natter_conversation_remove_message(NatterConversation *self, guint position)
+{
+	if (position < g_list_model_get_n_items(G_LIST_MODEL(self->messages)))
+		g_list_store_remove(self->messages, position);
+}

@@ -37,6 +37,11 @@ void natter_conversation_set_joined(NatterConversation *self, gboolean joined);
 /* A GListModel of NatterMessage, oldest first. */
 GListModel *natter_conversation_get_messages(NatterConversation *self);
 void natter_conversation_add_message(NatterConversation *self, NatterMessage *message);
+/* History: inserts @n messages (already oldest first) at @position in one
+ * change, so a view keeps its place; removes the one at @position. */
+void natter_conversation_insert_messages(NatterConversation *self, guint position,
+					 NatterMessage **messages, guint n);
+void natter_conversation_remove_message(NatterConversation *self, guint position);
 /* Convenience: adds an event or error line. */
 void natter_conversation_add_event(NatterConversation *self, NatterMessageKind kind,
 				   const char *fmt, ...) G_GNUC_PRINTF(3, 4);

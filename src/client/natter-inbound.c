@@ -13,7 +13,11 @@
 
 /* The capabilities we ask for when the server offers them. */
 static const char *const wanted_caps[] = {
-	"server-time", "echo-message", "multi-prefix", "message-tags", "away-notify", NULL,
+	"server-time", "echo-message", "multi-prefix", "message-tags", "away-notify",
+	/* history (natter-history.c) */
+	"batch", "draft/chathistory", "draft/event-playback", "draft/read-marker",
+	"draft/message-redaction",
+	NULL,
 };
 
 
@@ -53,6 +57,7 @@ static void handle_welcome(NatterSession *self, Ctx *ctx)
 	/* Away before the connection was lost: away again. */
 	if (again && self->away_text != NULL)
 		natter_session_send_command_(self, "AWAY", 1, self->away_text);
+	natter_history_registered_(self);
 	g_signal_emit(self, natter_session_signals[NATTER_SIG_REGISTERED], 0);
 }
 
@@ -60,6 +65,7 @@ static void handle_isupport(NatterSession *self, Ctx *ctx)
 {
 	for (int i = 1; i < ctx->msg->nparams - 1; i++) {
 		const char *p = ctx->msg->params[i];
+		natter_history_isupport_(self, p);
 		if (g_str_has_prefix(p, "PREFIX=(")) {
 			const char *modes = p + 8;
 			const char *close = strchr(modes, ')');
@@ -191,6 +197,7 @@ static void handle_join(NatterSession *self, Ctx *ctx)
 		natter_conversation_set_joined(conv, TRUE);
 		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_JOIN, self->nick,
 				       "You joined %s", chan);
+		natter_history_joined_(self, conv);
 		return;
 	}
 	NatterConversation *conv = natter_session_find_conversation(self, chan);
@@ -541,6 +548,9 @@ static void handle_privmsg(NatterSession *self, Ctx *ctx)
 							  body, own);
 	if (!own && *ctx->nick != '\0' && natter_inbound_mentions(body, self->nick))
 		natter_message_set_mention(msg, TRUE);
+	natter_message_set_msgid(msg, irc_message_tag(ctx->msg, "msgid"));
+	if (!natter_history_note_live_(self, conv, msg))
+		return; /* already shown (it came with history) */
 	natter_session_add_message_(self, conv, msg);
 }
 
@@ -1008,6 +1018,8 @@ void natter_inbound_dispatch(NatterSession *self, char *line)
 			ctx.nick[0] = '\0'; /* a server name */
 	}
 	if (natter_sasl_dispatch_(self, &msg))
+		return;
+	if (natter_history_dispatch_(self, &msg, ctx.nick))
 		return;
 	for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
 		if (g_ascii_strcasecmp(handlers[i].command, msg.command) == 0) {

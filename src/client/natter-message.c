@@ -10,6 +10,7 @@ struct _NatterMessage {
 	gboolean own;
 	gboolean mention;
 	NatterEventKind event;
+	char *msgid; /* the server's msgid tag, NULL when it had none */
 };
 
 G_DEFINE_FINAL_TYPE(NatterMessage, natter_message, G_TYPE_OBJECT)
@@ -21,6 +22,7 @@ static void natter_message_finalize(GObject *object)
 	g_date_time_unref(self->time);
 	g_free(self->nick);
 	g_free(self->text);
+	g_free(self->msgid);
 	G_OBJECT_CLASS(natter_message_parent_class)->finalize(object);
 }
 
@@ -57,3 +59,10 @@ NatterEventKind natter_message_get_event(NatterMessage *self) { return self->eve
 void natter_message_set_event(NatterMessage *self, NatterEventKind event) { self->event = event; }
 gboolean natter_message_get_mention(NatterMessage *self) { return self->mention; }
 void natter_message_set_mention(NatterMessage *self, gboolean mention) { self->mention = mention; }
+
+const char *natter_message_get_msgid(NatterMessage *self) { return self->msgid; }
+void natter_message_set_msgid(NatterMessage *self, const char *msgid)
+{
+	g_free(self->msgid);
+	self->msgid = g_strdup(msgid != NULL && *msgid != '\0' ? msgid : NULL);
+}

@@ -58,6 +58,10 @@ void natter_message_set_event(NatterMessage *self, NatterEventKind event);
  * and a notification). */
 gboolean natter_message_get_mention(NatterMessage *self);
 void natter_message_set_mention(NatterMessage *self, gboolean mention);
+/* The server's msgid (IRCv3 message-ids), NULL when it sent none: history
+ * is de-duplicated and redacted by it. Set before the message is added. */
+const char *natter_message_get_msgid(NatterMessage *self);
+void natter_message_set_msgid(NatterMessage *self, const char *msgid);
 
 G_END_DECLS
 

@@ -17,6 +17,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _NatterHistory NatterHistory;
+
 struct _NatterSession {
 	GObject parent_instance;
 
@@ -74,6 +76,8 @@ struct _NatterSession {
 	char *account;           /* logged in as (900), NULL = not */
 	char *login_mech;        /* how we logged in last (REGISTER, SCRAM-SHA-256, PLAIN) */
 	char **mech_allowed;     /* tests: only these mechanisms, NULL = any */
+
+	NatterHistory *history; /* natter-history.c */
 };
 
 enum {
@@ -129,6 +133,20 @@ gboolean natter_sasl_dispatch_(NatterSession *self, struct irc_message *msg);
 void natter_inbound_dispatch(NatterSession *self, char *line);
 /* TRUE when @text mentions @nick as a word (case-insensitive, IRC rules). */
 gboolean natter_inbound_mentions(const char *text, const char *nick);
+
+/* natter-history.c: CHATHISTORY, batches, read markers, redaction. */
+NatterHistory *natter_history_new(void);
+void natter_history_free(NatterHistory *history);
+void natter_history_reset_(NatterSession *self);    /* a new connection */
+void natter_history_isupport_(NatterSession *self, const char *token);
+void natter_history_registered_(NatterSession *self); /* 001: TARGETS */
+void natter_history_joined_(NatterSession *self, NatterConversation *conv); /* LATEST/AFTER */
+/* A live message about to be added: FALSE when @conv already shows it. */
+gboolean natter_history_note_live_(NatterSession *self, NatterConversation *conv,
+				   NatterMessage *msg);
+/* BATCH, lines in our batches, CHATHISTORY, MARKREAD, REDACT, their FAILs:
+ * TRUE when the line was handled here. */
+gboolean natter_history_dispatch_(NatterSession *self, struct irc_message *msg, const char *nick);
 
 G_END_DECLS
 

@@ -84,6 +84,7 @@ static void teardown(NatterSession *self)
 	g_clear_pointer(&self->whois, natter_whois_free);
 	g_string_truncate(self->motd, 0);
 	natter_session_set_listing_(self, FALSE);
+	natter_history_reset_(self);
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -733,6 +734,7 @@ static void natter_session_finalize(GObject *object)
 	g_free(self->wanted_nick);
 	g_free(self->disconnect_reason);
 	g_free(self->pending_focus);
+	natter_history_free(self->history);
 	G_OBJECT_CLASS(natter_session_parent_class)->finalize(object);
 }
 
@@ -800,6 +802,7 @@ static void natter_session_init(NatterSession *self)
 	self->motd = g_string_new(NULL);
 	self->cap_ls = g_string_new(NULL);
 	self->caps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->history = natter_history_new();
 	self->conversations = g_list_store_new(NATTER_TYPE_CONVERSATION);
 	self->backoff.base = 1;
 	self->backoff.max = RECONNECT_MAX_S;
