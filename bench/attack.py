@@ -377,7 +377,7 @@ def spread(prefix, n):
 # Generous per-address and per-block limits for the set-up clients: the
 # scenarios measure the attack, not these limits.
 BASE_LIMITS = {"max_clients": 19000, "max_per_address": 5000, "flood_burst": 20,
-               "flood_rate": 5}
+               "flood_rate": 5, "connect_burst": 1000000, "connect_rate": 1000000}
 
 
 # --- scenarios -----------------------------------------------------------------
@@ -445,8 +445,11 @@ def slots(args):
     max_clients = int(args.max_clients * args.scale)
     sources = [f"127.30.0.{i + 1}" for i in range(25)]
     with tempfile.TemporaryDirectory() as tmp:
-        srv = Natterd(args.natterd, dict(BASE_LIMITS, max_clients=max_clients,
-                                         max_per_address=1000), tmp)
+        # natterd's own connect_burst/connect_rate here: the attack is
+        # about the cost of connections cycled as fast as they are closed.
+        limits = dict(BASE_LIMITS, max_clients=max_clients, max_per_address=1000)
+        del limits["connect_burst"], limits["connect_rate"]
+        srv = Natterd(args.natterd, limits, tmp)
         try:
             idle = []
             for i in range(idle_n):

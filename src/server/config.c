@@ -36,6 +36,8 @@ static void set_defaults(struct config *cfg)
 	cfg->ipv4_block = 24;
 	cfg->ipv6_block = 64;
 	cfg->max_unregistered = 1000;
+	cfg->connect_burst = 100;
+	cfg->connect_rate = 20.0;
 	cfg->sendq = 1024 * 1024;
 	cfg->sendq_total = 96 * 1024 * 1024;
 	cfg->sndbuf = 64 * 1024;
@@ -135,6 +137,7 @@ static const struct int_key int_keys[] = {
 	INT_KEY(ipv4_block, 8, 32),
 	INT_KEY(ipv6_block, 16, 128),
 	INT_KEY(max_unregistered, 1, 1000000),
+	INT_KEY(connect_burst, 1, 1000000),
 	INT_KEY(sendq, 1024, 1 << 30),
 	INT_KEY(sendq_total, 1 << 20, 2147483647),
 	INT_KEY(sndbuf, 0, 64 << 20),
@@ -176,29 +179,35 @@ static bool read_int(GKeyFile *kf, const struct int_key *k, struct config *cfg, 
 #define FLOOD_RATE_MIN 0.01
 #define FLOOD_RATE_MAX 1000000.0
 
+/* A [limits] rate (per second): finite, from FLOOD_RATE_MIN to _MAX. */
+static bool read_rate(GKeyFile *kf, const char *key, double *field, GError **error)
+{
+	g_autofree char *rate = g_key_file_get_value(kf, "limits", key, NULL);
+	char *end;
+	double value;
+
+	if (rate == NULL)
+		return true;
+	strip_comment(rate);
+	value = g_ascii_strtod(rate, &end);
+	if (rate[0] == '\0' || *end != '\0' || !isfinite(value) || value < FLOOD_RATE_MIN ||
+	    value > FLOOD_RATE_MAX) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[limits] %s must be a number from %g to %g, not '%s'", key,
+			    FLOOD_RATE_MIN, FLOOD_RATE_MAX, rate);
+		return false;
+	}
+	*field = value;
+	return true;
+}
+
 static bool read_limits(GKeyFile *kf, struct config *cfg, GError **error)
 {
-	g_autofree char *rate = NULL;
-
 	for (size_t i = 0; i < G_N_ELEMENTS(int_keys); i++)
 		if (!read_int(kf, &int_keys[i], cfg, error))
 			return false;
-	rate = g_key_file_get_value(kf, "limits", "flood_rate", NULL);
-	if (rate != NULL) {
-		char *end;
-		double value;
-		strip_comment(rate);
-		value = g_ascii_strtod(rate, &end);
-		if (rate[0] == '\0' || *end != '\0' || !isfinite(value) ||
-		    value < FLOOD_RATE_MIN || value > FLOOD_RATE_MAX) {
-			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "[limits] flood_rate must be a number from %g to %g, not '%s'",
-				    FLOOD_RATE_MIN, FLOOD_RATE_MAX, rate);
-			return false;
-		}
-		cfg->flood_rate = value;
-	}
-	return true;
+	return read_rate(kf, "flood_rate", &cfg->flood_rate, error) &&
+	       read_rate(kf, "connect_rate", &cfg->connect_rate, error);
 }
 
 static bool read_group_int(GKeyFile *kf, const char *group, const char *key, int *field,
@@ -372,7 +381,7 @@ static const char *const server_keys[] = {
 	"admin_location", "admin_email", NULL,
 };
 static const char *const channel_keys[] = { "default", NULL };
-static const char *const limit_keys[] = { "flood_rate", NULL }; /* and int_keys[] */
+static const char *const limit_keys[] = { "flood_rate", "connect_rate", NULL }; /* and int_keys[] */
 static const char *const account_keys[] = {
 	"registration", "loopback_is_secure", "nick_grace", "password_min", "argon2_ops",
 	"argon2_mem_kib", "scram_iterations", "login_free_failures", "login_delay",

@@ -59,6 +59,8 @@ struct config {
 	int ipv4_block;       /* prefix length of that block for IPv4 (24) */
 	int ipv6_block;       /* ... and for IPv6 (64) */
 	int max_unregistered; /* connections not yet registered; oldest evicted */
+	int connect_burst;    /* new connections one block may open at once */
+	double connect_rate;  /* ... and per second after that (connrate.h) */
 	int sendq;            /* bytes of unsent output before a client is closed */
 	int sendq_total;      /* all clients' unsent output; largest closed first */
 	int sndbuf;           /* SO_SNDBUF of client sockets; 0 = kernel's choice */

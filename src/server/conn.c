@@ -25,6 +25,7 @@
 #include "async.h"
 #include "client.h"
 #include "commands.h"
+#include "connrate.h"
 #include "irc_message.h"
 #include "history.h"
 #include "log.h"
@@ -368,7 +369,15 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
 	(void)salen;
 	char block[INET6_ADDRSTRLEN + 8];
 	const struct config *cfg = server.cfg;
+	unsigned char rate_key[17];
 
+	/* First, before any per-connection work: a network that reconnects as
+	 * fast as it is closed must cost an accept and a close, no more. */
+	connrate_block_key(sa, cfg->ipv4_block, cfg->ipv6_block, rate_key);
+	if (!connrate_allow(rate_key, cfg->connect_rate, cfg->connect_burst, server_now_us())) {
+		format_address(sa, addr, sizeof(addr));
+		return refuse(fd, addr, tp, "Too many connections from your network, slow down");
+	}
 	format_address(sa, addr, sizeof(addr));
 	format_block(sa, block, sizeof(block));
 	if (server.shutting_down)

@@ -38,6 +38,8 @@ MOTD_LINES = ["Welcome to the natter system tests.", "Second line of the MOTD."]
 DEFAULT_LIMITS = {
     "flood_burst": "10000",
     "flood_rate": "10000",
+    "connect_burst": "100000",
+    "connect_rate": "100000",
 }
 
 _counter = itertools.count(1)

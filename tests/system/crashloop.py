@@ -117,7 +117,7 @@ def start_natterd(natterd: str, workdir: Path, run: int) -> tuple[subprocess.Pop
     log = workdir / f"natterd.{run}.log"
     conf = workdir / "natterd.conf"
     conf.write_text("[server]\nname=crash.test\n[channels]\ndefault=#lobby\n"
-                    "[limits]\nflood_burst=100000\nflood_rate=100000\nsendq=16777216\n"
+                    "[limits]\nflood_burst=100000\nflood_rate=100000\nconnect_burst=1000000\nconnect_rate=1000000\nsendq=16777216\n"
                     "[history]\nquery_limit=1000\nreplay_on_join=0\n"
                     + "".join(f"{kv}\n" for kv in EXTRA_HISTORY.split(",") if kv))
     logf = open(log, "wb")
