@@ -198,12 +198,14 @@ static void handle_join(NatterSession *self, Ctx *ctx)
 		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_JOIN, self->nick,
 				       "You joined %s", chan);
 		natter_history_joined_(self, conv);
+		natter_sasl_joined_(self, chan);
 		return;
 	}
 	NatterConversation *conv = natter_session_find_conversation(self, chan);
 	if (conv == NULL)
 		return;
 	natter_conversation_add_member(conv, ctx->nick, "");
+	natter_sasl_joined_member_(self, ctx->nick, ctx->msg);
 	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_JOIN, ctx->nick,
 				       "%s joined", ctx->nick);
 }

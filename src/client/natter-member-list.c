@@ -26,13 +26,24 @@ static guint signals[N_SIGNALS];
 static void update_member(NatterMember *m, GParamSpec *pspec, GtkLabel *label)
 {
 	const char *prefixes = natter_member_get_prefixes(m);
-	g_autofree char *text = g_strdup_printf("%.1s%s", prefixes, natter_member_get_nick(m));
-	g_autofree char *a11y = g_strdup_printf("%s%s%s", natter_member_get_nick(m),
+	const char *account = natter_member_get_account(m);
+	const char *nick = natter_member_get_nick(m);
+	/* Logged in: a check mark, and the account when it is not the nick. */
+	g_autofree char *logged = account == NULL ? g_strdup("")
+				  : g_ascii_strcasecmp(account, nick) == 0 ? g_strdup(" ✓")
+				  : g_strdup_printf(" ✓ %s", account);
+	g_autofree char *text = g_strdup_printf("%.1s%s%s", prefixes, nick, logged);
+	g_autofree char *a11y_account = account != NULL ? g_strdup_printf(", logged in as %s", account) : NULL;
+	g_autofree char *a11y = g_strdup_printf("%s%s%s%s", nick,
 						*prefixes == '@' ? ", operator" : *prefixes == '+' ? ", voice" : "",
-						natter_member_get_away(m) ? ", away" : "");
+						natter_member_get_away(m) ? ", away" : "",
+						a11y_account != NULL ? a11y_account : "");
+	g_autofree char *tip = account != NULL ? g_strdup_printf("%s is logged in to the account %s", nick, account)
+				: NULL;
 
 	(void)pspec;
 	gtk_label_set_text(label, text);
+	gtk_widget_set_tooltip_text(GTK_WIDGET(label), tip);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
 	if (natter_member_get_away(m))
 		gtk_widget_add_css_class(GTK_WIDGET(label), "away");

@@ -9,11 +9,12 @@ struct _NatterMember {
 	char *nick;
 	char *prefixes;
 	gboolean away;
+	char *account;
 };
 
 G_DEFINE_FINAL_TYPE(NatterMember, natter_member, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_NICK, PROP_PREFIXES, PROP_AWAY, N_PROPS };
+enum { PROP_0, PROP_NICK, PROP_PREFIXES, PROP_AWAY, PROP_ACCOUNT, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 static void natter_member_get_property(GObject *object, guint id, GValue *value,
@@ -25,6 +26,7 @@ static void natter_member_get_property(GObject *object, guint id, GValue *value,
 	case PROP_NICK: g_value_set_string(value, self->nick); break;
 	case PROP_PREFIXES: g_value_set_string(value, self->prefixes); break;
 	case PROP_AWAY: g_value_set_boolean(value, self->away); break;
+	case PROP_ACCOUNT: g_value_set_string(value, self->account); break;
 	default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
 	}
 }
@@ -35,6 +37,7 @@ static void natter_member_finalize(GObject *object)
 
 	g_free(self->nick);
 	g_free(self->prefixes);
+	g_free(self->account);
 	G_OBJECT_CLASS(natter_member_parent_class)->finalize(object);
 }
 
@@ -50,6 +53,8 @@ static void natter_member_class_init(NatterMemberClass *klass)
 						   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	props[PROP_AWAY] = g_param_spec_boolean("away", NULL, NULL, FALSE,
 						G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+	props[PROP_ACCOUNT] = g_param_spec_string("account", NULL, NULL, NULL,
+						  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, N_PROPS, props);
 }
 
@@ -71,6 +76,18 @@ NatterMember *natter_member_new(const char *nick, const char *prefixes)
 const char *natter_member_get_nick(NatterMember *self) { return self->nick; }
 const char *natter_member_get_prefixes(NatterMember *self) { return self->prefixes; }
 gboolean natter_member_get_away(NatterMember *self) { return self->away; }
+const char *natter_member_get_account(NatterMember *self) { return self->account; }
+
+void natter_member_set_account(NatterMember *self, const char *account)
+{
+	if (account != NULL && (*account == '\0' || strcmp(account, "*") == 0))
+		account = NULL;
+	if (g_strcmp0(self->account, account) == 0)
+		return;
+	g_free(self->account);
+	self->account = g_strdup(account);
+	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ACCOUNT]);
+}
 
 void natter_member_set_nick(NatterMember *self, const char *nick)
 {

@@ -21,6 +21,10 @@ void natter_member_set_prefix(NatterMember *self, char prefix, gboolean on,
 			      const char *order);
 /* Replaces all prefixes (highest first). */
 void natter_member_set_prefixes(NatterMember *self, const char *prefixes);
+/* The account they are logged in to (extended-join, account-notify, WHOX
+ * %a), NULL when not logged in or not known. Property "account". */
+const char *natter_member_get_account(NatterMember *self);
+void natter_member_set_account(NatterMember *self, const char *account);
 gboolean natter_member_get_away(NatterMember *self);
 void natter_member_set_away(NatterMember *self, gboolean away);
 

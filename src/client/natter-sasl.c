@@ -18,6 +18,7 @@ void natter_sasl_reset_(NatterSession *self)
 	g_clear_pointer(&self->scram, natter_scram_free);
 	g_clear_pointer(&self->account, g_free);
 	self->reg_offered = FALSE;
+	self->whox_pending = 0;
 }
 
 /* Called for every capability in CAP LS: TRUE when we ask for it. */
@@ -216,11 +217,59 @@ static void register_failed(NatterSession *self, const char *code, const char *r
 
 #define PARAM(m, i) ((m)->nparams > (i) ? (m)->params[(i)] : "")
 
+/* The WHOX token of our own "WHO #room %tna,152" after joining. */
+#define WHOX_TOKEN "152"
+
+/* @nick's account in every room we share with them. */
+static void set_member_account(NatterSession *self, const char *nick, const char *account)
+{
+	GListModel *model = G_LIST_MODEL(self->conversations);
+
+	for (guint i = 0; i < g_list_model_get_n_items(model); i++) {
+		g_autoptr(NatterConversation) c = g_list_model_get_item(model, i);
+		NatterMember *m = natter_conversation_get_kind(c) == NATTER_CONVERSATION_ROOM
+					  ? natter_conversation_find_member(c, nick) : NULL;
+		if (m != NULL)
+			natter_member_set_account(m, account);
+	}
+}
+
+/* We joined @room: ask who there is logged in (WHOX %a), when the server
+ * tells accounts at all (account-notify). */
+void natter_sasl_joined_(NatterSession *self, const char *room)
+{
+	if (!g_hash_table_contains(self->caps, "account-notify"))
+		return;
+	self->whox_pending++;
+	natter_session_send_command_(self, "WHO", 2, room, "%tna," WHOX_TOKEN);
+}
+
+/* extended-join: JOIN #room account :realname; "*" = not logged in. */
+void natter_sasl_joined_member_(NatterSession *self, const char *nick, struct irc_message *msg)
+{
+	if (msg->nparams >= 2 && g_hash_table_contains(self->caps, "extended-join"))
+		set_member_account(self, nick, msg->params[1]);
+}
+
 /* TRUE when @msg was about accounts and is handled. */
 gboolean natter_sasl_dispatch_(NatterSession *self, struct irc_message *msg)
 {
 	const char *cmd = msg->command;
 
+	if (g_ascii_strcasecmp(cmd, "ACCOUNT") == 0 && msg->source != NULL) { /* account-notify */
+		g_autofree char *nick = g_strndup(msg->source, strcspn(msg->source, "!@"));
+		set_member_account(self, nick, PARAM(msg, 0));
+		return TRUE;
+	}
+	if (strcmp(cmd, "354") == 0 && strcmp(PARAM(msg, 1), WHOX_TOKEN) == 0) { /* me token nick account */
+		const char *account = PARAM(msg, 3);
+		set_member_account(self, PARAM(msg, 2), strcmp(account, "0") == 0 ? NULL : account);
+		return TRUE;
+	}
+	if (strcmp(cmd, "315") == 0 && self->whox_pending > 0) { /* the end of our WHO */
+		self->whox_pending--;
+		return TRUE;
+	}
 	if (g_ascii_strcasecmp(cmd, "AUTHENTICATE") == 0) {
 		on_authenticate(self, PARAM(msg, 0));
 		return TRUE;

@@ -78,6 +78,7 @@ struct _NatterSession {
 	char **mech_allowed;     /* tests: only these mechanisms, NULL = any */
 
 	NatterHistory *history; /* natter-history.c */
+	guint whox_pending;      /* our WHO %a queries not yet ended (315) */
 };
 
 enum {
@@ -128,6 +129,9 @@ gboolean natter_sasl_wants_cap_(NatterSession *self, const char *cap, const char
 void natter_sasl_cap_done_(NatterSession *self);
 void natter_sasl_reset_(NatterSession *self);
 gboolean natter_sasl_dispatch_(NatterSession *self, struct irc_message *msg);
+/* Members' accounts: after our JOIN (WHOX), and on someone's extended JOIN. */
+void natter_sasl_joined_(NatterSession *self, const char *room);
+void natter_sasl_joined_member_(NatterSession *self, const char *nick, struct irc_message *msg);
 
 /* natter-inbound.c: one line from the server (modified in place). */
 void natter_inbound_dispatch(NatterSession *self, char *line);

@@ -262,11 +262,54 @@ static void test_weak_password(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(f->failed->message, "too short"));
 }
 
+static NatterMember *member(NatterSession *s, const char *nick)
+{
+	NatterConversation *c = natter_session_find_conversation(s, "#lobby");
+	return c != NULL ? natter_conversation_find_member(c, nick) : NULL;
+}
+
+/* Who is logged in shows on members: WHOX %a after our join, extended-join
+ * for those who come later, account-notify for a logout. */
+static void test_member_accounts(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	trust(f);
+	natter_session_set_password(f->session, "password one", TRUE);
+	connect_as(f, "dave");
+	g_assert_no_error(f->failed);
+	TEST_WAIT(member(f->session, "dave") != NULL);
+
+	/* erin, with an account too, joins: dave sees it from her JOIN. */
+	Fixture other = { .server = f->server };
+	new_session(&other);
+	natter_session_set_password(other.session, "password two", TRUE);
+	connect_as(&other, "erin");
+	g_assert_no_error(other.failed);
+	TEST_WAIT(member(f->session, "erin") != NULL &&
+		  natter_member_get_account(member(f->session, "erin")) != NULL);
+	g_assert_cmpstr(natter_member_get_account(member(f->session, "erin")), ==, "erin");
+	/* erin learned dave's account from WHO %a, and her own. */
+	TEST_WAIT(member(other.session, "dave") != NULL &&
+		  natter_member_get_account(member(other.session, "dave")) != NULL);
+	g_assert_cmpstr(natter_member_get_account(member(other.session, "dave")), ==, "dave");
+	TEST_WAIT(natter_member_get_account(member(other.session, "erin")) != NULL);
+
+	/* erin logs out: account-notify reaches dave. */
+	g_autoptr(GError) error = NULL;
+	g_assert_true(natter_session_send_input(other.session, "/ACCOUNT LOGOUT", &error));
+	TEST_WAIT(natter_member_get_account(member(f->session, "erin")) == NULL);
+	TEST_WAIT(natter_session_get_account(other.session) == NULL);
+	natter_session_disconnect(other.session, NULL);
+	g_clear_object(&other.session);
+	g_clear_error(&other.failed);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/accounts/tofu", Fixture, NULL, setup, test_tofu, teardown);
 	g_test_add("/accounts/register-then-login", Fixture, NULL, setup, test_register_then_login, teardown);
 	g_test_add("/accounts/weak-password", Fixture, NULL, setup, test_weak_password, teardown);
+	g_test_add("/accounts/member-accounts", Fixture, NULL, setup, test_member_accounts, teardown);
 	return g_test_run();
 }
