@@ -67,7 +67,7 @@ static TlsServer *tls_server_start(void)
 	g_assert_no_error(error);
 	g_autofree char *conf = g_build_filename(s->dir, "natterd.conf", NULL);
 	/* Loopback counts as remote, so PLAIN is allowed only because of TLS. */
-	g_file_set_contents(conf, "[accounts]\nloopback_is_secure=false\n", -1, &error);
+	g_file_set_contents(conf, "[accounts]\nloopback_is_secure=false\nnick_grace=1\n", -1, &error);
 	g_assert_no_error(error);
 	g_autofree char *known = g_build_filename(s->dir, "known-hosts", NULL);
 	g_setenv("NATTER_KNOWN_HOSTS", known, TRUE);
@@ -304,6 +304,74 @@ static void test_member_accounts(Fixture *f, gconstpointer data)
 	g_clear_error(&other.failed);
 }
 
+static void test_throttled(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	trust(f);
+	natter_session_set_password(f->session, "the right one", TRUE);
+	connect_as(f, "frank");
+	g_assert_no_error(f->failed);
+	natter_session_disconnect(f->session, NULL);
+
+	/* Wrong again and again: after a few, the server makes us wait, and
+	 * natter says so rather than "wrong password". */
+	gboolean throttled = FALSE;
+	for (int i = 0; i < 8 && !throttled; i++) {
+		new_session(f);
+		natter_session_set_password(f->session, "a wrong one", FALSE);
+		connect_as(f, "frank");
+		g_assert_nonnull(f->failed);
+		g_test_message("attempt %d: %s", i + 1, f->failed->message);
+		throttled = g_error_matches(f->failed, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_THROTTLED);
+		if (!throttled)
+			g_assert_error(f->failed, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_LOGIN_FAILED);
+	}
+	g_assert_true(throttled);
+	g_assert_nonnull(strstr(f->failed->message, "Too many failed logins as frank"));
+}
+
+static gboolean has_text(NatterSession *s, const char *needle)
+{
+	GListModel *convs = natter_session_get_conversations(s);
+	for (guint i = 0; i < g_list_model_get_n_items(convs); i++) {
+		g_autoptr(NatterConversation) c = g_list_model_get_item(convs, i);
+		GListModel *msgs = natter_conversation_get_messages(c);
+		for (guint j = 0; j < g_list_model_get_n_items(msgs); j++) {
+			g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, j);
+			if (strstr(natter_message_get_text(m), needle) != NULL)
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* Someone else's name without its password: the server's notice, then a guest name. */
+static void test_name_owned(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	trust(f);
+	natter_session_set_password(f->session, "gina's password", TRUE);
+	connect_as(f, "gina");
+	g_assert_no_error(f->failed);
+	natter_session_disconnect(f->session, NULL);
+
+	new_session(f);
+	connect_as(f, "gina");
+	g_assert_no_error(f->failed);
+	TEST_WAIT(g_str_has_prefix(natter_session_get_nick(f->session), "Guest"));
+	g_assert_true(has_text(f->session, "gina"));
+	g_assert_true(has_text(f->session, natter_session_get_nick(f->session)));
+	GListModel *convs = natter_session_get_conversations(f->session);
+	for (guint i = 0; i < g_list_model_get_n_items(convs); i++) {
+		g_autoptr(NatterConversation) c = g_list_model_get_item(convs, i);
+		GListModel *msgs = natter_conversation_get_messages(c);
+		for (guint j = 0; j < g_list_model_get_n_items(msgs); j++) {
+			g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, j);
+			g_test_message("%s: %s", natter_conversation_get_name(c), natter_message_get_text(m));
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -311,5 +379,7 @@ int main(int argc, char **argv)
 	g_test_add("/accounts/register-then-login", Fixture, NULL, setup, test_register_then_login, teardown);
 	g_test_add("/accounts/weak-password", Fixture, NULL, setup, test_weak_password, teardown);
 	g_test_add("/accounts/member-accounts", Fixture, NULL, setup, test_member_accounts, teardown);
+	g_test_add("/accounts/throttled", Fixture, NULL, setup, test_throttled, teardown);
+	g_test_add("/accounts/name-owned", Fixture, NULL, setup, test_name_owned, teardown);
 	return g_test_run();
 }
