@@ -13,5 +13,13 @@ if command -v gnome-keyring-daemon >/dev/null 2>&1; then
 	printf login >"$XDG_DATA_HOME/keyrings/default"
 	eval "$(printf natter-test | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" >&2
 	export GNOME_KEYRING_CONTROL
+	# Wait until it owns org.freedesktop.secrets: asked any sooner, D-Bus
+	# would start a second, locked daemon that prompts (and the test hangs).
+	for _ in $(seq 100); do
+		gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+			--method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null |
+			grep -q true && break
+		sleep 0.1
+	done
 fi
 exec "$@"
