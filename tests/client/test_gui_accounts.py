@@ -137,6 +137,7 @@ def main():
                                retry=False)
         create.click()
         wait_for(lambda: create.checked, '"Create an account" ticked')
+        screenshot('natter-connect-account.png')
         win.button('Connect').doActionNamed('click')
 
         # First use: the certificate and its fingerprint, trust or cancel.
@@ -165,6 +166,15 @@ def main():
         win.button('Connect').doActionNamed('click')
         wait_for(lambda: find_label(win, lambda s: s == 'You are carol'), 'the chat screen again')
         assert whois_account(server.port, 'carol') == 'carol'
+        wait_for(lambda: find_label(win, lambda s: s.endswith('You are logged in to the account carol')),
+                 'the line saying who we are logged in as')
+        members = win.child('Members', roleName='list')
+        wait_for(lambda: members.findChild(lambda n: n.roleName == 'label' and n.name and
+                                           n.name.startswith('carol, ') and
+                                           'logged in as carol' in n.name,
+                                           retry=False, requireResult=False),
+                 'carol marked as logged in in the member list')
+        screenshot('natter-logged-in.png')
         ok('started again: logged in by itself (password from the keyring)')
         quit_natter(natter, win)
 
