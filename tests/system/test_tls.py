@@ -432,3 +432,58 @@ def test_records_held_by_flood_control_are_all_handled(server_factory):
         c.send(f"PING r{i}")  # one TLS record each
     got = [c.expect("PONG", timeout=15).params[-1] for _ in range(40)]
     assert got == [f"r{i}" for i in range(40)]
+
+
+def test_sasl_external_and_plain_over_tls(server_factory, tmp_path):
+    """The TLS layer and accounts together: PLAIN is refused on a plain
+    connection (loopback treated as remote) but accepted over TLS; a client
+    certificate added to an account logs in with SASL EXTERNAL."""
+    accounts = pytest.importorskip("test_accounts")
+    srv = server_factory(config=accounts.accounts_config(loopback_is_secure="false"),
+                         extra_args=TLS_LISTEN)
+    mine = tmp_path / "client"
+    gen_cert(mine)
+    want = hashlib.sha256(cert_der(mine / "tls-cert.pem")).hexdigest()
+    ctx = client_context(srv.data_dir / "tls-cert.pem",
+                         mine / "tls-cert.pem", mine / "tls-key.pem")
+    name = unique("ext")
+
+    # Register over TLS with the certificate, and add it to the account.
+    owner = tls_client(srv, name, ctx=ctx)
+    owner.send(f"REGISTER * * :{accounts.PASSWORD}")
+    owner.expect("REGISTER", params=["SUCCESS"])
+    owner.expect("900")
+    owner.send("ACCOUNT CERT ADD")
+    owner.sync()
+    owner.send("ACCOUNT CERT LIST")
+    listed = " ".join(m.text for m in owner.sync())
+    assert want in listed.lower(), listed
+    owner.send("QUIT")
+    owner.expect_closed()
+
+    # PLAIN: refused in the clear, accepted over TLS.
+    plain = srv.connect()
+    accounts.cap_sasl(plain)
+    plain.send("AUTHENTICATE PLAIN")
+    assert "TLS" in plain.expect("904").params[-1]
+    secure = tls_client(srv)
+    accounts.cap_sasl(secure)
+    accounts.sasl_plain(secure, name, accounts.PASSWORD)
+    assert secure.expect(("903", "904")).command == "903"
+
+    # EXTERNAL with the certificate, no password at all.
+    ext = tls_client(srv, ctx=ctx)
+    accounts.cap_sasl(ext)
+    ext.send("AUTHENTICATE EXTERNAL")
+    ext.expect("AUTHENTICATE", params=["+"])
+    ext.send("AUTHENTICATE +")
+    logged = ext.expect("900")
+    assert logged.params[2] == name
+    ext.expect("903")
+    # ...and not without it.
+    bare = tls_client(srv)
+    accounts.cap_sasl(bare)
+    bare.send("AUTHENTICATE EXTERNAL")
+    bare.expect("AUTHENTICATE", params=["+"])
+    bare.send("AUTHENTICATE +")
+    assert "certificate" in bare.expect("904").params[-1]
