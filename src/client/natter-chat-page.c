@@ -190,6 +190,7 @@ void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
 	self->session = g_object_ref(session);
 	natter_conversation_list_set_session(self->sidebar, session);
 	natter_input_bar_set_session(self->input_bar, session);
+	natter_message_view_set_session(self->message_view, session);
 	g_signal_connect_object(session, "notify::state", G_CALLBACK(update_banner), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "notify::reconnect-remaining", G_CALLBACK(update_banner), self,
 				G_CONNECT_SWAPPED);

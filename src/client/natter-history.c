@@ -256,8 +256,10 @@ static void recount_unread(NatterSession *self, NatterConversation *conv)
 	natter_conversation_set_unread(conv, unread);
 }
 
-/* Inserts @msgs (oldest first) into @conv by time, each run in one change. */
-static void merge(NatterSession *self, NatterConversation *conv, GPtrArray *msgs)
+/* Inserts @msgs (oldest first) into @conv by time, each run in one change.
+ * Lines with the same time (to the millisecond) as lines already there go
+ * after them, or before them when @older (a BEFORE page). */
+static void merge(NatterSession *self, NatterConversation *conv, GPtrArray *msgs, gboolean older)
 {
 	ConvHistory *st = conv_history(conv);
 	g_autoptr(GPtrArray) fresh = g_ptr_array_new();
@@ -274,14 +276,15 @@ static void merge(NatterSession *self, NatterConversation *conv, GPtrArray *msgs
 		while (pos > 0) {
 			g_autoptr(NatterMessage) m = g_list_model_get_item(model, pos - 1);
 			gint64 mt = time_ms(natter_message_get_time(m));
-			if (mt <= t)
+			if (older ? mt < t : mt <= t)
 				break;
 			next = mt;
 			pos--;
 		}
 		guint run = 1;
 		while (i + run < fresh->len &&
-		       time_ms(natter_message_get_time(fresh->pdata[i + run])) <= next)
+		       (older ? time_ms(natter_message_get_time(fresh->pdata[i + run])) <= next
+			      : time_ms(natter_message_get_time(fresh->pdata[i + run])) < next))
 			run++;
 		natter_conversation_insert_messages(conv, pos, (NatterMessage **)fresh->pdata + i, run);
 		i += run;
@@ -329,6 +332,8 @@ static NatterMessage *history_message(NatterSession *self, struct irc_message *m
 		if (!own && natter_inbound_mentions(body, self->nick))
 			natter_message_set_mention(m, TRUE);
 	} else if (g_ascii_strcasecmp(cmd, "JOIN") == 0) {
+		if (natter_session_is_me_(self, nick))
+			return NULL; /* our own joins: the live "You joined" says it */
 		g_autofree char *text = g_strdup_printf("%s joined", nick);
 		m = natter_message_new(NATTER_MESSAGE_EVENT, time, nick, text, FALSE);
 		natter_message_set_event(m, NATTER_EVENT_JOIN);
@@ -386,7 +391,31 @@ static void batch_end(NatterSession *self, Batch *b)
 	ConvHistory *st = conv_history(conv);
 	RequestKind was = st->pending;
 	st->pending = REQ_NONE;
-	merge(self, conv, b->messages);
+	merge(self, conv, b->messages, was == REQ_BEFORE);
+	/* The server's order decides between lines of the same millisecond:
+	 * a page's first line is the oldest known, its last the newest. */
+	for (guint i = 0; i < b->messages->len && was != REQ_AFTER; i++) {
+		NatterMessage *m = b->messages->pdata[i];
+		if (natter_message_get_msgid(m) == NULL)
+			continue;
+		if (time_ms(natter_message_get_time(m)) <= st->oldest_ms) {
+			g_free(st->oldest_id);
+			st->oldest_id = g_strdup(natter_message_get_msgid(m));
+			st->oldest_ms = time_ms(natter_message_get_time(m));
+		}
+		break;
+	}
+	for (guint i = b->messages->len; i > 0 && was != REQ_BEFORE; i--) {
+		NatterMessage *m = b->messages->pdata[i - 1];
+		if (natter_message_get_msgid(m) == NULL)
+			continue;
+		if (time_ms(natter_message_get_time(m)) >= st->newest_ms) {
+			g_free(st->newest_id);
+			st->newest_id = g_strdup(natter_message_get_msgid(m));
+			st->newest_ms = time_ms(natter_message_get_time(m));
+		}
+		break;
+	}
 	if ((was == REQ_LATEST || was == REQ_BEFORE) && b->lines < self->history->limit)
 		st->complete = TRUE;
 	/* A long gap: page on until it is closed. */

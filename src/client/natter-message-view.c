@@ -1,11 +1,13 @@
 /* natter-message-view.c - a conversation's lines (see natter-message-view.h). */
 #include "natter-message-view.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <adwaita.h>
 
 #include "natter-event-groups.h"
+#include "natter-history.h"
 #include "natter-linkify.h"
 
 struct _NatterMessageView {
@@ -24,6 +26,13 @@ struct _NatterMessageView {
 	guint tick_id;
 	double last_value;
 	guint unread_line; /* the first line after where you stopped reading, or G_MAXUINT */
+	NatterSession *session; /* weak: history, read marker, redaction */
+	double keep_from_end; /* an older page went in above: hold this distance from the end */
+	guint keep_tick;
+	guint keep_stable;
+	NatterMessage *newest; /* the last row, to tell new lines from an older page */
+	NatterMessage *menu_msg; /* the row whose context menu is open */
+	GtkWidget *menu;
 };
 
 G_DEFINE_FINAL_TYPE(NatterMessageView, natter_message_view, GTK_TYPE_BOX)
@@ -117,6 +126,21 @@ char *natter_message_view_markup(NatterMessage *msg)
 
 /* ---------------------------------------------------------------- rows */
 
+static void on_row_pressed(GtkGestureClick *gesture, int n, double x, double y, GtkListItem *item)
+{
+	GtkWidget *box = gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(gesture));
+	GtkWidget *view = gtk_widget_get_ancestor(box, NATTER_TYPE_MESSAGE_VIEW);
+	NatterMessage *msg = gtk_list_item_get_item(item);
+	graphene_point_t at;
+
+	(void)n;
+	if (view == NULL || msg == NULL ||
+	    !gtk_widget_compute_point(box, view, &GRAPHENE_POINT_INIT((float)x, (float)y), &at))
+		return;
+	if (natter_message_view_popup_menu(NATTER_MESSAGE_VIEW(view), msg, at.x, at.y))
+		gtk_gesture_set_state(GTK_GESTURE(gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
 static void setup_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
@@ -137,6 +161,11 @@ static void setup_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpoi
 	gtk_widget_set_focusable(label, FALSE);
 	gtk_widget_add_css_class(label, "message");
 	gtk_list_item_set_child(item, box);
+	/* Right click: the row's menu (Delete Message for your own lines). */
+	GtkGesture *click = gtk_gesture_click_new();
+	gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_SECONDARY);
+	g_signal_connect(click, "pressed", G_CALLBACK(on_row_pressed), item);
+	gtk_widget_add_controller(box, GTK_EVENT_CONTROLLER(click));
 	gtk_list_item_set_activatable(item, FALSE);
 	gtk_list_item_set_selectable(item, FALSE);
 }
@@ -218,6 +247,31 @@ static gboolean follow_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer da
 	return G_SOURCE_REMOVE;
 }
 
+/* Holds the view's distance from the end while an older page is measured. */
+static gboolean keep_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+	NatterMessageView *self = data;
+	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+	double want = MAX(0.0, gtk_adjustment_get_upper(adj) - self->keep_from_end);
+
+	(void)widget; (void)clock;
+	if (self->follow) {
+		self->keep_tick = 0;
+		return G_SOURCE_REMOVE;
+	}
+	if (fabs(gtk_adjustment_get_value(adj) - want) > 0.5) {
+		self->keep_stable = 0;
+		self->scrolling = TRUE;
+		gtk_adjustment_set_value(adj, want);
+		self->scrolling = FALSE;
+		return G_SOURCE_CONTINUE;
+	}
+	if (++self->keep_stable < 3)
+		return G_SOURCE_CONTINUE;
+	self->keep_tick = 0;
+	return G_SOURCE_REMOVE;
+}
+
 static void follow_end(NatterMessageView *self)
 {
 	self->need_scroll = TRUE;
@@ -241,12 +295,33 @@ static void on_items_changed(GListModel *model, guint pos, guint removed, guint 
 	if (pos == 0 && removed > added && self->unread_line != G_MAXUINT)
 		self->unread_line = self->unread_line >= removed - added ? self->unread_line - (removed - added)
 									  : G_MAXUINT;
+	/* Older lines from history above it move it down. */
+	if (added > removed && self->unread_line != G_MAXUINT && pos < self->unread_line)
+		self->unread_line += added - removed;
 	if (added == 0)
 		return;
-	if (self->follow)
+	/* An older page inserted above while reading back: keep the rows in
+	 * view where they are (same distance from the end, as the new rows get
+	 * measured); nothing new below. */
+	guint rows = n_rows(self);
+	g_autoptr(NatterMessage) last = rows > 0 ? g_list_model_get_item(G_LIST_MODEL(self->model), rows - 1) : NULL;
+	gboolean same_end = last != NULL && last == self->newest;
+	g_set_object(&self->newest, last);
+	if (!self->follow && same_end) {
+		GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+		if (self->keep_tick == 0)
+			self->keep_from_end = gtk_adjustment_get_upper(adj) - gtk_adjustment_get_value(adj);
+		self->keep_stable = 0;
+		if (self->keep_tick == 0)
+			self->keep_tick = gtk_widget_add_tick_callback(GTK_WIDGET(self->list), keep_tick, self, NULL);
+		return;
+	}
+	if (self->follow) {
 		follow_end(self);
-	else
+		natter_message_view_mark_read(self);
+	} else {
 		show_jump(self, TRUE);
+	}
 }
 
 /* The range or the page changed (rows measured, window resized). */
@@ -266,9 +341,14 @@ static void on_value_changed(GtkAdjustment *adj, NatterMessageView *self)
 		if (value >= bottom_of(adj) - 2) {
 			self->follow = TRUE;
 			show_jump(self, FALSE);
+			natter_message_view_mark_read(self);
 		} else if (value < self->last_value - 0.5 && self->tick_id == 0) {
 			self->follow = FALSE;
 		}
+		/* Near the top while reading back: the page before (history). */
+		if (!self->follow && value < gtk_adjustment_get_page_size(adj) &&
+		    self->session != NULL && self->conv != NULL)
+			natter_session_load_older(self->session, self->conv);
 	}
 	self->last_value = value;
 }
@@ -343,18 +423,76 @@ void natter_message_view_set_conversation(NatterMessageView *self, NatterConvers
 		g_signal_connect_object(self->model, "items-changed", G_CALLBACK(on_items_changed), self,
 					G_CONNECT_AFTER);
 	}
+	g_clear_object(&self->newest);
+	if (n_rows(self) > 0)
+		self->newest = g_list_model_get_item(G_LIST_MODEL(self->model), n_rows(self) - 1);
 	self->unread_line = self->model != NULL ? find_unread_line(self) : G_MAXUINT;
 	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->model));
 	/* A conversation opens at its newest lines. */
 	natter_message_view_scroll_to_end(self);
 }
 
+void natter_message_view_set_session(NatterMessageView *self, NatterSession *session)
+{
+	g_set_weak_pointer(&self->session, session);
+}
+
+void natter_message_view_mark_read(NatterMessageView *self)
+{
+	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+
+	if (self->session == NULL || self->conv == NULL || !self->follow ||
+	    !GTK_IS_WINDOW(root) || !gtk_window_is_active(GTK_WINDOW(root)))
+		return;
+	natter_session_mark_read(self->session, self->conv);
+}
+
+static void delete_message(GtkWidget *widget, const char *action, GVariant *param)
+{
+	NatterMessageView *self = NATTER_MESSAGE_VIEW(widget);
+
+	(void)action; (void)param;
+	if (self->menu != NULL)
+		gtk_popover_popdown(GTK_POPOVER(self->menu));
+	if (self->menu_msg != NULL && self->session != NULL && self->conv != NULL)
+		natter_session_redact(self->session, self->conv, self->menu_msg);
+	g_clear_object(&self->menu_msg);
+}
+
+gboolean natter_message_view_popup_menu(NatterMessageView *self, NatterMessage *msg, double x, double y)
+{
+	if (self->session == NULL || !natter_session_can_redact(self->session, msg))
+		return FALSE;
+	g_set_object(&self->menu_msg, msg);
+	if (self->menu == NULL) {
+		GtkWidget *button = gtk_button_new_with_mnemonic("_Delete Message");
+		gtk_widget_add_css_class(button, "flat");
+		gtk_actionable_set_action_name(GTK_ACTIONABLE(button), "message.delete");
+		self->menu = gtk_popover_new();
+		gtk_popover_set_child(GTK_POPOVER(self->menu), button);
+		gtk_popover_set_has_arrow(GTK_POPOVER(self->menu), FALSE);
+		gtk_widget_set_halign(self->menu, GTK_ALIGN_START);
+		gtk_widget_set_parent(self->menu, GTK_WIDGET(self));
+	}
+	gtk_popover_set_pointing_to(GTK_POPOVER(self->menu),
+				    &(GdkRectangle){ (int)x, (int)y, 1, 1 });
+	gtk_popover_popup(GTK_POPOVER(self->menu));
+	return TRUE;
+}
+
 static void natter_message_view_dispose(GObject *object)
 {
 	NatterMessageView *self = NATTER_MESSAGE_VIEW(object);
 
+	g_clear_pointer(&self->menu, gtk_widget_unparent);
+	g_clear_object(&self->menu_msg);
+	g_clear_object(&self->newest);
+	g_clear_weak_pointer(&self->session);
 	if (self->tick_id != 0 && self->list != NULL)
 		gtk_widget_remove_tick_callback(GTK_WIDGET(self->list), self->tick_id);
+	if (self->keep_tick != 0 && self->list != NULL)
+		gtk_widget_remove_tick_callback(GTK_WIDGET(self->list), self->keep_tick);
+	self->keep_tick = 0;
 	self->tick_id = 0;
 	if (self->list != NULL)
 		gtk_list_view_set_model(self->list, NULL);
@@ -376,6 +514,7 @@ static void natter_message_view_class_init(NatterMessageViewClass *klass)
 	gtk_widget_class_bind_template_child(widget_class, NatterMessageView, factory);
 	gtk_widget_class_bind_template_child(widget_class, NatterMessageView, jump_button);
 	gtk_widget_class_bind_template_callback(widget_class, on_jump_clicked);
+	gtk_widget_class_install_action(widget_class, "message.delete", NULL, delete_message);
 }
 
 static void natter_message_view_init(NatterMessageView *self)

@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "natter-conversation.h"
+#include "natter-session.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,16 @@ GListModel *natter_message_view_get_shown(NatterMessageView *self);
 void natter_message_view_scroll_to_end(NatterMessageView *self);
 /* Scrolls by @pages screens (negative: back in time), as Page Up/Down. */
 void natter_message_view_scroll_page(NatterMessageView *self, int pages);
+
+/* History (natter-history.h): scrolled near the top, the view asks
+ * @session for the page before (the rows in view stay where they are);
+ * at the bottom of a focused window it marks the conversation read
+ * (MARKREAD); a right click on your own line offers Delete Message. */
+void natter_message_view_set_session(NatterMessageView *self, NatterSession *session);
+/* Sends the read marker when the newest line is in view and the window is focused. */
+void natter_message_view_mark_read(NatterMessageView *self);
+/* Opens the row menu for @msg at (@x, @y) in the view; FALSE when it has no entries. */
+gboolean natter_message_view_popup_menu(NatterMessageView *self, NatterMessage *msg, double x, double y);
 
 /* The plain text of a row, also its accessible name: "12:34 bob: hi". */
 char *natter_message_view_plain_text(NatterMessage *msg);

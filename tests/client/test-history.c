@@ -196,6 +196,43 @@ static void test_before_paging(Canned *f, gconstpointer data)
 	g_assert_cmpstr(natter_message_get_text(next), ==, "line 100");
 }
 
+/* Lines of the same millisecond (a burst): the server's order decides;
+ * an older page goes above them and the next BEFORE starts at its first. */
+static void test_same_millisecond(Canned *f, gconstpointer data)
+{
+	(void)data;
+	welcome(f);
+	NatterConversation *lobby = natter_session_find_conversation(f->s, "#lobby");
+	feed(f, ":irc.test BATCH +b1 chathistory #lobby");
+	for (int i = 50; i < 100; i++) {
+		g_autofree char *line = g_strdup_printf(
+			"@batch=b1;time=2026-01-01T09:00:00.000Z;msgid=s%d :bob!u@h PRIVMSG #lobby :burst %d", i, i);
+		feed(f, line);
+	}
+	feed(f, ":irc.test BATCH -b1");
+	g_assert_true(natter_session_load_older(f->s, lobby));
+	g_assert_true(was_sent(f, "CHATHISTORY BEFORE #lobby msgid=s50 50"));
+	feed(f, ":irc.test BATCH +b2 chathistory #lobby");
+	for (int i = 0; i < 50; i++) {
+		g_autofree char *line = g_strdup_printf(
+			"@batch=b2;time=2026-01-01T09:00:00.000Z;msgid=s%d :bob!u@h PRIVMSG #lobby :burst %d", i, i);
+		feed(f, line);
+	}
+	feed(f, ":irc.test BATCH -b2");
+	GListModel *msgs = natter_conversation_get_messages(lobby);
+	for (guint i = 0; i < 100; i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
+		g_autofree char *want = g_strdup_printf("burst %u", i);
+		g_assert_cmpstr(natter_message_get_text(m), ==, want);
+	}
+	g_assert_true(natter_session_load_older(f->s, lobby));
+	g_assert_true(was_sent(f, "CHATHISTORY BEFORE #lobby msgid=s0 50"));
+	/* a live line of that same millisecond goes at the end */
+	feed(f, "@time=2026-01-01T09:00:00.000Z;msgid=s100 :bob!u@h PRIVMSG #lobby :burst 100");
+	g_autoptr(NatterMessage) last = g_list_model_get_item(msgs, g_list_model_get_n_items(msgs) - 1);
+	g_assert_cmpstr(natter_message_get_text(last), ==, "burst 100");
+}
+
 /* After a reconnect: AFTER the newest msgid, page after page, no duplicate. */
 static void test_reconnect_gap(Canned *f, gconstpointer data)
 {
@@ -544,6 +581,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/history/canned/latest-batch", Canned, NULL, canned_setup, test_latest_batch, canned_teardown);
 	g_test_add("/history/canned/before-paging", Canned, NULL, canned_setup, test_before_paging, canned_teardown);
+	g_test_add("/history/canned/same-millisecond", Canned, NULL, canned_setup, test_same_millisecond, canned_teardown);
 	g_test_add("/history/canned/reconnect-gap", Canned, NULL, canned_setup, test_reconnect_gap, canned_teardown);
 	g_test_add("/history/canned/targets", Canned, NULL, canned_setup, test_targets, canned_teardown);
 	g_test_add("/history/canned/redaction", Canned, NULL, canned_setup, test_redaction, canned_teardown);

@@ -1,0 +1,321 @@
+/* test-history-gui.c - history in the real natter window (issue 11), in
+ * process under Xvfb, against the real natterd with raw socket clients as
+ * the other people: a window that joins late sees what was said before, a
+ * reconnect fills the gap with no duplicate, scrolling up loads older
+ * messages without the view jumping, and your own line can be deleted from
+ * its menu. Screenshots go to $NATTER_ARTIFACTS (natter-history-*.png). */
+#include <string.h>
+
+#include "natter-application.h"
+#include "natter-history.h"
+#include "natter-message-view.h"
+#include "natter-window.h"
+#include "natterd-harness.h"
+
+typedef struct {
+	TestServer *server;
+	NatterWindow *win;
+	NatterSession *session;
+} Fixture;
+
+static void start_window(Fixture *f)
+{
+	f->win = g_object_ref_sink(natter_window_new(NULL));
+	f->session = natter_window_get_session(f->win);
+	natter_session_set_reconnect_base(f->session, 1);
+	gtk_window_set_default_size(GTK_WINDOW(f->win), 800, 500);
+	gtk_window_present(GTK_WINDOW(f->win));
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
+}
+
+static void setup(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	f->server = test_server_start_with_config("[limits]\nflood_burst=1000\nflood_rate=1000\n"
+						  "[history]\nquery_limit=20\n");
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	if (f->win != NULL)
+		gtk_window_destroy(GTK_WINDOW(f->win));
+	g_clear_object(&f->win);
+	test_pump(0);
+	test_server_free(f->server);
+	test_pump(0);
+}
+
+static GtkWidget *find_widget(GtkWidget *root, GType type)
+{
+	if (G_TYPE_CHECK_INSTANCE_TYPE(root, type))
+		return root;
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
+		GtkWidget *hit = find_widget(c, type);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+static NatterMessageView *message_view(Fixture *f)
+{
+	return NATTER_MESSAGE_VIEW(find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW));
+}
+
+static GtkAdjustment *message_adjustment(Fixture *f)
+{
+	GtkWidget *scroller = find_widget(GTK_WIDGET(message_view(f)), GTK_TYPE_SCROLLED_WINDOW);
+	return gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroller));
+}
+
+static void settle(Fixture *f)
+{
+	for (int i = 0; i < 4; i++) {
+		test_pump(10);
+		gtk_widget_queue_draw(GTK_WIDGET(f->win));
+		gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
+	}
+	test_pump(0);
+}
+
+static gboolean in_lobby(NatterSession *s)
+{
+	NatterConversation *c = natter_session_find_conversation(s, NATTER_LOBBY);
+	return c != NULL && natter_conversation_get_joined(c);
+}
+
+static void connect_as(Fixture *f, const char *nick)
+{
+	natter_window_fill(f->win, "127.0.0.1", f->server->port, nick);
+	natter_window_connect(f->win);
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
+	TEST_WAIT(in_lobby(f->session));
+}
+
+/* How many lines the window shows (in the view's model) with text @text. */
+static guint shown_count(Fixture *f, const char *text)
+{
+	GListModel *lines = natter_message_view_get_shown(message_view(f));
+	guint n = 0;
+	for (guint i = 0; lines != NULL && i < g_list_model_get_n_items(lines); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(lines, i);
+		if (strcmp(natter_message_get_text(m), text) == 0)
+			n++;
+	}
+	return n;
+}
+
+static RawClient *bob_in_lobby(Fixture *f)
+{
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "JOIN #lobby");
+	g_free(raw_expect(bob, " 366 "));
+	return bob;
+}
+
+/* bob says "said first".."said first+count-1", each stored before the next. */
+static void bob_says(RawClient *bob, int first, int count)
+{
+	for (int i = first; i < first + count; i++)
+		raw_send(bob, "PRIVMSG #lobby :said %d", i);
+	raw_send(bob, "PING :done%d", first);
+	g_autofree char *pong = g_strdup_printf("done%d", first);
+	g_free(raw_expect(bob, pong));
+}
+
+static void screenshot(Fixture *f, const char *name)
+{
+	const char *dir = g_getenv("NATTER_ARTIFACTS");
+	if (dir == NULL)
+		return;
+	g_mkdir_with_parents(dir, 0755);
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	GtkWidget *w = GTK_WIDGET(f->win);
+	int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
+	g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(w);
+	GtkSnapshot *snapshot = gtk_snapshot_new();
+	gdk_paintable_snapshot(paintable, snapshot, width, height);
+	g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(snapshot);
+	g_assert_nonnull(node);
+	g_autoptr(GdkTexture) texture = gsk_renderer_render_texture(
+		gtk_native_get_renderer(GTK_NATIVE(w)), node,
+		&GRAPHENE_RECT_INIT(0, 0, (float)width, (float)height));
+	g_assert_true(gdk_texture_save_to_png(texture, path));
+	g_test_message("screenshot: %s", path);
+}
+
+/* The text of the message row drawn at @y (view coordinates), or "". */
+static char *line_at(Fixture *f, double y)
+{
+	GtkWidget *scroller = find_widget(GTK_WIDGET(message_view(f)), GTK_TYPE_SCROLLED_WINDOW);
+	double x = gtk_widget_get_width(scroller) / 3.0;
+	for (double yy = y; yy < y + 40; yy += 2) {
+		GtkWidget *hit = gtk_widget_pick(scroller, x, yy, GTK_PICK_DEFAULT);
+		GtkWidget *label = hit != NULL && GTK_IS_LABEL(hit) ? hit
+				   : hit != NULL ? gtk_widget_get_ancestor(hit, GTK_TYPE_LABEL) : NULL;
+		if (label != NULL && gtk_widget_has_css_class(label, "message"))
+			return g_strdup(gtk_label_get_text(GTK_LABEL(label)));
+	}
+	return g_strdup("");
+}
+
+/* A window that joins late sees what was said before, in order. */
+static void test_late_joiner(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	RawClient *bob = bob_in_lobby(f);
+	bob_says(bob, 0, 5);
+	start_window(f);
+	connect_as(f, "alice");
+	TEST_WAIT(shown_count(f, "said 4") == 1);
+	GListModel *lines = natter_message_view_get_shown(message_view(f));
+	int next = 0;
+	for (guint i = 0; i < g_list_model_get_n_items(lines); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(lines, i);
+		if (g_str_has_prefix(natter_message_get_text(m), "said ")) {
+			g_autofree char *want = g_strdup_printf("said %d", next++);
+			g_assert_cmpstr(natter_message_get_text(m), ==, want);
+		}
+	}
+	g_assert_cmpint(next, ==, 5);
+	settle(f);
+	screenshot(f, "natter-history-late-joiner.png");
+	raw_close(bob);
+}
+
+/* A reconnect fills the gap, each line once. */
+static void test_reconnect_gap(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	start_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = bob_in_lobby(f);
+	bob_says(bob, 0, 2);
+	TEST_WAIT(shown_count(f, "said 1") == 1);
+	raw_close(bob);
+
+	test_server_stop(f->server);
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_RECONNECT_WAIT);
+	test_server_restart(f->server);
+	bob = bob_in_lobby(f);
+	bob_says(bob, 2, 3); /* while alice is still away, or just back */
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
+	TEST_WAIT(shown_count(f, "said 4") == 1);
+	TEST_WAIT(!natter_session_history_loading(f->session,
+						  natter_session_find_conversation(f->session, NATTER_LOBBY)));
+	settle(f);
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *t = g_strdup_printf("said %d", i);
+		g_assert_cmpuint(shown_count(f, t), ==, 1);
+	}
+	screenshot(f, "natter-history-reconnect.png");
+	raw_close(bob);
+}
+
+/* Scrolling to the top loads the page before; the lines in view stay put. */
+static void test_scroll_loads_older(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	RawClient *bob = bob_in_lobby(f);
+	bob_says(bob, 0, 60);
+	start_window(f);
+	connect_as(f, "alice");
+	NatterConversation *lobby = natter_session_find_conversation(f->session, NATTER_LOBBY);
+	TEST_WAIT(shown_count(f, "said 59") == 1);
+	TEST_WAIT(!natter_session_history_loading(f->session, lobby));
+	settle(f);
+	g_assert_cmpuint(shown_count(f, "said 40"), ==, 0); /* one page of 20 */
+
+	GtkAdjustment *adj = message_adjustment(f);
+	int pages = 0;
+	while (!natter_session_history_complete(f->session, lobby) && pages < 10) {
+		/* the oldest line shown; the person drags the scroll bar to the top */
+		GListModel *lines = natter_message_view_get_shown(message_view(f));
+		g_autoptr(NatterMessage) first = g_list_model_get_item(lines, 0);
+		g_autofree char *top_before = g_strdup(natter_message_get_text(first));
+		gtk_adjustment_set_value(adj, 0);
+		g_assert_true(natter_session_history_loading(f->session, lobby));
+		TEST_WAIT(!natter_session_history_loading(f->session, lobby));
+		settle(f);
+		pages++;
+		g_test_message("page %d: value %.0f upper %.0f page %.0f", pages,
+			       gtk_adjustment_get_value(adj), gtk_adjustment_get_upper(adj),
+			       gtk_adjustment_get_page_size(adj));
+		/* the older page went above, out of view: the line that was at
+		 * the top is still on screen */
+		g_assert_cmpfloat(gtk_adjustment_get_value(adj), >, 0.0);
+		gboolean still = FALSE;
+		for (double y = 0; y < gtk_adjustment_get_page_size(adj) && !still; y += 10) {
+			g_autofree char *t = line_at(f, y);
+			still = strstr(t, top_before) != NULL;
+		}
+		if (!still)
+			g_error("after loading page %d the line “%s” left the view", pages, top_before);
+		if (pages == 1)
+			screenshot(f, "natter-history-scrolled-up.png");
+	}
+	g_assert_cmpint(pages, >=, 2);
+	g_assert_true(natter_session_history_complete(f->session, lobby));
+	for (int i = 0; i < 60; i++) {
+		g_autofree char *t = g_strdup_printf("said %d", i);
+		g_assert_cmpuint(shown_count(f, t), ==, 1);
+	}
+	raw_close(bob);
+}
+
+/* Delete your own line from its menu; it disappears here and for others
+ * with message-redaction. */
+static void test_delete_own(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	start_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "CAP REQ :draft/message-redaction");
+	g_free(raw_expect(bob, "ACK"));
+	raw_send(bob, "JOIN #lobby");
+	g_free(raw_expect(bob, " 366 "));
+	GError *error = NULL;
+	g_assert_true(natter_session_send_input(f->session, "a typo", &error));
+	g_assert_no_error(error);
+	g_free(raw_expect(bob, "a typo"));
+	TEST_WAIT(shown_count(f, "a typo") == 1);
+	settle(f);
+
+	GListModel *lines = natter_message_view_get_shown(message_view(f));
+	g_autoptr(NatterMessage) mine = NULL;
+	for (guint i = 0; i < g_list_model_get_n_items(lines) && mine == NULL; i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(lines, i);
+		if (strcmp(natter_message_get_text(m), "a typo") == 0)
+			mine = g_object_ref(m);
+	}
+	g_assert_nonnull(mine);
+	/* the menu of someone else's line has nothing to offer */
+	g_assert_true(natter_message_view_popup_menu(message_view(f), mine, 100, 100));
+	settle(f);
+	screenshot(f, "natter-history-delete-menu.png");
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(message_view(f)), "message.delete", NULL));
+	g_autofree char *redact = raw_expect(bob, "REDACT #lobby");
+	g_assert_nonnull(strstr(redact, natter_message_get_msgid(mine)));
+	TEST_WAIT(shown_count(f, "a typo") == 0);
+	raw_close(bob);
+}
+
+int main(int argc, char **argv)
+{
+	g_autofree char *config = g_dir_make_tmp("natter-history-gui-XXXXXX", NULL);
+	g_setenv("XDG_CONFIG_HOME", config, TRUE);
+	gtk_test_init(&argc, &argv, NULL);
+	natter_application_load_style();
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
+	ADD("/history-gui/late-joiner", test_late_joiner);
+	ADD("/history-gui/reconnect-fills-gap", test_reconnect_gap);
+	ADD("/history-gui/scroll-loads-older", test_scroll_loads_older);
+	ADD("/history-gui/delete-own", test_delete_own);
+	int rc = g_test_run();
+	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", config);
+	if (system(cmd) != 0)
+		g_printerr("could not remove %s\n", config);
+	return rc;
+}
