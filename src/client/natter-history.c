@@ -392,6 +392,11 @@ static void batch_end(NatterSession *self, Batch *b)
 	RequestKind was = st->pending;
 	st->pending = REQ_NONE;
 	merge(self, conv, b->messages, was == REQ_BEFORE);
+	/* A private chat's read marker is not sent on its own (a room's comes
+	 * after JOIN): ask for it once its lines are here. */
+	if (was == REQ_LATEST && natter_conversation_get_kind(conv) == NATTER_CONVERSATION_PRIVATE &&
+	    natter_session_has_cap(self, "draft/read-marker"))
+		natter_session_send_command_(self, "MARKREAD", 1, natter_conversation_get_name(conv));
 	/* The server's order decides between lines of the same millisecond:
 	 * a page's first line is the oldest known, its last the newest. */
 	for (guint i = 0; i < b->messages->len && was != REQ_AFTER; i++) {

@@ -393,6 +393,28 @@ static void mark_read(NatterConversation *conv)
 				       g_object_unref);
 }
 
+/* Never looked at here (e.g. after a restart): the separator goes above
+ * the first line someone else said after the account's read marker. */
+static guint find_marker_line(NatterMessageView *self, GListModel *lines)
+{
+	GDateTime *marker = natter_session_get_read_marker(self->session, self->conv);
+	guint n = g_list_model_get_n_items(lines);
+	guint found = G_MAXUINT;
+
+	if (marker == NULL)
+		return G_MAXUINT;
+	for (guint i = n; i > 0; i--) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(lines, i - 1);
+		if (g_date_time_compare(natter_message_get_time(m), marker) <= 0)
+			break;
+		NatterMessageKind k = natter_message_get_kind(m);
+		if (!natter_message_is_own(m) && (k == NATTER_MESSAGE_TEXT || k == NATTER_MESSAGE_ACTION ||
+						   k == NATTER_MESSAGE_NOTICE))
+			found = i - 1;
+	}
+	return found;
+}
+
 /* Coming back: the separator goes above the first line after that mark. */
 static guint find_unread_line(NatterMessageView *self)
 {
@@ -400,6 +422,8 @@ static guint find_unread_line(NatterMessageView *self)
 	GListModel *lines = gtk_no_selection_get_model(self->model);
 	guint line;
 
+	if (mark == NULL && self->session != NULL)
+		return find_marker_line(self, lines);
 	if (mark == NULL || !natter_event_groups_find_source(NATTER_EVENT_GROUPS(lines), mark, &line) ||
 	    line + 1 >= g_list_model_get_n_items(lines))
 		return G_MAXUINT;
@@ -430,6 +454,21 @@ void natter_message_view_set_conversation(NatterMessageView *self, NatterConvers
 	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->model));
 	/* A conversation opens at its newest lines. */
 	natter_message_view_scroll_to_end(self);
+	natter_message_view_mark_read(self);
+}
+
+static void on_root_active(NatterMessageView *self)
+{
+	natter_message_view_mark_read(self);
+}
+
+/* The window coming to the front counts as reading what is in view. */
+static void on_realize(NatterMessageView *self)
+{
+	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+	if (GTK_IS_WINDOW(root))
+		g_signal_connect_object(root, "notify::is-active", G_CALLBACK(on_root_active), self,
+					G_CONNECT_SWAPPED);
 }
 
 void natter_message_view_set_session(NatterMessageView *self, NatterSession *session)
@@ -527,6 +566,7 @@ static void natter_message_view_init(NatterMessageView *self)
 	if (adw_is_initialized())
 		g_signal_connect_object(adw_style_manager_get_default(), "notify::dark",
 					G_CALLBACK(on_dark_changed), self, G_CONNECT_SWAPPED);
+	g_signal_connect(self, "realize", G_CALLBACK(on_realize), NULL);
 	g_signal_connect(self->factory, "setup", G_CALLBACK(setup_row), self);
 	g_signal_connect(self->factory, "bind", G_CALLBACK(bind_row), self);
 	g_signal_connect_object(adj, "notify::upper", G_CALLBACK(on_range_changed), self, G_CONNECT_SWAPPED);

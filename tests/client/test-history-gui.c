@@ -302,6 +302,77 @@ static void test_delete_own(Fixture *f, gconstpointer data)
 	raw_close(bob);
 }
 
+static GtkWidget *find_label(GtkWidget *root, const char *text)
+{
+	if (!gtk_widget_get_mapped(root))
+		return NULL;
+	if (GTK_IS_LABEL(root) && strcmp(gtk_label_get_text(GTK_LABEL(root)), text) == 0)
+		return root;
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
+		GtkWidget *hit = find_label(c, text);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+static guint unread_of(NatterSession *s, const char *conv)
+{
+	NatterConversation *c = natter_session_find_conversation(s, conv);
+	return c != NULL ? natter_conversation_get_unread(c) : G_MAXUINT;
+}
+
+/* Read in one window, closed, then two more lines: the next window shows
+ * 2 unread for the chat and the separator above the first of them. */
+static void test_read_marker_after_restart(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	start_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = bob_in_lobby(f);
+	raw_send(bob, "PRIVMSG alice :hello 1");
+	TEST_WAIT(natter_session_find_conversation(f->session, "bob") != NULL &&
+		  unread_of(f->session, "bob") == 1);
+	/* alice reads it: the chat on screen, at its newest line */
+	NatterConversation *chat = natter_session_find_conversation(f->session, "bob");
+	natter_session_set_active(f->session, chat);
+	settle(f);
+	if (!gtk_window_is_active(GTK_WINDOW(f->win))) {
+		/* no window manager gives the window focus under Xvfb */
+		g_test_message("window not active under Xvfb: marking read directly");
+		natter_message_view_mark_read(message_view(f));
+		g_assert_true(natter_session_mark_read(f->session, chat));
+	}
+	TEST_WAIT(natter_session_get_read_marker(f->session, chat) != NULL);
+	natter_session_set_active(f->session, natter_session_find_conversation(f->session, NATTER_LOBBY));
+	raw_send(bob, "PRIVMSG alice :hello 2");
+	raw_send(bob, "PRIVMSG alice :hello 3");
+	TEST_WAIT(unread_of(f->session, "bob") == 2);
+	natter_session_disconnect(f->session, "see you tomorrow");
+	g_free(raw_expect(bob, "QUIT"));
+	gtk_window_destroy(GTK_WINDOW(f->win));
+	g_clear_object(&f->win);
+	test_pump(0);
+
+	/* the next morning */
+	start_window(f);
+	connect_as(f, "alice");
+	TEST_WAIT(natter_session_find_conversation(f->session, "bob") != NULL);
+	TEST_WAIT(unread_of(f->session, "bob") == 2);
+	settle(f);
+	screenshot(f, "natter-history-unread-after-restart.png");
+	chat = natter_session_find_conversation(f->session, "bob");
+	natter_session_set_active(f->session, chat);
+	settle(f);
+	GtkWidget *sep = find_label(GTK_WIDGET(message_view(f)), "Unread messages");
+	g_assert_nonnull(sep);
+	/* right above "hello 2" */
+	GtkWidget *row_label = gtk_widget_get_next_sibling(sep);
+	g_assert_nonnull(strstr(gtk_label_get_text(GTK_LABEL(row_label)), "hello 2"));
+	screenshot(f, "natter-history-read-marker.png");
+	raw_close(bob);
+}
+
 int main(int argc, char **argv)
 {
 	g_autofree char *config = g_dir_make_tmp("natter-history-gui-XXXXXX", NULL);
@@ -313,6 +384,7 @@ int main(int argc, char **argv)
 	ADD("/history-gui/reconnect-fills-gap", test_reconnect_gap);
 	ADD("/history-gui/scroll-loads-older", test_scroll_loads_older);
 	ADD("/history-gui/delete-own", test_delete_own);
+	ADD("/history-gui/read-marker-after-restart", test_read_marker_after_restart);
 	int rc = g_test_run();
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", config);
 	if (system(cmd) != 0)
