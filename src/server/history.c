@@ -34,6 +34,7 @@ struct record {
 	char *peer_a, *peer_b; /* private messages: the two identities */
 	char *offline_for;     /* an account to deliver it to at login */
 	int64_t upto_id;       /* OP_DELIVERED: offline rows up to this id */
+	struct record *next;   /* the next of the same hand-off (see push()) */
 };
 
 /* Retention limits, copied for the writer thread at start. */
@@ -53,6 +54,8 @@ static struct {
 	sqlite3 *rdb;                 /* the loop's read-only connection */
 	struct event *commit_ev;
 	uint64_t next_seq;            /* loop thread */
+	struct record *pending, *pending_tail; /* loop thread: not yet handed over */
+	int npending;
 	/* writer thread's counters, logged at close */
 	uint64_t n_records, n_commits;
 	int64_t commit_us;
@@ -428,8 +431,9 @@ static gpointer writer_main(gpointer unused)
 			       SQLITE_PREPARE_PERSISTENT, &w.delivered, NULL) != SQLITE_OK)
 		g_error("history: cannot prepare the writer's statements: %s",
 			sqlite3_errmsg(h.wdb));
+	struct record *chain = NULL; /* handed over, not yet applied */
+
 	while (!stop) {
-		struct record *r;
 		uint64_t last = 0;
 		int n = 0;
 		int64_t deadline;
@@ -440,14 +444,19 @@ static gpointer writer_main(gpointer unused)
 			next_retention = g_get_monotonic_time() +
 					 (int64_t)h.cfg.retention_interval * G_USEC_PER_SEC;
 		}
-		r = g_async_queue_timeout_pop(h.queue, G_USEC_PER_SEC);
-		if (r == NULL)
+		if (chain == NULL)
+			chain = g_async_queue_timeout_pop(h.queue, G_USEC_PER_SEC);
+		if (chain == NULL)
 			continue;
 		deadline = g_get_monotonic_time() + (int64_t)h.cfg.commit_window_ms * 1000;
 		wexec("BEGIN");
-		/* A batch: this record, whatever queued up meanwhile, and what
-		 * comes within the commit window, up to batch_max records. */
-		while (r != NULL) {
+		/* A batch: every record handed over so far (a loop turn's worth
+		 * each), and what comes within the commit window, up to batch_max
+		 * records. It is committed as soon as the previous commit is done:
+		 * nothing waits for a timer unless commit_window_ms says so. */
+		while (chain != NULL) {
+			struct record *r = chain;
+			chain = r->next;
 			if (r->op == OP_STOP) {
 				stop = true;
 				record_free(r);
@@ -459,11 +468,12 @@ static gpointer writer_main(gpointer unused)
 			record_free(r);
 			if (++n >= h.cfg.batch_max)
 				break;
-			r = g_async_queue_try_pop(h.queue);
-			if (r == NULL && h.cfg.commit_window_ms > 0) {
+			if (chain == NULL)
+				chain = g_async_queue_try_pop(h.queue);
+			if (chain == NULL && h.cfg.commit_window_ms > 0) {
 				int64_t left = deadline - g_get_monotonic_time();
 				if (left > 0)
-					r = g_async_queue_timeout_pop(h.queue, (guint64)left);
+					chain = g_async_queue_timeout_pop(h.queue, (guint64)left);
 			}
 		}
 		write_conversations(&w);
@@ -507,16 +517,41 @@ static void on_commit(evutil_socket_t fd, short events, void *arg)
 
 bool history_committed(uint64_t seq)
 {
+	/* Whoever waits for a record makes sure it was handed over. */
+	if (h.pending != NULL && seq > (uint64_t)(guintptr)g_atomic_pointer_get(&h.committed))
+		history_submit();
 	return (uint64_t)(guintptr)g_atomic_pointer_get(&h.committed) >= seq;
 }
 
-/* Hands @r to the writer (which frees it) and returns its sequence number. */
+void history_submit(void)
+{
+	struct record *chain = h.pending;
+
+	if (chain == NULL)
+		return;
+	h.pending = h.pending_tail = NULL;
+	h.npending = 0;
+	g_async_queue_push(h.queue, chain);
+}
+
+/* Gives @r its sequence number and queues it for the writer (which frees
+ * it). Records are handed over in one piece per loop turn (history_submit(),
+ * called at the end of the turn, or by whoever waits for a commit): one
+ * wake-up of the writer and one transaction per turn instead of a wake-up
+ * per message and a first commit holding only the turn's first message. */
 static uint64_t push(struct record *r)
 {
 	uint64_t seq = ++h.next_seq;
 
 	r->seq = seq;
-	g_async_queue_push(h.queue, r);
+	r->next = NULL;
+	if (h.pending_tail != NULL)
+		h.pending_tail->next = r;
+	else
+		h.pending = r;
+	h.pending_tail = r;
+	if (++h.npending >= h.cfg.batch_max)
+		history_submit();
 	return seq;
 }
 
@@ -621,6 +656,7 @@ void history_close(void)
 	if (h.thread != NULL) {
 		struct record *stop = g_new0(struct record, 1);
 		stop->op = OP_STOP;
+		history_submit();
 		g_async_queue_push(h.queue, stop);
 		g_thread_join(h.thread);
 		h.thread = NULL;

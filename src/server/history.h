@@ -61,6 +61,10 @@ void history_log_room(struct channel *ch, struct client *from, struct outmsg *m,
 void history_log_private(struct client *from, struct client *to, struct outmsg *m,
 			 enum history_kind kind);
 
+/* Hands the records logged in this loop turn to the writer at once (the
+ * main loop calls it after each turn, before the flush pass). */
+void history_submit(void);
+
 /* True when record @seq is on disk (or history holds nothing back). */
 bool history_committed(uint64_t seq);
 

@@ -345,6 +345,7 @@ static void run(void)
 			log_error("event loop failed");
 			break;
 		}
+		history_submit();
 		conn_flush_pass();
 	}
 	event_free(sigint);
