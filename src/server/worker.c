@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 
 #include "server.h"
 
@@ -28,6 +29,10 @@ static void run_job(gpointer job_ptr, gpointer unused)
 
 	(void)unused;
 	job->work(job->data);
+	/* GLib keeps idle pool threads alive past exit, so OpenSSL's per-thread
+	 * state (from SCRAM's PBKDF2/HMAC) would never be freed: release it
+	 * after each job. It is rebuilt cheaply on the next use. */
+	OPENSSL_thread_stop();
 	g_async_queue_push(finished, job);
 	/* Thread-safe because main() called evthread_use_pthreads(). */
 	event_active(finished_ev, EV_READ, 0);
