@@ -37,8 +37,9 @@ gboolean natter_session_history_loading(NatterSession *self, NatterConversation 
 gboolean natter_session_history_complete(NatterSession *self, NatterConversation *conv);
 
 /* The read marker of @conv (draft/read-marker): the time up to which the
- * account has read it, or NULL when unknown. Property-like: the
- * conversation's "unread" notifies when it moves. */
+ * account has read it (local time), or NULL when unknown. Owned by @conv and
+ * valid until the next call for it; copy it to keep it. When it moves, the
+ * conversation's "unread" is recounted from it (conversations not shown). */
 GDateTime *natter_session_get_read_marker(NatterSession *self, NatterConversation *conv);
 /* Marks @conv read up to its newest line (sends MARKREAD when that moves
  * the marker forwards). FALSE when there is nothing to send. */
