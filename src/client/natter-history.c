@@ -28,7 +28,15 @@ typedef struct {
 	gboolean requested; /* asked at least once */
 	gboolean complete;  /* nothing older on the server */
 	gint64 read_ms;     /* read marker, 0 when unknown */
+	gint64 mark_sent_ms; /* the marker we last sent */
+	gint64 mark_sent_at; /* when (monotonic us) */
+	guint mark_timer;    /* a later MARKREAD is due */
 } ConvHistory;
+
+/* At most one MARKREAD per conversation in this time, so reading a busy
+ * room never runs into the server's flood limit; the last one is sent
+ * when the time is up. */
+#define MARK_READ_INTERVAL_US (2 * G_USEC_PER_SEC)
 
 typedef struct {
 	char *type;   /* "chathistory", "draft/chathistory-targets", ... */
@@ -97,7 +105,13 @@ void natter_history_reset_(NatterSession *self)
 	g_hash_table_remove_all(self->history->batches);
 	for (guint i = 0; i < g_list_model_get_n_items(model); i++) {
 		g_autoptr(NatterConversation) c = g_list_model_get_item(model, i);
-		conv_history(c)->pending = REQ_NONE;
+		ConvHistory *st = conv_history(c);
+		st->pending = REQ_NONE;
+		/* a MARKREAD waiting for its turn goes with the connection */
+		if (st->mark_timer != 0) {
+			g_source_remove(st->mark_timer);
+			st->mark_timer = 0;
+		}
 	}
 }
 
@@ -607,6 +621,40 @@ GDateTime *natter_session_get_read_marker(NatterSession *self, NatterConversatio
 	return local;
 }
 
+static void send_mark(NatterSession *self, NatterConversation *conv, ConvHistory *st)
+{
+	g_autofree char *when = format_ms(st->read_ms);
+	g_autofree char *ref = g_strdup_printf("timestamp=%s", when);
+	st->mark_sent_ms = st->read_ms;
+	st->mark_sent_at = g_get_monotonic_time();
+	natter_session_send_command_(self, "MARKREAD", 2, natter_conversation_get_name(conv), ref);
+}
+
+typedef struct {
+	GWeakRef session;
+	NatterConversation *conv;
+} MarkLater;
+
+static void mark_later_free(gpointer data)
+{
+	MarkLater *ml = data;
+	g_weak_ref_clear(&ml->session);
+	g_object_unref(ml->conv);
+	g_free(ml);
+}
+
+static gboolean mark_later(gpointer data)
+{
+	MarkLater *ml = data;
+	g_autoptr(NatterSession) self = g_weak_ref_get(&ml->session);
+	ConvHistory *st = conv_history(ml->conv);
+
+	st->mark_timer = 0;
+	if (self != NULL && self->state == NATTER_SESSION_CONNECTED && st->read_ms > st->mark_sent_ms)
+		send_mark(self, ml->conv, st);
+	return G_SOURCE_REMOVE;
+}
+
 gboolean natter_session_mark_read(NatterSession *self, NatterConversation *conv)
 {
 	g_return_val_if_fail(NATTER_IS_SESSION(self), FALSE);
@@ -625,9 +673,17 @@ gboolean natter_session_mark_read(NatterSession *self, NatterConversation *conv)
 	if (ms <= st->read_ms)
 		return FALSE;
 	st->read_ms = ms;
-	g_autofree char *when = format_ms(ms);
-	g_autofree char *ref = g_strdup_printf("timestamp=%s", when);
-	natter_session_send_command_(self, "MARKREAD", 2, natter_conversation_get_name(conv), ref);
+	gint64 since = g_get_monotonic_time() - st->mark_sent_at;
+	if (st->mark_sent_at == 0 || since >= MARK_READ_INTERVAL_US) {
+		send_mark(self, conv, st);
+	} else if (st->mark_timer == 0) {
+		MarkLater *ml = g_new0(MarkLater, 1);
+		g_weak_ref_init(&ml->session, self);
+		ml->conv = g_object_ref(conv);
+		st->mark_timer = g_timeout_add_full(G_PRIORITY_DEFAULT,
+						    (guint)((MARK_READ_INTERVAL_US - since) / 1000) + 1,
+						    mark_later, ml, mark_later_free);
+	}
 	return TRUE;
 }
 

@@ -348,6 +348,18 @@ static void test_read_marker(Canned *f, gconstpointer data)
 	g_assert_true(natter_session_mark_read(f->s, side));
 	g_assert_true(was_sent(f, "MARKREAD #side timestamp=2026-01-01T09:03:00.500Z"));
 	g_assert_false(natter_session_mark_read(f->s, side));
+	/* a busy room: the next ones wait, and only the last goes, once */
+	g_ptr_array_set_size(f->sent, 0);
+	feed(f, "@time=2026-01-01T09:04:00.000Z;msgid=s5 :bob!u@h PRIVMSG #side :e");
+	g_assert_true(natter_session_mark_read(f->s, side));
+	feed(f, "@time=2026-01-01T09:05:00.000Z;msgid=s6 :bob!u@h PRIVMSG #side :f");
+	g_assert_true(natter_session_mark_read(f->s, side));
+	g_assert_cmpuint(count_prefix(f, "MARKREAD"), ==, 0);
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (count_prefix(f, "MARKREAD") == 0 && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpuint(count_prefix(f, "MARKREAD"), ==, 1);
+	g_assert_true(was_sent(f, "MARKREAD #side timestamp=2026-01-01T09:05:00.000Z"));
 }
 
 /* ---------------------------------------------------------------- real natterd */
