@@ -539,9 +539,9 @@ static void test_before_pages(Live *f, gconstpointer data)
 	TEST_WAIT(count_text(f->session, "#lobby", "said 49") == 1);
 	TEST_WAIT(idle_history(f->session, "#lobby"));
 	NatterConversation *lobby = natter_session_find_conversation(f->session, "#lobby");
-	/* one page: the last 20 lines (alice's own JOIN is the newest of them,
-	 * with event-playback) */
-	g_assert_cmpuint(count_text(f->session, "#lobby", "said 30"), ==, 0);
+	/* one page: the last 20 lines (alice's own JOIN may be the newest of
+	 * them, with event-playback, when it was stored in time) */
+	g_assert_cmpuint(count_text(f->session, "#lobby", "said 29"), ==, 0);
 	g_assert_cmpuint(count_text(f->session, "#lobby", "said 31"), ==, 1);
 	int pages = 0;
 	while (natter_session_load_older(f->session, lobby)) {
