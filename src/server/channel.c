@@ -33,7 +33,7 @@ struct channel *channel_create(const char *name, bool permanent)
 	for (int i = 0; i < CHANLIST_COUNT; i++)
 		ch->lists[i] = g_ptr_array_new_with_free_func(ban_free);
 	ch->invited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	ch->joined_at = g_hash_table_new(g_direct_hash, g_direct_equal);
+	ch->joined_at = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	registry_add_channel(ch);
 	return ch;
 }
@@ -49,7 +49,7 @@ void channel_free(struct channel *ch)
 	for (int i = 0; i < CHANLIST_COUNT; i++)
 		g_ptr_array_free(ch->lists[i], TRUE);
 	g_hash_table_destroy(ch->invited);
-	g_hash_table_destroy(ch->joined_at);
+	g_array_free(ch->joined_at, TRUE);
 	g_free(ch);
 }
 
@@ -67,13 +67,14 @@ static void set_entry(struct channel *ch, struct client *c, guint index, unsigne
 void channel_add_member(struct channel *ch, struct client *c, unsigned flags)
 {
 	char folded[IRC_NICK_MAX + 1];
+	int64_t now_ms = server_wall_us() / 1000;
 
 	set_entry(ch, c, ch->member_list->len, flags);
+	g_array_append_val(ch->joined_at, now_ms);
 	g_ptr_array_add(ch->member_list, c);
 	g_ptr_array_add(c->channels, ch);
 	irc_casefold(folded, sizeof(folded), c->nick);
 	g_hash_table_remove(ch->invited, folded);
-	g_hash_table_insert(ch->joined_at, c, (gpointer)(gintptr)(server_wall_us() / 1000));
 	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_JOIN, .client = c, .channel = ch,
 				      .bit = flags | MEMBER_IN });
 }
@@ -90,11 +91,12 @@ void channel_remove_member(struct channel *ch, struct client *c)
 	if (index != last) {
 		struct client *moved = g_ptr_array_index(ch->member_list, last);
 		ch->member_list->pdata[index] = moved;
+		g_array_index(ch->joined_at, int64_t, index) = g_array_index(ch->joined_at, int64_t, last);
 		set_entry(ch, moved, index, channel_member_flags(ch, moved));
 	}
 	g_ptr_array_set_size(ch->member_list, last);
+	g_array_set_size(ch->joined_at, last);
 	g_hash_table_remove(ch->members, c);
-	g_hash_table_remove(ch->joined_at, c);
 	g_ptr_array_remove_fast(c->channels, ch);
 	if (ch->member_list->len == 0 && !ch->permanent) {
 		registry_remove_channel(ch);
@@ -105,6 +107,13 @@ void channel_remove_member(struct channel *ch, struct client *c)
 unsigned channel_member_flags(const struct channel *ch, const struct client *c)
 {
 	return GPOINTER_TO_UINT(g_hash_table_lookup(ch->members, c)) & FLAG_MASK;
+}
+
+int64_t channel_member_joined_ms(const struct channel *ch, const struct client *c)
+{
+	guint value = GPOINTER_TO_UINT(g_hash_table_lookup(ch->members, c));
+
+	return value != 0 ? g_array_index(ch->joined_at, int64_t, value >> FLAG_BITS) : 0;
 }
 
 void channel_set_member_flags(struct channel *ch, struct client *c, unsigned flags)

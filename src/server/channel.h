@@ -59,7 +59,8 @@ struct channel {
 	GPtrArray *member_list; /* the same clients, for fast fan-out iteration */
 	GPtrArray *lists[CHANLIST_COUNT]; /* struct ban *, per list mode */
 	GHashTable *invited;  /* folded nick set */
-	GHashTable *joined_at; /* struct client * -> wall-clock ms it joined (history) */
+	GArray *joined_at;    /* int64_t wall-clock ms each member joined (history),
+	                       * in member_list's order: 8 bytes a member */
 };
 
 /* Creates a channel and adds it to the registry. */
@@ -112,6 +113,8 @@ static inline struct client *channel_member_at(const struct channel *ch, guint i
 
 /* The member flags of @c, or 0 when not a member. */
 unsigned channel_member_flags(const struct channel *ch, const struct client *c);
+/* When @c joined @ch (wall-clock ms), or 0 when it is not a member. */
+int64_t channel_member_joined_ms(const struct channel *ch, const struct client *c);
 void channel_set_member_flags(struct channel *ch, struct client *c, unsigned flags);
 
 /* Banned (+b) and not excepted (+e). */

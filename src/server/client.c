@@ -27,7 +27,7 @@ struct client *client_new(struct conn *conn)
 	strcpy(c->nick, "*");
 	/* A host starting with ':' (IPv6 "::1") would break the line syntax. */
 	c->host_owned = conn->addr[0] == ':';
-	c->host = c->host_owned ? g_strconcat("0", conn->addr, NULL) : conn->addr;
+	c->host = c->host_owned ? g_strconcat("0", conn->addr, NULL) : (char *)conn->addr;
 	c->channels = g_ptr_array_new();
 	c->signon = c->last_message = server_wall_us() / 1000000;
 	registry_add_client(c);

@@ -62,32 +62,35 @@ enum client_mode {
 	UMODE_BOT = 1 << 3,       /* +B (IRCv3 bot mode) */
 };
 
+/* One per user, most of them idle: keep it small and without holes (see
+ * "Idle memory" in bench/README.md); state only some clients need (SASL,
+ * batches, labels, MONITOR) hangs off a pointer that is NULL until used. */
 struct client {
 	struct conn *conn;      /* NULL for a user held on another node */
 	struct account *account;   /* logged in to (login.h), or NULL */
 	struct client_auth *auth;  /* SASL and nick-guard state; NULL until needed */
+	struct send_state *send_state; /* open batches, pending label (send.c); NULL when none */
+	struct multiline *multiline;   /* an incoming draft/multiline batch, or NULL */
 	uint64_t id;            /* unique for the server's life, never reused; async
 				 * work refers to this, see registry_find_id() */
 	char nick[IRC_NICK_MAX + 1]; /* "*" until NICK */
+	bool host_owned : 1;    /* host is our own copy, not the conn's address */
+	bool cap_negotiating : 1; /* registration waits for CAP END */
+	bool registered : 1;
 	char *user;
 	char *realname;
 	char *host;             /* the conn's address unless host_owned */
-	bool host_owned;
 	char *prefix;           /* nick!user@host, rebuilt on nick change */
 	char *away;             /* NULL when not away */
+	GPtrArray *channels;    /* struct channel * this client is in */
+	GPtrArray *monitoring;  /* case-folded nicks this client MONITORs; NULL until MONITOR + */
+	uint32_t signon;        /* wall-clock seconds (unsigned: good until 2106) */
+	uint32_t last_message;  /* wall-clock seconds of last PRIVMSG, for idle */
 	unsigned caps;          /* enum client_cap */
 	unsigned modes;         /* enum client_mode */
-	int cap_version;        /* 302 after CAP LS 302 */
-	unsigned async_pending; /* jobs in async.c; input waits while > 0 */
-	bool cap_negotiating;   /* registration waits for CAP END */
-	bool registered;
-	GPtrArray *channels;    /* struct channel * this client is in */
-	GPtrArray *monitoring;  /* case-folded nicks this client MONITORs */
-	int64_t signon;         /* wall-clock seconds */
-	int64_t last_message;   /* wall-clock seconds of last PRIVMSG, for idle */
 	uint32_t mark;          /* fan-out de-duplication, see send.c */
-	struct send_state *send_state; /* open batches, pending label (send.c); NULL when none */
-	struct multiline *multiline;   /* an incoming draft/multiline batch, or NULL */
+	uint16_t cap_version;   /* 302 after CAP LS 302 */
+	uint16_t async_pending; /* jobs in async.c (a few at most); input waits while > 0 */
 };
 
 struct client *client_new(struct conn *conn);

@@ -147,21 +147,47 @@ static void refuse(int fd, const char *addr, const struct transport_ops *tp, con
 	log_info("refused %s: %s", addr, reason);
 }
 
+/* server.per_address counts connections per exact address and per network
+ * block in one table (a block key ends in "/len", which no numeric address
+ * does). The key is the text inside the value, and every connection from
+ * there points at that text: no string per connection. */
+struct addr_count {
+	int n;
+	char text[];
+};
+
 static int address_count(const char *addr)
 {
-	return GPOINTER_TO_INT(g_hash_table_lookup(server.per_address, addr));
+	const struct addr_count *a = g_hash_table_lookup(server.per_address, addr);
+
+	return a != NULL ? a->n : 0;
 }
 
-/* Counts connections per exact address and per network block in the same
- * table: a block key ends in "/len", which no numeric address does. */
-static void address_adjust(const char *addr, int delta)
+/* Counts one more connection from @addr; returns the table's copy of it,
+ * which lives as long as one is counted. */
+static const char *address_hold(const char *addr)
 {
-	int count = address_count(addr) + delta;
+	struct addr_count *a = g_hash_table_lookup(server.per_address, addr);
 
-	if (count <= 0)
+	if (a == NULL) {
+		size_t len = strlen(addr) + 1;
+		a = g_malloc(sizeof(*a) + len);
+		a->n = 0;
+		memcpy(a->text, addr, len);
+		g_hash_table_insert(server.per_address, a->text, a);
+	}
+	a->n++;
+	return a->text;
+}
+
+/* Counts a connection from @addr (a string address_hold() returned) less;
+ * the string is freed with the last one. */
+static void address_release(const char *addr)
+{
+	struct addr_count *a = g_hash_table_lookup(server.per_address, addr);
+
+	if (--a->n == 0)
 		g_hash_table_remove(server.per_address, addr);
-	else
-		g_hash_table_replace(server.per_address, g_strdup(addr), GINT_TO_POINTER(count));
 }
 
 /* The network block of @sa as "addr/len": the /ipv4_block of an IPv4
@@ -197,41 +223,48 @@ struct block_unreg {
 	struct conn *head, *tail;
 };
 
+/* A connection's links in the two lists of unregistered connections: in
+ * use only until it registers, so it is not part of struct conn. */
+struct conn_unreg {
+	struct conn *prev, *next;             /* all of them, oldest first */
+	struct conn *block_prev, *block_next; /* those of its block */
+};
+
 static GHashTable *unreg_blocks; /* block -> struct block_unreg */
 
 static void unreg_unlink(struct conn *conn)
 {
+	struct conn_unreg *u = conn->unreg;
 	struct block_unreg *b;
 
-	if (!conn->unregistered)
+	if (u == NULL)
 		return;
-	if (conn->unreg_prev != NULL)
-		conn->unreg_prev->unreg_next = conn->unreg_next;
+	if (u->prev != NULL)
+		u->prev->unreg->next = u->next;
 	else
-		unreg_head = conn->unreg_next;
-	if (conn->unreg_next != NULL)
-		conn->unreg_next->unreg_prev = conn->unreg_prev;
+		unreg_head = u->next;
+	if (u->next != NULL)
+		u->next->unreg->prev = u->prev;
 	else
-		unreg_tail = conn->unreg_prev;
-	conn->unreg_prev = conn->unreg_next = NULL;
+		unreg_tail = u->prev;
 	b = g_hash_table_lookup(unreg_blocks, conn->block);
-	if (conn->block_prev != NULL)
-		conn->block_prev->block_next = conn->block_next;
+	if (u->block_prev != NULL)
+		u->block_prev->unreg->block_next = u->block_next;
 	else
-		b->head = conn->block_next;
-	if (conn->block_next != NULL)
-		conn->block_next->block_prev = conn->block_prev;
+		b->head = u->block_next;
+	if (u->block_next != NULL)
+		u->block_next->unreg->block_prev = u->block_prev;
 	else
-		b->tail = conn->block_prev;
-	conn->block_prev = conn->block_next = NULL;
+		b->tail = u->block_prev;
 	if (--b->n == 0)
 		g_hash_table_remove(unreg_blocks, conn->block);
-	conn->unregistered = false;
+	g_clear_pointer(&conn->unreg, g_free);
 	nunregistered--;
 }
 
 static void unreg_append(struct conn *conn)
 {
+	struct conn_unreg *u = g_new0(struct conn_unreg, 1);
 	struct block_unreg *b;
 
 	if (unreg_blocks == NULL)
@@ -241,22 +274,20 @@ static void unreg_append(struct conn *conn)
 		b = g_new0(struct block_unreg, 1);
 		g_hash_table_insert(unreg_blocks, g_strdup(conn->block), b);
 	}
-	conn->unreg_prev = unreg_tail;
-	conn->unreg_next = NULL;
+	conn->unreg = u;
+	u->prev = unreg_tail;
 	if (unreg_tail != NULL)
-		unreg_tail->unreg_next = conn;
+		unreg_tail->unreg->next = conn;
 	else
 		unreg_head = conn;
 	unreg_tail = conn;
-	conn->block_prev = b->tail;
-	conn->block_next = NULL;
+	u->block_prev = b->tail;
 	if (b->tail != NULL)
-		b->tail->block_next = conn;
+		b->tail->unreg->block_next = conn;
 	else
 		b->head = conn;
 	b->tail = conn;
 	b->n++;
-	conn->unregistered = true;
 	nunregistered++;
 }
 
@@ -409,8 +440,8 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
 		g_free(conn);
 		return refuse(fd, addr, tp, "Cannot set up the connection");
 	}
-	conn->addr = g_strdup(addr);
-	conn->block = g_strdup(block);
+	conn->addr = address_hold(addr);
+	conn->block = address_hold(block);
 	conn->connected_at = conn->last_input = conn->flood_stamp = server_now_us();
 	conn->flood_tokens = (float)server.cfg->flood_burst;
 	update_events(conn);
@@ -419,8 +450,6 @@ void conn_accept(int fd, const struct sockaddr *sa, socklen_t salen,
 		server.conns->prev = conn;
 	server.conns = conn;
 	server.nconns++;
-	address_adjust(addr, +1);
-	address_adjust(block, +1);
 	unreg_append(conn);
 	conn->client = client_new(conn);
 	log_info("connect from %s (fd %d, %s, %d open)", addr, fd, tp->name, server.nconns);
@@ -666,12 +695,10 @@ static void conn_free(struct conn *conn)
 	if (conn->closing)
 		nclosing--;
 	unreg_unlink(conn);
-	address_adjust(conn->addr, -1);
-	address_adjust(conn->block, -1);
 	bytebuf_clear(&conn->in);
 	out_clear(conn);
-	g_free(conn->addr);
-	g_free(conn->block);
+	address_release(conn->addr);
+	address_release(conn->block);
 	g_free(conn->close_reason);
 	g_free(conn);
 }
@@ -909,13 +936,13 @@ static void take_line(struct conn *conn, char *line, size_t len)
 	}
 	if (!line_is_clean(conn, line, len))
 		return;
-	uint64_t before = conn->out_queued;
+	uint32_t before = conn->out_queued;
 	conn->last_input = server_now_us();
 	conn->ping_sent = false;
 	command_dispatch(conn->client, line, len);
 	/* A reply costs in proportion to its size: one more flood token per
 	 * COST_REPLY_BYTES queued to the sender (fan-out to others is free). */
-	uint64_t produced = conn->out_queued - before;
+	uint32_t produced = conn->out_queued - before; /* modulo 2^32 */
 	conn->turn_bytes += produced;
 	conn_charge(conn, (double)produced / COST_REPLY_BYTES);
 }

@@ -20,43 +20,51 @@ struct client;
  * held, and read only until this many bytes wait in its input buffer. */
 #define CONN_HOLD_MAX 16384
 
+/* Idle clients are most of a server's connections: keep this small (see
+ * "Idle memory" in bench/README.md). Pointers first, then 64-bit, then the
+ * small fields, so there are no holes; what only some connections need
+ * lives behind a pointer that is NULL otherwise. */
 struct conn {
 	int fd;
-	const struct transport_ops *tp; /* plain socket, TLS, ... (transport.h) */
-	void *tp_state;              /* the transport's own state; NULL for plain */
 	short io_events;             /* EV_READ/EV_WRITE the connection wants */
 	short sock_events;           /* what the event waits for (tp->events) */
+	const struct transport_ops *tp; /* plain socket, TLS, ... (transport.h) */
+	void *tp_state;              /* the transport's own state; NULL for plain */
 	struct event io_ev;          /* one event for both directions */
 	struct event *timer_ev;      /* flood hold or linger; only when needed */
 	struct bytebuf in;           /* unprocessed input (partial or held lines) */
 	struct bytebuf out;          /* queued output, written once per turn */
 	struct client *client;
-	char *addr;                  /* numeric peer address */
-	char *block;                 /* its network block ("10.1.2.0/24"), for limits */
+	/* Both strings are the keys of server.per_address, which counts
+	 * connections per address and per block: shared by every connection
+	 * from there, alive while one is (conn.c). */
+	const char *addr;            /* numeric peer address */
+	const char *block;           /* its network block ("10.1.2.0/24"), for limits */
 	struct conn *prev, *next;    /* server.conns */
 	struct conn *dirty_next;     /* server.dirty */
 	struct conn *dying_next;     /* server.dying */
-	struct conn *unreg_prev, *unreg_next; /* unregistered ones, oldest first */
-	struct conn *block_prev, *block_next; /* ...and those of its block */
+	struct conn_unreg *unreg;    /* while unregistered: its list links (conn.c) */
 	struct conn *held_next;      /* server.held */
-	uint64_t hold_seq;           /* output waits until history commits this */
 	char *close_reason;          /* the text, from close_why and a detail */
-	enum close_reason close_why;
-	float flood_tokens;          /* lines that may be processed now */
+	uint64_t hold_seq;           /* output waits until history commits this */
 	int64_t flood_stamp;         /* when tokens were last refilled (us) */
-	int64_t last_input;          /* monotonic us of last complete line */
+	union {
+		int64_t last_input;  /* monotonic us of last complete line */
+		int64_t linger_until; /* once lingering (no more input): last
+				       * chance for the ERROR line */
+	};
 	int64_t connected_at;
-	int64_t linger_until;        /* monotonic us: last chance for the ERROR line */
-	uint64_t out_queued;         /* bytes ever queued, to charge replies */
+	uint32_t out_queued;         /* bytes ever queued (wraps), to charge replies */
 	unsigned turn;               /* the loop turn the two below count */
 	unsigned turn_lines;         /* lines handled in that turn */
-	uint64_t turn_bytes;         /* reply bytes queued to it in that turn */
-	bool dirty, closing, discarding, ping_sent;
-	bool throttled;              /* flood control holds input */
-	bool lingering;              /* closed; waiting to write its last lines */
-	bool loopback;               /* the peer is 127.0.0.0/8 or ::1 */
-	bool unregistered;           /* linked in the unregistered list */
-	bool held;                   /* on server.held, output waiting for a commit */
+	uint32_t turn_bytes;         /* reply bytes queued to it in that turn */
+	float flood_tokens;          /* lines that may be processed now */
+	uint8_t close_why;           /* enum close_reason */
+	bool dirty : 1, closing : 1, discarding : 1, ping_sent : 1;
+	bool throttled : 1;          /* flood control holds input */
+	bool lingering : 1;          /* closed; waiting to write its last lines */
+	bool loopback : 1;           /* the peer is 127.0.0.0/8 or ::1 */
+	bool held : 1;               /* on server.held, output waiting for a commit */
 };
 
 /* Takes ownership of an accepted socket, spoken to through transport @tp;

@@ -1052,7 +1052,7 @@ void history_send_rows(struct client *to, GPtrArray *rows, bool force_tags)
 
 int64_t history_joined_at(struct channel *ch, struct client *c)
 {
-	return (int64_t)(gintptr)g_hash_table_lookup(ch->joined_at, c);
+	return channel_member_joined_ms(ch, c);
 }
 
 void history_replay_on_join(struct client *c, struct channel *ch)

@@ -301,7 +301,7 @@ static bool start(void)
 		return false;
 	}
 	server.listeners = g_ptr_array_new();
-	server.per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	server.per_address = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	server.started = server_wall_us() / 1000000;
 	snprintf(server.msgid_prefix, sizeof(server.msgid_prefix), "%08x-",
 		 (unsigned)randombytes_random());

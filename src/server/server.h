@@ -21,7 +21,7 @@ struct server {
 	struct conn *dying;      /* connections to close this turn */
 	struct conn *held;       /* output waiting for a history commit */
 	int nconns;
-	GHashTable *per_address; /* numeric address -> open connection count */
+	GHashTable *per_address; /* address or block -> its connection count (conn.c) */
 	GPtrArray *listeners;
 	int64_t started;         /* wall-clock seconds */
 	uint64_t msgid_seq;

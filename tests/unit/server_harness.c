@@ -63,7 +63,7 @@ void harness_start(void)
 	g_assert_no_error(error);
 	server.base = event_base_new();
 	server.listeners = g_ptr_array_new();
-	server.per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	server.per_address = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	server.started = server_wall_us() / 1000000;
 	g_strlcpy(server.msgid_prefix, "unit-", sizeof(server.msgid_prefix));
 	registry_init();
