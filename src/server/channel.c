@@ -72,7 +72,7 @@ void channel_add_member(struct channel *ch, struct client *c, unsigned flags)
 	set_entry(ch, c, ch->member_list->len, flags);
 	g_array_append_val(ch->joined_at, now_ms);
 	g_ptr_array_add(ch->member_list, c);
-	g_ptr_array_add(c->channels, ch);
+	client_channels_add(c, ch);
 	irc_casefold(folded, sizeof(folded), c->nick);
 	g_hash_table_remove(ch->invited, folded);
 	hook_run(&(struct hook_args){ .event = HOOK_CHANNEL_JOIN, .client = c, .channel = ch,
@@ -97,7 +97,7 @@ void channel_remove_member(struct channel *ch, struct client *c)
 	g_ptr_array_set_size(ch->member_list, last);
 	g_array_set_size(ch->joined_at, last);
 	g_hash_table_remove(ch->members, c);
-	g_ptr_array_remove_fast(c->channels, ch);
+	client_channels_remove(c, ch);
 	if (ch->member_list->len == 0 && !ch->permanent) {
 		registry_remove_channel(ch);
 		channel_free(ch);

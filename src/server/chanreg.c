@@ -303,8 +303,8 @@ void chanreg_shutdown(void)
 
 void chanreg_logged_in(struct client *c)
 {
-	for (guint i = 0; i < c->channels->len; i++) {
-		struct channel *ch = g_ptr_array_index(c->channels, i);
+	for (unsigned i = 0; i < client_channel_count(c); i++) {
+		struct channel *ch = client_channel_at(c, i);
 		unsigned want = chanreg_access_flags(ch, c);
 		unsigned have = channel_member_flags(ch, c);
 		struct outmsg m;

@@ -28,10 +28,36 @@ struct client *client_new(struct conn *conn)
 	/* A host starting with ':' (IPv6 "::1") would break the line syntax. */
 	c->host_owned = conn->addr[0] == ':';
 	c->host = c->host_owned ? g_strconcat("0", conn->addr, NULL) : (char *)conn->addr;
-	c->channels = g_ptr_array_new();
 	c->signon = c->last_message = server_wall_us() / 1000000;
 	registry_add_client(c);
 	return c;
+}
+
+/* The array's size is a function of the count: the next power of two,
+ * at least 2. It grows when an add finds the count at such a size and is
+ * freed when the last room goes, so it needs no field of its own. */
+void client_channels_add(struct client *c, struct channel *ch)
+{
+	unsigned n = c->nchannels;
+
+	if (n == 0)
+		c->channels = g_new(struct channel *, 2);
+	else if (n >= 2 && (n & (n - 1)) == 0)
+		c->channels = g_renew(struct channel *, c->channels, (gsize)n * 2);
+	c->channels[n] = ch;
+	c->nchannels = (uint16_t)(n + 1);
+}
+
+void client_channels_remove(struct client *c, struct channel *ch)
+{
+	for (unsigned i = 0; i < c->nchannels; i++) {
+		if (c->channels[i] != ch)
+			continue;
+		c->channels[i] = c->channels[--c->nchannels];
+		if (c->nchannels == 0)
+			g_clear_pointer(&c->channels, g_free);
+		return;
+	}
 }
 
 static void rebuild_prefix(struct client *c)
@@ -119,15 +145,15 @@ void client_destroy(struct client *c, const char *reason)
 		outmsg_clear(&m);
 		registry_whowas_add(c);
 	}
-	while (c->channels->len > 0)
-		channel_remove_member(g_ptr_array_index(c->channels, c->channels->len - 1), c);
+	while (c->nchannels > 0)
+		channel_remove_member(c->channels[c->nchannels - 1], c);
 	if (c->async_pending > 0)
 		async_client_gone(c);
 	registry_remove_client(c);
 	login_client_gone(c);
 	send_state_free(c);
 	multiline_free(c);
-	g_ptr_array_free(c->channels, TRUE);
+	g_free(c->channels);
 	if (c->monitoring != NULL)
 		g_ptr_array_free(c->monitoring, TRUE);
 	g_free(c->user);

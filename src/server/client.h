@@ -82,18 +82,37 @@ struct client {
 	char *host;             /* the conn's address unless host_owned */
 	char *prefix;           /* nick!user@host, rebuilt on nick change */
 	char *away;             /* NULL when not away */
-	GPtrArray *channels;    /* struct channel * this client is in */
+	struct channel **channels; /* the rooms it is in: client_channel_at() */
 	GPtrArray *monitoring;  /* case-folded nicks this client MONITORs; NULL until MONITOR + */
 	uint32_t signon;        /* wall-clock seconds (unsigned: good until 2106) */
 	uint32_t last_message;  /* wall-clock seconds of last PRIVMSG, for idle */
 	unsigned caps;          /* enum client_cap */
-	unsigned modes;         /* enum client_mode */
+	uint16_t modes;         /* enum client_mode */
+	uint16_t nchannels;     /* how many: max_channels_per_user <= 10000 */
 	uint32_t mark;          /* fan-out de-duplication, see send.c */
 	uint16_t cap_version;   /* 302 after CAP LS 302 */
 	uint16_t async_pending; /* jobs in async.c (a few at most); input waits while > 0 */
 };
 
 struct client *client_new(struct conn *conn);
+
+/* The rooms a client is in, in no particular order: an array of its own
+ * rather than a GPtrArray, which would cost an idle client another 48
+ * bytes. channel.c keeps it in step with the rooms' member lists. */
+static inline unsigned client_channel_count(const struct client *c)
+{
+	return c->nchannels;
+}
+
+static inline struct channel *client_channel_at(const struct client *c, unsigned i)
+{
+	return c->channels[i];
+}
+
+/* For channel.c only: adds @ch / removes it (the last one moves into its
+ * place, so a loop taking the last one each time empties it). */
+void client_channels_add(struct client *c, struct channel *ch);
+void client_channels_remove(struct client *c, struct channel *ch);
 
 /* The client leaves: neighbours see QUIT :@reason, it leaves its channels,
  * it is remembered for WHOWAS and its nick is released. Frees @c. */

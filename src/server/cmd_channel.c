@@ -157,7 +157,7 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 	}
 	if (ch != NULL && channel_member_flags(ch, c) != 0)
 		return;
-	if (c->channels->len >= (guint)server.cfg->max_channels_per_user) {
+	if (client_channel_count(c) >= (unsigned)server.cfg->max_channels_per_user) {
 		send_numeric(c, ERR_TOOMANYCHANNELS, reply_param(name));
 		return;
 	}
@@ -191,8 +191,8 @@ void channel_join_client(struct client *c, const char *name, const char *key)
 
 static void part_all(struct client *c)
 {
-	while (c->channels->len > 0) {
-		struct channel *ch = g_ptr_array_index(c->channels, c->channels->len - 1);
+	while (client_channel_count(c) > 0) {
+		struct channel *ch = client_channel_at(c, client_channel_count(c) - 1);
 		tell_channel(ch, c, HIST_PART, "PART %s", ch->name);
 		channel_remove_member(ch, c);
 	}

@@ -134,8 +134,8 @@ static void chathistory_targets(struct client *c, struct irc_message *msg, int l
 	lo = MIN(a.time_ms, b.time_ms);
 	hi = MAX(a.time_ms, b.time_ms);
 	/* Rooms @c is in, then private conversations; "time name" to sort. */
-	for (guint i = 0; i < c->channels->len; i++) {
-		struct channel *ch = g_ptr_array_index(c->channels, i);
+	for (unsigned i = 0; i < client_channel_count(c); i++) {
+		struct channel *ch = client_channel_at(c, i);
 		char key[IRC_CHANNEL_MAX + 1];
 		int64_t t;
 		irc_casefold(key, sizeof(key), ch->name);

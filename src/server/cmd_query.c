@@ -40,8 +40,8 @@ static bool target_is_here(struct client *c, const struct irc_message *msg, int 
 
 static bool shares_channel(const struct client *a, const struct client *b)
 {
-	for (guint i = 0; i < a->channels->len; i++)
-		if (channel_member_flags(g_ptr_array_index(a->channels, i), b) != 0)
+	for (unsigned i = 0; i < client_channel_count(a); i++)
+		if (channel_member_flags(client_channel_at(a, i), b) != 0)
 			return true;
 	return false;
 }
@@ -199,8 +199,8 @@ static void whois_channels(struct client *c, struct client *t)
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
 	bool multi = (c->caps & CAP_MULTI_PREFIX) != 0;
 
-	for (guint i = 0; i < t->channels->len; i++) {
-		struct channel *ch = g_ptr_array_index(t->channels, i);
+	for (unsigned i = 0; i < client_channel_count(t); i++) {
+		struct channel *ch = client_channel_at(t, i);
 		char prefix[3];
 		if ((ch->modes & CMODE_SECRET) && channel_member_flags(ch, c) == 0 && c != t)
 			continue;

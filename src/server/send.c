@@ -345,8 +345,8 @@ void outmsg_to_neighbours(struct outmsg *m, struct client *c, bool self, unsigne
 	c->mark = generation;
 	if (self && (c->caps & need_caps) == need_caps)
 		outmsg_send(m, c);
-	for (guint i = 0; i < c->channels->len; i++) {
-		struct channel *ch = g_ptr_array_index(c->channels, i);
+	for (unsigned i = 0; i < client_channel_count(c); i++) {
+		struct channel *ch = client_channel_at(c, i);
 		guint n = channel_member_count(ch);
 		for (guint j = 0; j < n; j++) {
 			struct client *member = channel_member_at(ch, j);

@@ -21,13 +21,21 @@ static void count_hook(const struct hook_args *args, void *data)
 		g_strlcpy(last_topic, args->text != NULL ? args->text : "(none)", sizeof(last_topic));
 }
 
+static bool client_in(const struct client *c, const struct channel *ch)
+{
+	for (unsigned i = 0; i < client_channel_count(c); i++)
+		if (client_channel_at(c, i) == ch)
+			return true;
+	return false;
+}
+
 static void check_consistent(const struct channel *ch)
 {
 	g_assert_cmpuint(g_hash_table_size(ch->members), ==, channel_member_count(ch));
 	for (guint i = 0; i < channel_member_count(ch); i++) {
 		struct client *m = channel_member_at(ch, i);
 		g_assert_cmpuint(channel_member_flags(ch, m) & MEMBER_IN, ==, MEMBER_IN);
-		g_assert_true(g_ptr_array_find(m->channels, ch, NULL));
+		g_assert_true(client_in(m, ch));
 	}
 }
 
@@ -64,6 +72,53 @@ static void test_membership(void)
 		if (i != 1)
 			channel_remove_member(ch, h[i]->client);
 	g_assert_null(registry_find_channel("#unit-members"));
+}
+
+/* A client's own room array (grown by powers of two, freed when empty)
+ * and each room's join times (an array beside the member list) stay in
+ * step through joins and leaves in any order. */
+static void test_client_rooms_and_join_times(void)
+{
+	struct hclient *h = harness_client("roamer"), *other = harness_client("stayer");
+	struct channel *ch[40];
+
+	for (int i = 0; i < 40; i++) {
+		char name[32];
+		g_snprintf(name, sizeof(name), "#unit-roam%d", i);
+		ch[i] = channel_create(name, true);
+		channel_add_member(ch[i], other->client, 0);
+		channel_add_member(ch[i], h->client, 0);
+		g_assert_cmpuint(client_channel_count(h->client), ==, (unsigned)i + 1);
+		g_assert_cmpint(channel_member_joined_ms(ch[i], h->client), >, 0);
+	}
+	for (int i = 0; i < 40; i++) {
+		g_assert_true(client_in(h->client, ch[i]));
+		check_consistent(ch[i]);
+	}
+	/* The first member leaves: the last one (h) moves into its place and
+	 * keeps its own join time. */
+	int64_t joined = channel_member_joined_ms(ch[7], h->client);
+	channel_remove_member(ch[7], other->client);
+	g_assert_cmpint(channel_member_joined_ms(ch[7], h->client), ==, joined);
+	g_assert_cmpint(channel_member_joined_ms(ch[7], other->client), ==, 0);
+	check_consistent(ch[7]);
+	/* Leave every odd room, then every even one from the top. */
+	for (int i = 1; i < 40; i += 2)
+		channel_remove_member(ch[i], h->client);
+	g_assert_cmpuint(client_channel_count(h->client), ==, 20);
+	for (int i = 0; i < 40; i++)
+		g_assert_true(client_in(h->client, ch[i]) == (i % 2 == 0));
+	for (int i = 38; i >= 0; i -= 2) {
+		channel_remove_member(ch[i], h->client);
+		g_assert_false(client_in(h->client, ch[i]));
+		check_consistent(ch[i]);
+	}
+	g_assert_cmpuint(client_channel_count(h->client), ==, 0);
+	g_assert_null(h->client->channels);
+	/* And back in: the array comes back. */
+	channel_add_member(ch[3], h->client, 0);
+	g_assert_true(client_in(h->client, ch[3]));
+	channel_remove_member(ch[3], h->client);
 }
 
 static void test_permanent_room_stays(void)
@@ -160,6 +215,7 @@ int main(int argc, char **argv)
 		hook_add((enum hook_event)e, count_hook, NULL);
 	g_test_add_func("/channel/membership", test_membership);
 	g_test_add_func("/channel/permanent-room-stays", test_permanent_room_stays);
+	g_test_add_func("/channel/client-rooms-and-join-times", test_client_rooms_and_join_times);
 	g_test_add_func("/channel/modes-and-topic", test_modes_and_topic);
 	g_test_add_func("/channel/lists-exceptions-mute", test_lists_exceptions_and_mute);
 	status = g_test_run();
