@@ -60,22 +60,35 @@ void client_channels_remove(struct client *c, struct channel *ch)
 	}
 }
 
+/* nick!user@host, the user name and the real name share one allocation,
+ * "prefix\0user\0realname\0", which c->prefix owns: one string per client
+ * instead of three (see "Idle memory" in bench/README.md). @user and
+ * @realname (NULL until USER) may point into the old one. */
+static void rebuild_names(struct client *c, const char *user, const char *realname)
+{
+	char *old = c->prefix, *block;
+	int plen = snprintf(NULL, 0, "%s!%s@%s", c->nick, user != NULL ? user : "*", c->host);
+	size_t ulen = user != NULL ? strlen(user) : 0;
+	size_t rlen = realname != NULL ? strlen(realname) : 0;
+
+	block = g_malloc((size_t)plen + 1 + ulen + 1 + rlen + 1);
+	snprintf(block, (size_t)plen + 1, "%s!%s@%s", c->nick, user != NULL ? user : "*", c->host);
+	memcpy(block + plen + 1, user != NULL ? user : "", ulen + 1);
+	memcpy(block + plen + 1 + ulen + 1, realname != NULL ? realname : "", rlen + 1);
+	c->prefix = block;
+	c->user = user != NULL ? block + plen + 1 : NULL;
+	c->realname = realname != NULL ? block + plen + 1 + ulen + 1 : NULL;
+	g_free(old);
+}
+
 static void rebuild_prefix(struct client *c)
 {
-	g_free(c->prefix);
-	c->prefix = g_strdup_printf("%s!%s@%s", c->nick, c->user != NULL ? c->user : "*", c->host);
+	rebuild_names(c, c->user, c->realname);
 }
 
 void client_set_user(struct client *c, const char *user, const char *realname)
 {
-	char *new_user = g_strdup(user), *new_realname = g_strdup(realname);
-
-	/* @user and @realname may be c's own strings: copy before freeing. */
-	g_free(c->user);
-	g_free(c->realname);
-	c->user = new_user;
-	c->realname = new_realname;
-	rebuild_prefix(c);
+	rebuild_names(c, user, realname);
 }
 
 void client_set_nick(struct client *c, const char *nick)
@@ -127,8 +140,9 @@ void client_set_host(struct client *c, const char *user, const char *host)
 
 void client_set_realname(struct client *c, const char *realname)
 {
-	g_free(c->realname);
-	c->realname = irc_utf8_dup_truncated(realname, LIMIT_REALNAME);
+	g_autofree char *cut = irc_utf8_dup_truncated(realname, LIMIT_REALNAME);
+
+	rebuild_names(c, c->user, cut);
 	hook_run(&(struct hook_args){ .event = HOOK_CLIENT_REALNAME, .client = c,
 				      .text = c->realname });
 }
@@ -156,8 +170,6 @@ void client_destroy(struct client *c, const char *reason)
 	g_free(c->channels);
 	if (c->monitoring != NULL)
 		g_ptr_array_free(c->monitoring, TRUE);
-	g_free(c->user);
-	g_free(c->realname);
 	if (c->host_owned)
 		g_free(c->host);
 	g_free(c->prefix);

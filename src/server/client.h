@@ -77,10 +77,10 @@ struct client {
 	bool host_owned : 1;    /* host is our own copy, not the conn's address */
 	bool cap_negotiating : 1; /* registration waits for CAP END */
 	bool registered : 1;
-	char *user;
-	char *realname;
+	char *user;             /* NULL until USER; this and realname point into */
+	char *realname;         /* the prefix's allocation (client.c): never free them */
 	char *host;             /* the conn's address unless host_owned */
-	char *prefix;           /* nick!user@host, rebuilt on nick change */
+	char *prefix;           /* nick!user@host, rebuilt on nick change; owns user and realname */
 	char *away;             /* NULL when not away */
 	struct channel **channels; /* the rooms it is in: client_channel_at() */
 	GPtrArray *monitoring;  /* case-folded nicks this client MONITORs; NULL until MONITOR + */
