@@ -357,6 +357,8 @@ static bool list_condition(struct list_filter *f, const char *item, int64_t now)
 		n = strtol(item + 1, &end, 10);
 		if (end == item + 1 || *end != '\0' || n < 0)
 			return false;
+		/* No room holds a billion members: clamping keeps n + 1 in range. */
+		n = MIN(n, 1000000000L);
 		if (item[0] == '<')
 			f->max_users = MIN(f->max_users, n - 1);
 		else

@@ -169,3 +169,16 @@ def test_elist_huge_minutes_do_not_overflow(server):
     assert [m.params[1] for m in got if m.command == "322"] == [ch]
     a.send(f"LIST T>99999999999999999999999,{ch}")
     assert not [m for m in a.collect_until("323") if m.command == "322"]
+
+
+def test_elist_huge_user_counts_do_not_overflow(server):
+    """Found by the 15-minute fuzz_dispatch run: >9223372036854775807 overflowed
+    n + 1 (the ASan+UBSan pass of ./check catches a regression here)."""
+    a = server.client(unique("a"))
+    ch = "#" + unique("big")
+    a.join(ch)
+    a.send(f"LIST >9223372036854775807,{ch}")
+    assert not [m for m in a.collect_until("323") if m.command == "322"]
+    a.send(f"LIST <99999999999999999999999,{ch}")
+    got = a.collect_until("323")
+    assert [m.params[1] for m in got if m.command == "322"] == [ch]
