@@ -59,6 +59,9 @@ void harness_start(void)
 	server.cfg->max_per_address = 100000;
 	server.cfg->max_per_block = 100000;
 	server.cfg->max_unregistered = 100000;
+	/* The fuzzer connects thousands of clients a second from one block. */
+	server.cfg->connect_burst = 1000000;
+	server.cfg->connect_rate = 1000000;
 	g_assert_true(storage_open(data_dir, &error));
 	g_assert_no_error(error);
 	server.base = event_base_new();
