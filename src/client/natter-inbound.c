@@ -59,6 +59,12 @@ static void handle_welcome(NatterSession *self, Ctx *ctx)
 		natter_session_send_command_(self, "AWAY", 1, self->away_text);
 	natter_history_registered_(self);
 	g_signal_emit(self, natter_session_signals[NATTER_SIG_REGISTERED], 0);
+	/* First time: the rooms of the last run (a reconnect has them open);
+	 * after the signal, whose handlers may set them. */
+	for (char **r = self->autojoin; !again && r != NULL && *r != NULL; r++)
+		if (irc_casecmp(*r, NATTER_LOBBY) != 0 &&
+		    natter_session_find_conversation(self, *r) == NULL)
+			natter_session_send_command_(self, "JOIN", 1, *r);
 }
 
 static void handle_isupport(NatterSession *self, Ctx *ctx)

@@ -45,6 +45,7 @@ struct _NatterSession {
 	GListStore *conversations;
 	NatterConversation *active;
 	char *pending_focus; /* a room we asked to join: show it once joined */
+	char **autojoin;     /* rooms to join at the first 001 (last run's rooms) */
 
 	gboolean away;       /* 306 / 305 */
 	char *away_text;     /* what we sent with AWAY */

@@ -591,6 +591,12 @@ gboolean natter_session_get_away(NatterSession *self) { return self->away; }
 GListModel *natter_session_get_room_list(NatterSession *self) { return G_LIST_MODEL(self->rooms); }
 gboolean natter_session_get_listing(NatterSession *self) { return self->listing; }
 
+void natter_session_set_autojoin(NatterSession *self, const char *const *rooms)
+{
+	g_strfreev(self->autojoin);
+	self->autojoin = g_strdupv((char **)rooms);
+}
+
 gboolean natter_session_set_away(NatterSession *self, const char *text)
 {
 	if (self->state != NATTER_SESSION_CONNECTED)
@@ -718,6 +724,7 @@ static void natter_session_finalize(GObject *object)
 	g_clear_object(&self->rooms);
 	g_string_free(self->motd, TRUE);
 	g_free(self->away_text);
+	g_strfreev(self->autojoin);
 	g_free(self->whois_wanted);
 	g_string_free(self->cap_ls, TRUE);
 	natter_sasl_reset_(self);

@@ -111,6 +111,12 @@ void natter_session_set_reconnect_base(NatterSession *self, guint seconds);
 void natter_session_set_timeouts(NatterSession *self, guint connect_seconds,
 				 guint keepalive_seconds);
 
+/* Rooms to join, after #lobby, when the session first registers (the rooms
+ * the user was in when natter last ran; a reconnect rejoins the rooms open
+ * at that moment instead). Set it before connecting or from a "registered"
+ * handler: the JOINs are sent right after that signal. */
+void natter_session_set_autojoin(NatterSession *self, const char *const *rooms);
+
 /* ---- TLS and accounts (natter-tls.h, natter-sasl.c) ---- */
 
 /* Speak TLS from the next connect on (trust on first use, see natter-tls.h).

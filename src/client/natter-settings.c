@@ -12,6 +12,7 @@
 #include "irc_names.h"
 
 #define GROUP "connect"
+#define ROOMS_GROUP "rooms" /* case-folded name = the rooms it was in */
 #define MAX_RECENT 10
 
 static char *in_use_dir(void)
@@ -143,8 +144,54 @@ gboolean natter_settings_save(const NatterSettings *s, GError **error)
 			g_ptr_array_add(recent, before[i]);
 	g_key_file_set_string_list(kf, GROUP, "recent-nicks", (const char *const *)recent->pdata,
 				   recent->len);
+	/* keep every name's rooms (natter_settings_save_rooms() writes them) */
+	g_auto(GStrv) names = g_key_file_get_keys(old, ROOMS_GROUP, NULL, NULL);
+	for (int i = 0; names != NULL && names[i] != NULL; i++) {
+		g_auto(GStrv) rooms = g_key_file_get_string_list(old, ROOMS_GROUP, names[i], NULL, NULL);
+		if (rooms != NULL)
+			g_key_file_set_string_list(kf, ROOMS_GROUP, names[i], (const char *const *)rooms,
+						   g_strv_length(rooms));
+	}
 	if (s->nick != NULL && *s->nick != '\0')
 		claim(s->nick);
+	return g_key_file_save_to_file(kf, path, error);
+}
+
+static char *rooms_key(const char *nick)
+{
+	char folded[256];
+
+	irc_casefold(folded, sizeof(folded), nick);
+	return g_strdup(folded);
+}
+
+char **natter_settings_load_rooms(const char *nick)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *path = natter_settings_path();
+	g_autofree char *key = rooms_key(nick);
+	char **rooms = NULL;
+
+	if (g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+		rooms = g_key_file_get_string_list(kf, ROOMS_GROUP, key, NULL, NULL);
+	return rooms != NULL ? rooms : g_new0(char *, 1);
+}
+
+gboolean natter_settings_save_rooms(const char *nick, const char *const *rooms, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *path = natter_settings_path();
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *key = rooms_key(nick);
+
+	if (g_mkdir_with_parents(dir, 0700) != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "Cannot create %s: %s", dir, g_strerror(errno));
+		return FALSE;
+	}
+	/* a missing file is fine: this starts it */
+	g_key_file_load_from_file(kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
+	g_key_file_set_string_list(kf, ROOMS_GROUP, key, rooms, rooms != NULL ? g_strv_length((char **)rooms) : 0);
 	return g_key_file_save_to_file(kf, path, error);
 }
 

@@ -35,6 +35,13 @@ gboolean natter_settings_save(const NatterSettings *settings, GError **error);
 void natter_settings_free(NatterSettings *settings);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NatterSettings, natter_settings_free)
 
+/* The rooms (besides #lobby) that @nick was in when natter last ran, so a
+ * restart rejoins them and their history comes back (g_strfreev; empty,
+ * never NULL). Kept per name in the [rooms] group of the key file. */
+char **natter_settings_load_rooms(const char *nick);
+/* Remembers @rooms (NULL-terminated) as the rooms @nick is in. */
+gboolean natter_settings_save_rooms(const char *nick, const char *const *rooms, GError **error);
+
 /* The key file's path (g_free). */
 char *natter_settings_path(void);
 /* The names other running natter processes use (for tests and the connect

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "irc_names.h"
 #include "natter-chat-page.h"
 #include "natter-connect-page.h"
 #include "natter-session.h"
@@ -44,10 +45,37 @@ void natter_window_add_toast(NatterWindow *self, const char *text)
 	adw_toast_overlay_add_toast(self->toasts, toast);
 }
 
+/* Remembers the rooms open now, for the next start (natter-settings.h). Only
+ * while connected: a reconnect or /quit must not forget them. */
+static void save_rooms(NatterWindow *self)
+{
+	GListModel *convs = natter_session_get_conversations(self->session);
+	g_autoptr(GPtrArray) rooms = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	const char *nick = natter_session_get_nick(self->session);
+
+	if (natter_session_get_state(self->session) != NATTER_SESSION_CONNECTED || nick == NULL)
+		return;
+	for (guint i = 0; i < g_list_model_get_n_items(convs); i++) {
+		g_autoptr(NatterConversation) c = g_list_model_get_item(convs, i);
+		const char *name = natter_conversation_get_name(c);
+		if (natter_conversation_get_kind(c) == NATTER_CONVERSATION_ROOM &&
+		    irc_casecmp(name, NATTER_LOBBY) != 0)
+			g_ptr_array_add(rooms, (gpointer)name);
+	}
+	g_ptr_array_add(rooms, NULL);
+	if (!natter_settings_save_rooms(nick, (const char *const *)rooms->pdata, &error))
+		g_warning("could not remember the open rooms: %s", error->message);
+}
+
 static void on_registered(NatterWindow *self)
 {
 	g_autoptr(NatterSettings) settings = natter_settings_load();
 	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) last_rooms = natter_settings_load_rooms(natter_session_get_nick(self->session));
+
+	/* The JOINs go out right after this signal (natter_session_set_autojoin). */
+	natter_session_set_autojoin(self->session, (const char *const *)last_rooms);
 
 	if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "chat") != 0) {
 		gtk_stack_set_visible_child_name(self->stack, "chat");
@@ -383,6 +411,8 @@ static void natter_window_init(NatterWindow *self)
 	natter_connect_page_set_session(self->connect_page, self->session);
 	natter_chat_page_set_session(self->chat_page, self->session);
 	g_signal_connect_swapped(self->session, "registered", G_CALLBACK(on_registered), self);
+	g_signal_connect_swapped(natter_session_get_conversations(self->session), "items-changed",
+				 G_CALLBACK(save_rooms), self);
 	g_signal_connect_swapped(self->session, "notify::state", G_CALLBACK(on_state), self);
 	g_signal_connect_swapped(self->session, "message-added", G_CALLBACK(on_message_added), self);
 	g_signal_connect_swapped(self->chat_page, "title-changed", G_CALLBACK(update_title), self);

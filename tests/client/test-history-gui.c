@@ -9,6 +9,7 @@
 #include "natter-application.h"
 #include "natter-history.h"
 #include "natter-message-view.h"
+#include "natter-settings.h"
 #include "natter-window.h"
 #include "natterd-harness.h"
 
@@ -373,6 +374,52 @@ static void test_read_marker_after_restart(Fixture *f, gconstpointer data)
 	raw_close(bob);
 }
 
+static gboolean conversation_has(NatterSession *s, const char *conv, const char *text)
+{
+	NatterConversation *c = natter_session_find_conversation(s, conv);
+	GListModel *msgs = c != NULL ? natter_conversation_get_messages(c) : NULL;
+	for (guint i = 0; msgs != NULL && i < g_list_model_get_n_items(msgs); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
+		if (g_strcmp0(natter_message_get_text(m), text) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* In #dev yesterday, natter closed, something said in #dev overnight: the
+ * next start rejoins #dev by itself and shows what was said. */
+static void test_rooms_come_back_after_restart(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	g_autoptr(GError) error = NULL;
+	start_window(f);
+	connect_as(f, "dora");
+	g_assert_true(natter_session_send_input(f->session, "/join #dev", &error));
+	TEST_WAIT(natter_session_find_conversation(f->session, "#dev") != NULL);
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "JOIN #dev");
+	g_free(raw_expect(bob, " 366 "));
+	natter_session_disconnect(f->session, "good night");
+	g_free(raw_expect(bob, "QUIT"));
+	gtk_window_destroy(GTK_WINDOW(f->win));
+	g_clear_object(&f->win);
+	test_pump(0);
+	raw_send(bob, "PRIVMSG #dev :said overnight");
+	raw_send(bob, "PING :sent");
+	g_free(raw_expect(bob, "PONG"));
+
+	/* the next morning */
+	{
+		g_auto(GStrv) kept = natter_settings_load_rooms("dora");
+		g_test_message("rooms remembered for dora: %u", g_strv_length(kept));
+	}
+	start_window(f);
+	connect_as(f, "dora");
+	TEST_WAIT(natter_session_find_conversation(f->session, "#dev") != NULL);
+	TEST_WAIT(conversation_has(f->session, "#dev", "said overnight"));
+	raw_close(bob);
+}
+
 int main(int argc, char **argv)
 {
 	g_autofree char *config = g_dir_make_tmp("natter-history-gui-XXXXXX", NULL);
@@ -385,6 +432,7 @@ int main(int argc, char **argv)
 	ADD("/history-gui/scroll-loads-older", test_scroll_loads_older);
 	ADD("/history-gui/delete-own", test_delete_own);
 	ADD("/history-gui/read-marker-after-restart", test_read_marker_after_restart);
+	ADD("/history-gui/rooms-come-back-after-restart", test_rooms_come_back_after_restart);
 	int rc = g_test_run();
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", config);
 	if (system(cmd) != 0)

@@ -87,6 +87,30 @@ static void welcome(Fixture *f)
 	g_ptr_array_set_size(f->sent, 0);
 }
 
+/* The rooms of the last run are joined after #lobby at the first 001. */
+static void test_autojoin(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	const char *const rooms[] = { "#dev", "#LOBBY", "#music", NULL };
+	natter_session_set_autojoin(f->s, rooms);
+	feed(f, ":irc.test 001 me :Welcome to the test network");
+	g_assert_cmpuint(f->sent->len, >=, 3);
+	guint lobby = 0, dev = 0, music = 0;
+	for (guint i = 0; i < f->sent->len; i++) {
+		const char *line = g_ptr_array_index(f->sent, i);
+		if (strcmp(line, "JOIN #lobby") == 0 || strcmp(line, "JOIN #LOBBY") == 0)
+			lobby = i + 1;
+		else if (strcmp(line, "JOIN #dev") == 0)
+			dev = i + 1;
+		else if (strcmp(line, "JOIN #music") == 0)
+			music = i + 1;
+	}
+	g_assert_cmpuint(lobby, >, 0);
+	g_assert_cmpuint(dev, >, lobby); /* after #lobby, and #lobby only once */
+	g_assert_cmpuint(music, >, dev);
+	g_assert_false(was_sent(f, "JOIN #LOBBY"));
+}
+
 static const char *member_at(NatterConversation *c, guint i)
 {
 	g_autoptr(NatterMember) m = g_list_model_get_item(natter_conversation_get_members(c), i);
@@ -487,6 +511,7 @@ int main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
 	g_test_add_func("/connection/line-is-irc", test_line_is_irc);
 	g_test_add_func("/connection/backoff", test_backoff);
+	ADD("/inbound/autojoin", test_autojoin);
 	ADD("/inbound/names-order", test_names_order);
 	ADD("/inbound/names-big", test_names_big);
 	ADD("/inbound/ping-error", test_ping_error);

@@ -86,6 +86,31 @@ static void test_own_name(void)
 	}
 }
 
+/* Each name's rooms come back at the next start, and saving the connect
+ * values (which rewrites the file) keeps them. */
+static void test_rooms_per_name(void)
+{
+	g_autoptr(GError) error = NULL;
+	const char *const alice_rooms[] = { "#dev", "#Music", NULL };
+	const char *const bob_rooms[] = { "#ops", NULL };
+
+	g_auto(GStrv) none = natter_settings_load_rooms("carol");
+	g_assert_cmpuint(g_strv_length(none), ==, 0);
+	g_assert_true(natter_settings_save_rooms("Alice", alice_rooms, &error));
+	g_assert_true(natter_settings_save_rooms("bob", bob_rooms, &error));
+	g_assert_no_error(error);
+	save_nick("alice"); /* rewrites [connect] */
+	g_auto(GStrv) a = natter_settings_load_rooms("ALICE"); /* names fold as IRC does */
+	g_assert_cmpstrv(a, alice_rooms);
+	g_auto(GStrv) b = natter_settings_load_rooms("bob");
+	g_assert_cmpstrv(b, bob_rooms);
+	/* left every room: an empty list, not the old one */
+	const char *const empty[] = { NULL };
+	g_assert_true(natter_settings_save_rooms("bob", empty, &error));
+	g_auto(GStrv) b2 = natter_settings_load_rooms("bob");
+	g_assert_cmpuint(g_strv_length(b2), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	/* before GLib looks them up (it caches them) */
@@ -96,6 +121,7 @@ int main(int argc, char **argv)
 	g_setenv("XDG_RUNTIME_DIR", runtime, TRUE);
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/settings/own-name", test_own_name);
+	g_test_add_func("/settings/rooms-per-name", test_rooms_per_name);
 	int rc = g_test_run();
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
