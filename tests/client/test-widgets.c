@@ -11,6 +11,8 @@
 #include <time.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "natter-application.h"
 #include "natter-chat-page.h"
 #include "natter-connect-page.h"
@@ -21,6 +23,7 @@
 #include "natter-input.h"
 #include "natter-member-list.h"
 #include "natter-message-view.h"
+#include "natter-settings.h"
 #include "natter-window.h"
 #include "natterd-harness.h"
 
@@ -63,6 +66,10 @@ static void record_notification(NatterWindow *win, const char *id, const char *t
 static void setup(Fixture *f, gconstpointer data)
 {
 	(void)data;
+	/* Each test starts as a first run: natter.ini would otherwise carry the
+	 * rooms an earlier test joined, and the window would rejoin them. */
+	g_autofree char *ini = natter_settings_path();
+	g_unlink(ini);
 	f->server = test_server_start();
 	f->win = g_object_ref_sink(natter_window_new(NULL));
 	f->session = natter_window_get_session(f->win);
