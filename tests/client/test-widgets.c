@@ -1587,7 +1587,9 @@ static void test_narrow(Fixture *f, gconstpointer data)
 	settle(f);
 	TEST_WAIT(gtk_widget_get_mapped(members) && gtk_widget_get_width(members) > 100); /* slides in */
 	settle(f);
-	g_assert_cmpint(gtk_widget_get_width(view), >=, gtk_widget_get_width(win) * 9 / 10);
+	/* The slide is animated: a frame in the middle of it may still be laid
+	 * out a few pixels narrower; the settled view must be as wide. */
+	TEST_WAIT(gtk_widget_get_width(view) >= gtk_widget_get_width(win) * 9 / 10);
 	g_autofree char *path2 = artifact_path("natter-360-members.png");
 	save_png(win, path2);
 
