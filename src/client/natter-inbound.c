@@ -934,6 +934,10 @@ static void handle_numeric_info(NatterSession *self, Ctx *ctx)
 		NatterConversation *conv = natter_session_find_conversation(self, P(1));
 		if (conv != NULL)
 			info(self, conv, "Topic set by %s on %s", who, when);
+	} else if ((strcmp(cmd, "252") == 0 || strcmp(cmd, "253") == 0 || strcmp(cmd, "254") == 0) &&
+		   n >= 3) {
+		/* LUSERS counts: the number is a parameter of its own */
+		info(self, NULL, "%s %s", P(1), last);
 	} else if (strcmp(cmd, "341") == 0) {
 		info(self, NULL, "You invited %s to %s", P(1), P(2));
 	} else if (strcmp(cmd, "352") == 0 && n >= 8) {

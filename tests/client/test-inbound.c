@@ -111,6 +111,17 @@ static void test_autojoin(Fixture *f, gconstpointer data)
 	g_assert_false(was_sent(f, "JOIN #LOBBY"));
 }
 
+/* LUSERS counts keep their number: "channels formed" alone said nothing. */
+static void test_lusers_counts(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	welcome(f);
+	feed(f, ":irc.test 254 me 3 :channels formed");
+	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "3 channels formed");
+	feed(f, ":irc.test 252 me 1 :operator(s) online");
+	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "1 operator(s) online");
+}
+
 static const char *member_at(NatterConversation *c, guint i)
 {
 	g_autoptr(NatterMember) m = g_list_model_get_item(natter_conversation_get_members(c), i);
@@ -512,6 +523,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/connection/line-is-irc", test_line_is_irc);
 	g_test_add_func("/connection/backoff", test_backoff);
 	ADD("/inbound/autojoin", test_autojoin);
+	ADD("/inbound/lusers-counts", test_lusers_counts);
 	ADD("/inbound/names-order", test_names_order);
 	ADD("/inbound/names-big", test_names_big);
 	ADD("/inbound/ping-error", test_ping_error);
