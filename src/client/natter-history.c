@@ -16,7 +16,10 @@
 #include "irc_names.h"
 #include "natter-session-private.h"
 
-typedef enum { REQ_NONE, REQ_LATEST, REQ_AFTER, REQ_BEFORE } RequestKind;
+/* REQ_AFTER_TIME: the gap after a reconnect asked by the time of the
+ * newest line, because its msgid is no longer known to the server
+ * (retention or redaction removed it). */
+typedef enum { REQ_NONE, REQ_LATEST, REQ_AFTER, REQ_AFTER_TIME, REQ_BEFORE } RequestKind;
 
 typedef struct {
 	GHashTable *ids;    /* msgids in the conversation */
@@ -152,6 +155,13 @@ static void send_request(NatterSession *self, NatterConversation *conv, RequestK
 	st->requested = TRUE;
 	if (kind == REQ_LATEST) {
 		natter_session_send_command_(self, "CHATHISTORY", 4, "LATEST", name, "*", limit);
+	} else if (kind == REQ_AFTER_TIME) {
+		/* A millisecond before the newest line: AFTER a timestamp is
+		 * exclusive, and others may have spoken in that same
+		 * millisecond; what is already shown is dropped by msgid. */
+		g_autofree char *when = format_ms(st->newest_ms > 0 ? st->newest_ms - 1 : 0);
+		g_autofree char *ref = g_strdup_printf("timestamp=%s", when);
+		natter_session_send_command_(self, "CHATHISTORY", 4, "AFTER", name, ref, limit);
 	} else {
 		g_autofree char *ref = g_strdup_printf("msgid=%s",
 						       kind == REQ_AFTER ? st->newest_id : st->oldest_id);
@@ -413,7 +423,7 @@ static void batch_end(NatterSession *self, Batch *b)
 		natter_session_send_command_(self, "MARKREAD", 1, natter_conversation_get_name(conv));
 	/* The server's order decides between lines of the same millisecond:
 	 * a page's first line is the oldest known, its last the newest. */
-	for (guint i = 0; i < b->messages->len && was != REQ_AFTER; i++) {
+	for (guint i = 0; i < b->messages->len && was != REQ_AFTER && was != REQ_AFTER_TIME; i++) {
 		NatterMessage *m = b->messages->pdata[i];
 		if (natter_message_get_msgid(m) == NULL)
 			continue;
@@ -438,8 +448,15 @@ static void batch_end(NatterSession *self, Batch *b)
 	if ((was == REQ_LATEST || was == REQ_BEFORE) && b->lines < self->history->limit)
 		st->complete = TRUE;
 	/* A long gap: page on until it is closed. */
-	if (was == REQ_AFTER && b->lines >= self->history->limit && b->messages->len > 0)
+	if ((was == REQ_AFTER || was == REQ_AFTER_TIME) && b->lines >= self->history->limit &&
+	    b->messages->len > 0)
 		send_request(self, conv, REQ_AFTER);
+	/* Nothing after the newest line we have: either nothing was said, or
+	 * the server no longer knows that msgid (retention, redaction) and
+	 * answers an unknown reference with an empty batch. Ask once more by
+	 * its time; what is already shown is dropped by msgid. */
+	else if (was == REQ_AFTER && b->lines == 0 && st->newest_ms > 0)
+		send_request(self, conv, REQ_AFTER_TIME);
 }
 
 static void handle_batch(NatterSession *self, struct irc_message *msg)
@@ -537,10 +554,24 @@ static void handle_fail(NatterSession *self, struct irc_message *msg)
 	GListModel *model = G_LIST_MODEL(self->conversations);
 
 	if (g_ascii_strcasecmp(what, "CHATHISTORY") == 0) {
-		/* the request failed: let it be asked again */
+		/* FAIL CHATHISTORY code subcommand [target] :text. A server that
+		 * refuses an unknown msgid (rather than answering with an empty
+		 * batch): ask for the gap by time instead. */
+		const char *code = P(1);
+		gboolean by_time = g_ascii_strcasecmp(P(2), "AFTER") == 0 &&
+				   (strstr(code, "MSGID") != NULL || strstr(code, "MSGREF") != NULL ||
+				    g_ascii_strcasecmp(code, "INVALID_PARAMS") == 0);
+		const char *target = msg->nparams > 4 ? P(3) : NULL;
 		for (guint i = 0; i < g_list_model_get_n_items(model); i++) {
 			g_autoptr(NatterConversation) c = g_list_model_get_item(model, i);
 			ConvHistory *st = conv_history(c);
+			if (by_time && st->pending == REQ_AFTER && st->newest_ms > 0 &&
+			    (target == NULL ||
+			     natter_session_find_conversation(self, target) == c)) {
+				send_request(self, c, REQ_AFTER_TIME);
+				continue;
+			}
+			/* the request failed: nothing more to ask for now */
 			if (st->pending != REQ_NONE) {
 				st->pending = REQ_NONE;
 				st->complete = TRUE;

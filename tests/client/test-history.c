@@ -264,6 +264,58 @@ static void test_reconnect_gap(Canned *f, gconstpointer data)
 	g_assert_cmpuint(seen, ==, 64);
 }
 
+/* The last line seen was removed from the server's history (retention or
+ * redaction) while we were away: AFTER msgid=... finds nothing, so the gap
+ * is asked for by that line's time, and filled once. */
+static void test_reconnect_gap_unknown_msgid(Canned *f, gconstpointer data)
+{
+	(void)data;
+	welcome(f);
+	fill_page(f, "b1", "#lobby", 0, 10);
+	g_ptr_array_set_size(f->sent, 0);
+	feed(f, ":irc.test 001 me :Welcome back");
+	feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p9 50"));
+	/* natterd answers an unknown msgid with an empty batch */
+	feed(f, ":irc.test BATCH +e1 chathistory #lobby");
+	feed(f, ":irc.test BATCH -e1");
+	/* a millisecond before p9: lines of p9's millisecond are not skipped */
+	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:08.999Z 50"));
+	/* a live line arrives before the answer; the page has it too */
+	feed(f, "@time=2026-01-01T09:00:14.000Z;msgid=p14 :bob!u@h PRIVMSG #lobby :line 14");
+	g_ptr_array_set_size(f->sent, 0);
+	fill_page(f, "b2", "#lobby", 10, 5);
+	/* a short page: the gap is closed, nothing more is asked */
+	g_assert_cmpuint(count_prefix(f, "CHATHISTORY"), ==, 0);
+	g_autofree char *got = texts(f->s, "#lobby");
+	g_assert_cmpstr(got, ==, "line 0|line 1|line 2|line 3|line 4|line 5|line 6|line 7|line 8|"
+				 "line 9|line 10|line 11|line 12|line 13|line 14");
+
+	/* next time nothing was said: the time fallback is empty too, and
+	 * that is the end of it */
+	feed(f, ":irc.test 001 me :Welcome back");
+	feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p14 50"));
+	feed(f, ":irc.test BATCH +e2 chathistory #lobby");
+	feed(f, ":irc.test BATCH -e2");
+	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:13.999Z 50"));
+	g_ptr_array_set_size(f->sent, 0);
+	feed(f, ":irc.test BATCH +e3 chathistory #lobby");
+	feed(f, ":irc.test BATCH -e3");
+	g_assert_cmpuint(count_prefix(f, "CHATHISTORY"), ==, 0);
+
+	/* a server that says FAIL for an unknown msgid gets the same fallback */
+	feed(f, ":irc.test 001 me :Welcome back");
+	feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p14 50"));
+	g_ptr_array_set_size(f->sent, 0);
+	feed(f, ":irc.test FAIL CHATHISTORY INVALID_MSGID AFTER #lobby :Unknown msgid");
+	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:13.999Z 50"));
+	fill_page(f, "b4", "#lobby", 14, 2);
+	g_autofree char *last = texts(f->s, "#lobby");
+	g_assert_true(g_str_has_suffix(last, "|line 13|line 14|line 15"));
+}
+
 /* TARGETS opens the private conversations the server remembers. */
 static void test_targets(Canned *f, gconstpointer data)
 {
@@ -522,6 +574,62 @@ static void test_reconnect_fills_gap(Live *f, gconstpointer data)
 	raw_close(bob);
 }
 
+/* The msgid of @conv's line whose text is @text. */
+static char *msgid_of(NatterSession *s, const char *conv, const char *text)
+{
+	NatterConversation *c = natter_session_find_conversation(s, conv);
+	GListModel *msgs = natter_conversation_get_messages(c);
+	for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
+		if (strcmp(natter_message_get_text(m), text) == 0)
+			return g_strdup(natter_message_get_msgid(m));
+	}
+	return NULL;
+}
+
+/* The last line alice saw is deleted while she is away (bob redacts it):
+ * natterd answers AFTER msgid=<it> with an empty batch, and the client
+ * still fills the gap (by time), once. */
+static void test_reconnect_gap_after_redaction(Live *f, gconstpointer data)
+{
+	(void)data;
+	natter_session_set_reconnect_base(f->session, 1);
+	connect_as(f, f->session, "alice");
+	TEST_WAIT(idle_history(f->session, "#lobby"));
+	RawClient *bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "JOIN #lobby");
+	g_free(raw_expect(bob, " 366 "));
+	bob_says(bob, "#lobby", 0, 3);
+	TEST_WAIT(count_text(f->session, "#lobby", "said 2") == 1);
+	g_autofree char *last_seen = msgid_of(f->session, "#lobby", "said 2");
+	g_assert_nonnull(last_seen);
+
+	/* alice drops and waits (a long backoff: she comes back only when
+	 * told, after bob is done) */
+	raw_close(bob);
+	natter_session_set_reconnect_base(f->session, 300);
+	test_server_stop(f->server);
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_RECONNECT_WAIT);
+	test_server_restart(f->server);
+	bob = raw_connect(f->server->port, "bob");
+	raw_send(bob, "JOIN #lobby");
+	g_free(raw_expect(bob, " 366 "));
+	raw_send(bob, "REDACT #lobby %s", last_seen);
+	bob_says(bob, "#lobby", 3, 4);
+	g_assert_null(raw_expect_within(bob, "FAIL REDACT", 200));
+
+	natter_session_reconnect_now(f->session);
+	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
+	TEST_WAIT(in_room(f->session, "#lobby"));
+	TEST_WAIT(count_text(f->session, "#lobby", "said 6") == 1);
+	TEST_WAIT(idle_history(f->session, "#lobby"));
+	for (int i = 0; i < 7; i++) {
+		g_autofree char *t = g_strdup_printf("said %d", i);
+		g_assert_cmpuint(count_text(f->session, "#lobby", t), ==, 1);
+	}
+	raw_close(bob);
+}
+
 /* Scrolling back: BEFORE pages until the start, in order, no duplicate. */
 static void test_before_pages(Live *f, gconstpointer data)
 {
@@ -595,11 +703,15 @@ int main(int argc, char **argv)
 	g_test_add("/history/canned/before-paging", Canned, NULL, canned_setup, test_before_paging, canned_teardown);
 	g_test_add("/history/canned/same-millisecond", Canned, NULL, canned_setup, test_same_millisecond, canned_teardown);
 	g_test_add("/history/canned/reconnect-gap", Canned, NULL, canned_setup, test_reconnect_gap, canned_teardown);
+	g_test_add("/history/canned/reconnect-gap-unknown-msgid", Canned, NULL, canned_setup,
+		   test_reconnect_gap_unknown_msgid, canned_teardown);
 	g_test_add("/history/canned/targets", Canned, NULL, canned_setup, test_targets, canned_teardown);
 	g_test_add("/history/canned/redaction", Canned, NULL, canned_setup, test_redaction, canned_teardown);
 	g_test_add("/history/canned/read-marker", Canned, NULL, canned_setup, test_read_marker, canned_teardown);
 	g_test_add("/history/natterd/late-joiner", Live, NULL, live_setup, test_late_joiner, live_teardown);
 	g_test_add("/history/natterd/reconnect-fills-gap", Live, NULL, live_setup, test_reconnect_fills_gap, live_teardown);
+	g_test_add("/history/natterd/reconnect-gap-after-redaction", Live, NULL, live_setup,
+		   test_reconnect_gap_after_redaction, live_teardown);
 	g_test_add("/history/natterd/before-pages", Live, NULL, live_setup, test_before_pages, live_teardown);
 	g_test_add("/history/natterd/private-after-restart", Live, NULL, live_setup, test_private_after_restart, live_teardown);
 	return g_test_run();
