@@ -100,68 +100,22 @@ static char list_letter(enum channel_list list)
 	return '?';
 }
 
-/* One statement and its text/integer parameters, run on the writer thread. */
-struct room_write {
-	const char *sql;
-	char *text[6];
-	int64_t num[3];
-	int ntext, nnum;   /* texts bind to ?1..?ntext, numbers after them */
-};
-
-static void run_room_write(sqlite3 *db, gpointer data)
-{
-	struct room_write *w = data;
-	sqlite3_stmt *stmt = NULL;
-	bool ok = db != NULL && sqlite3_prepare_v2(db, w->sql, -1, &stmt, NULL) == SQLITE_OK;
-
-	for (int i = 0; ok && i < w->ntext; i++)
-		ok = sqlite3_bind_text(stmt, i + 1, w->text[i], -1, SQLITE_STATIC) == SQLITE_OK;
-	for (int i = 0; ok && i < w->nnum; i++)
-		ok = sqlite3_bind_int64(stmt, w->ntext + i + 1, w->num[i]) == SQLITE_OK;
-	if (ok)
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-	if (!ok && db != NULL)
-		log_error("could not save a registered room: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(stmt);
-	for (int i = 0; i < w->ntext; i++)
-		g_free(w->text[i]);
-	g_free(w);
-}
-
-static struct room_write *room_write_new(const char *sql)
-{
-	struct room_write *w = g_new0(struct room_write, 1);
-
-	w->sql = sql;
-	return w;
-}
-
-static void add_text(struct room_write *w, const char *s)
-{
-	w->text[w->ntext++] = g_strdup(s);
-}
-
-static void add_num(struct room_write *w, int64_t n)
-{
-	w->num[w->nnum++] = n;
-}
-
 /* Topic, flag modes, key and limit: saved whole on every change. */
 static void save_state(const struct channel *ch, const struct room_reg *r)
 {
-	struct room_write *w = room_write_new(
+	struct db_stmt *w = db_stmt_new(
 		"UPDATE registered_rooms SET name = ?2, topic = ?3, topic_setter = ?4, modes = ?5,"
 		" key = ?6, topic_time = ?7, user_limit = ?8 WHERE folded = ?1");
 
-	add_text(w, r->folded);
-	add_text(w, ch->name);
-	add_text(w, ch->topic);
-	add_text(w, ch->topic_setter);
-	w->text[w->ntext++] = flag_letters(ch);
-	add_text(w, ch->key);
-	add_num(w, ch->topic_time);
-	add_num(w, ch->limit);
-	db_write(run_room_write, w);
+	db_stmt_text(w, r->folded);
+	db_stmt_text(w, ch->name);
+	db_stmt_text(w, ch->topic);
+	db_stmt_text(w, ch->topic_setter);
+	db_stmt_text_take(w, flag_letters(ch));
+	db_stmt_text(w, ch->key);
+	db_stmt_int(w, ch->topic_time);
+	db_stmt_int(w, ch->limit);
+	db_write_stmt(w, "a registered room");
 }
 
 /* The entry of @list matching @mask, or NULL. */
@@ -183,21 +137,21 @@ static void on_change(const struct hook_args *args, void *data)
 	if (restoring || args->channel == NULL || (r = find_reg(args->channel)) == NULL)
 		return;
 	if (args->event == HOOK_CHANNEL_LIST) {
-		struct room_write *w = room_write_new(
+		struct db_stmt *w = db_stmt_new(
 			args->on ? "INSERT OR REPLACE INTO room_lists(room, list, mask, setter, set_at)"
 				   " VALUES(?1, ?2, ?3, ?4, ?5)"
 				 : "DELETE FROM room_lists WHERE room = ?1 AND list = ?2 AND mask = ?3");
 		char letter[2] = { list_letter((enum channel_list)args->bit), '\0' };
-		add_text(w, r->folded);
-		add_text(w, letter);
-		add_text(w, args->text);
+		db_stmt_text(w, r->folded);
+		db_stmt_text(w, letter);
+		db_stmt_text(w, args->text);
 		if (args->on) {
 			const struct ban *b = find_entry(args->channel, (enum channel_list)args->bit,
 							 args->text);
-			add_text(w, b != NULL ? b->setter : NULL);
-			add_num(w, b != NULL ? b->when : server_wall_us() / 1000000);
+			db_stmt_text(w, b != NULL ? b->setter : NULL);
+			db_stmt_int(w, b != NULL ? b->when : server_wall_us() / 1000000);
 		}
-		db_write(run_room_write, w);
+		db_write_stmt(w, "a registered room");
 		return;
 	}
 	save_state(args->channel, r);
@@ -356,7 +310,7 @@ static void room_register(struct client *c, struct channel *ch)
 {
 	char folded[ROOM_FOLD_MAX];
 	struct room_reg *r;
-	struct room_write *w;
+	struct db_stmt *w;
 
 	if (find_reg(ch) != NULL) {
 		fail(c, "ALREADY_REGISTERED", ch->name, "This room is registered already");
@@ -368,13 +322,13 @@ static void room_register(struct client *c, struct channel *ch)
 	}
 	fold(ch->name, folded);
 	r = reg_new(folded, c->account->folded, server_wall_us() / 1000000);
-	w = room_write_new("INSERT OR REPLACE INTO registered_rooms(folded, name, founder, created)"
+	w = db_stmt_new("INSERT OR REPLACE INTO registered_rooms(folded, name, founder, created)"
 			   " VALUES(?1, ?2, ?3, ?4)");
-	add_text(w, r->folded);
-	add_text(w, ch->name);
-	add_text(w, r->founder);
-	add_num(w, r->created);
-	db_write(run_room_write, w);
+	db_stmt_text(w, r->folded);
+	db_stmt_text(w, ch->name);
+	db_stmt_text(w, r->founder);
+	db_stmt_int(w, r->created);
+	db_write_stmt(w, "a registered room");
 	save_state(ch, r);
 	for (guint i = 0; i < ch->lists[CHANLIST_BAN]->len; i++) {
 		const struct ban *b = g_ptr_array_index(ch->lists[CHANLIST_BAN], i);
@@ -415,13 +369,13 @@ static bool is_default_channel(const char *name)
 static void room_drop(struct client *c, struct channel *ch)
 {
 	struct room_reg *r;
-	struct room_write *w;
+	struct db_stmt *w;
 
 	if (!is_founder(c, ch, &r))
 		return;
-	w = room_write_new("DELETE FROM registered_rooms WHERE folded = ?1");
-	add_text(w, r->folded);
-	db_write(run_room_write, w);
+	w = db_stmt_new("DELETE FROM registered_rooms WHERE folded = ?1");
+	db_stmt_text(w, r->folded);
+	db_write_stmt(w, "a registered room");
 	g_hash_table_remove(rooms, r->folded);
 	note(c, "DROPPED", ch->name, "The room is no longer registered");
 	/* Unless the config keeps it, it is an ordinary room again: it goes
@@ -448,7 +402,7 @@ static void room_access(struct client *c, struct channel *ch, struct irc_message
 	const char *sub = msg->nparams > 2 ? msg->params[2] : "LIST";
 	struct room_reg *r = find_reg(ch);
 	struct account *a;
-	struct room_write *w;
+	struct db_stmt *w;
 
 	if (r == NULL) {
 		fail(c, "NOT_REGISTERED", ch->name, "This room is not registered");
@@ -485,22 +439,22 @@ static void room_access(struct client *c, struct channel *ch, struct irc_message
 			return;
 		}
 		g_hash_table_replace(r->access, g_strdup(a->folded), GUINT_TO_POINTER(flag));
-		w = room_write_new("INSERT OR REPLACE INTO room_access(room, account, level)"
+		w = db_stmt_new("INSERT OR REPLACE INTO room_access(room, account, level)"
 				   " VALUES(?1, ?2, ?3)");
-		add_text(w, r->folded);
-		add_text(w, a->folded);
-		add_text(w, flag == MEMBER_OP ? "op" : "voice");
-		db_write(run_room_write, w);
+		db_stmt_text(w, r->folded);
+		db_stmt_text(w, a->folded);
+		db_stmt_text(w, flag == MEMBER_OP ? "op" : "voice");
+		db_write_stmt(w, "a registered room");
 		note(c, "ACCESS_ADDED", a->name, "Access added");
 	} else if (g_ascii_strcasecmp(sub, "DEL") == 0) {
 		if (!g_hash_table_remove(r->access, a->folded)) {
 			fail(c, "NO_SUCH_ACCESS", a->name, "That account has no access here");
 			return;
 		}
-		w = room_write_new("DELETE FROM room_access WHERE room = ?1 AND account = ?2");
-		add_text(w, r->folded);
-		add_text(w, a->folded);
-		db_write(run_room_write, w);
+		w = db_stmt_new("DELETE FROM room_access WHERE room = ?1 AND account = ?2");
+		db_stmt_text(w, r->folded);
+		db_stmt_text(w, a->folded);
+		db_write_stmt(w, "a registered room");
 		note(c, "ACCESS_REMOVED", a->name, "Access removed");
 	} else {
 		fail(c, "UNKNOWN_SUBCOMMAND", sub, "Use ROOM ACCESS #room LIST, ADD or DEL");

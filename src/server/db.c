@@ -251,3 +251,87 @@ void db_sync(void)
 	g_mutex_clear(&lock);
 	g_cond_clear(&cond);
 }
+
+/* --- one statement, written through --------------------------------------- */
+
+struct db_stmt {
+	const char *sql;
+	char *what;   /* for the log line if the write fails */
+	struct {
+		bool is_text;
+		char *text;
+		gint64 num;
+	} param[DB_STMT_MAX_PARAMS];
+	int nparam;
+};
+
+struct db_stmt *db_stmt_new(const char *sql)
+{
+	struct db_stmt *s = g_new0(struct db_stmt, 1);
+
+	s->sql = sql;
+	return s;
+}
+
+/* The index of the next parameter; too many is a bug in the caller. */
+static int next_param(struct db_stmt *s)
+{
+	if (s->nparam >= DB_STMT_MAX_PARAMS)
+		g_error("db_stmt: more than %d parameters for %s", DB_STMT_MAX_PARAMS, s->sql);
+	return s->nparam++;
+}
+
+void db_stmt_text_take(struct db_stmt *s, char *text)
+{
+	int i = next_param(s);
+
+	s->param[i].is_text = true;
+	s->param[i].text = text;
+}
+
+void db_stmt_text(struct db_stmt *s, const char *text)
+{
+	db_stmt_text_take(s, g_strdup(text));
+}
+
+void db_stmt_int(struct db_stmt *s, gint64 n)
+{
+	s->param[next_param(s)].num = n;
+}
+
+static void db_stmt_free(struct db_stmt *s)
+{
+	for (int i = 0; i < s->nparam; i++)
+		g_free(s->param[i].text);
+	g_free(s->what);
+	g_free(s);
+}
+
+static void run_stmt(sqlite3 *handle, gpointer data)
+{
+	struct db_stmt *s = data;
+	sqlite3_stmt *stmt = NULL;
+	bool ok = handle != NULL &&
+		  sqlite3_prepare_v2(handle, s->sql, -1, &stmt, NULL) == SQLITE_OK;
+
+	for (int i = 0; ok && i < s->nparam; i++)
+		ok = (s->param[i].is_text
+			      ? sqlite3_bind_text(stmt, i + 1, s->param[i].text, -1, SQLITE_STATIC)
+			      : sqlite3_bind_int64(stmt, i + 1, s->param[i].num)) == SQLITE_OK;
+	if (ok)
+		ok = sqlite3_step(stmt) == SQLITE_DONE;
+	if (!ok && handle != NULL)
+		log_error("could not save %s: %s", s->what, sqlite3_errmsg(handle));
+	sqlite3_finalize(stmt);
+	db_stmt_free(s);
+}
+
+void db_write_stmt(struct db_stmt *s, const char *what_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, what_fmt);
+	s->what = g_strdup_vprintf(what_fmt, ap);
+	va_end(ap);
+	db_write(run_stmt, s);
+}

@@ -37,4 +37,21 @@ void db_write(db_write_fn fn, gpointer data);
 /* Waits until every write queued so far has landed (tests, shutdown). */
 void db_sync(void);
 
+/* One SQL statement and its parameters, built on the loop thread and run on
+ * the writer thread: the common write that needs no code of its own.
+ * Parameters bind to ?1, ?2, ... in the order they are added (at most
+ * DB_STMT_MAX_PARAMS); texts are copied, NULL binds SQL NULL. */
+#define DB_STMT_MAX_PARAMS 8
+struct db_stmt;
+/* @sql must outlive the write (a string literal). */
+struct db_stmt *db_stmt_new(const char *sql);
+void db_stmt_text(struct db_stmt *s, const char *text);
+/* Like db_stmt_text() but takes @text (g_malloc'd) instead of copying it. */
+void db_stmt_text_take(struct db_stmt *s, char *text);
+void db_stmt_int(struct db_stmt *s, gint64 n);
+/* Queues @s with db_write() and frees it after it has run. If it fails, the
+ * log says "could not save <what>: <SQLite's error>", @what being made from
+ * @what_fmt here, on the loop thread. */
+void db_write_stmt(struct db_stmt *s, const char *what_fmt, ...) G_GNUC_PRINTF(2, 3);
+
 #endif

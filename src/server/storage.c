@@ -11,37 +11,6 @@
 #include "modes.h"
 #include "server.h"
 
-struct topic_write {
-	char *name;
-	char *topic;
-	char *setter;
-	gint64 when;
-};
-
-static void write_topic(sqlite3 *db, gpointer data)
-{
-	struct topic_write *w = data;
-	sqlite3_stmt *stmt = NULL;
-
-	if (db != NULL &&
-	    (sqlite3_prepare_v2(db,
-				"INSERT INTO rooms(name, topic, topic_setter, topic_time) "
-				"VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
-				"topic = ?2, topic_setter = ?3, topic_time = ?4",
-				-1, &stmt, NULL) != SQLITE_OK ||
-	     sqlite3_bind_text(stmt, 1, w->name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	     sqlite3_bind_text(stmt, 2, w->topic, -1, SQLITE_STATIC) != SQLITE_OK ||
-	     sqlite3_bind_text(stmt, 3, w->setter, -1, SQLITE_STATIC) != SQLITE_OK ||
-	     sqlite3_bind_int64(stmt, 4, w->when) != SQLITE_OK ||
-	     sqlite3_step(stmt) != SQLITE_DONE))
-		log_error("could not save the topic of %s: %s", w->name, sqlite3_errmsg(db));
-	sqlite3_finalize(stmt);
-	g_free(w->name);
-	g_free(w->topic);
-	g_free(w->setter);
-	g_free(w);
-}
-
 bool storage_open(const char *data_dir, GError **error)
 {
 	return db_open(data_dir, error);
@@ -137,73 +106,44 @@ bool storage_restore_channel(struct channel *ch)
 
 /* --- writing permanent rooms' settings through ------------------------------ */
 
-/* One statement with text then integer parameters, on the writer thread. */
-struct settings_write {
-	const char *sql;
-	char *text[4];
-	int64_t num[2];
-	int ntext, nnum;
-};
-
-static void run_settings_write(sqlite3 *db, gpointer data)
-{
-	struct settings_write *w = data;
-	sqlite3_stmt *stmt = NULL;
-	bool ok = db != NULL && sqlite3_prepare_v2(db, w->sql, -1, &stmt, NULL) == SQLITE_OK;
-
-	for (int i = 0; ok && i < w->ntext; i++)
-		ok = sqlite3_bind_text(stmt, i + 1, w->text[i], -1, SQLITE_STATIC) == SQLITE_OK;
-	for (int i = 0; ok && i < w->nnum; i++)
-		ok = sqlite3_bind_int64(stmt, w->ntext + i + 1, w->num[i]) == SQLITE_OK;
-	if (ok)
-		ok = sqlite3_step(stmt) == SQLITE_DONE;
-	if (!ok && db != NULL)
-		log_error("could not save a permanent room's settings: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(stmt);
-	for (int i = 0; i < w->ntext; i++)
-		g_free(w->text[i]);
-	g_free(w);
-}
-
 static void save_settings(const struct channel *ch)
 {
-	struct settings_write *w = g_new0(struct settings_write, 1);
+	struct db_stmt *w = db_stmt_new(
+		"INSERT INTO rooms(name, modes, key, user_limit) VALUES(?1, ?2, ?3, ?4)"
+		" ON CONFLICT(name) DO UPDATE SET modes = ?2, key = ?3, user_limit = ?4");
 	GString *modes = g_string_new(NULL);
 
 	for (size_t i = 0; i < chanmode_count; i++)
 		if (chanmode_table[i].kind == CHANMODE_FLAG && (ch->modes & chanmode_table[i].bit))
 			g_string_append_c(modes, chanmode_table[i].letter);
-	w->sql = "INSERT INTO rooms(name, modes, key, user_limit) VALUES(?1, ?2, ?3, ?4)"
-		 " ON CONFLICT(name) DO UPDATE SET modes = ?2, key = ?3, user_limit = ?4";
-	w->text[w->ntext++] = g_strdup(ch->name);
-	w->text[w->ntext++] = g_string_free(modes, FALSE);
-	w->text[w->ntext++] = g_strdup(ch->key);
-	w->num[w->nnum++] = ch->limit;
-	db_write(run_settings_write, w);
+	db_stmt_text(w, ch->name);
+	db_stmt_text_take(w, g_string_free(modes, FALSE));
+	db_stmt_text(w, ch->key);
+	db_stmt_int(w, ch->limit);
+	db_write_stmt(w, "a permanent room's settings");
 }
 
 static void save_list_entry(const struct hook_args *args)
 {
-	struct settings_write *w = g_new0(struct settings_write, 1);
 	const struct channel *ch = args->channel;
 	char letter[2] = { list_letter((enum channel_list)args->bit), '\0' };
+	struct db_stmt *w = db_stmt_new(
+		args->on ? "INSERT OR REPLACE INTO permanent_room_lists(room, list, mask, setter,"
+			   " set_at) VALUES(?1, ?2, ?3, ?4, ?5)"
+			 : "DELETE FROM permanent_room_lists WHERE room = ?1 AND list = ?2"
+			   " AND mask = ?3 COLLATE NOCASE");
 
-	w->text[w->ntext++] = g_strdup(ch->name);
-	w->text[w->ntext++] = g_strdup(letter);
-	w->text[w->ntext++] = g_strdup(args->text);
+	db_stmt_text(w, ch->name);
+	db_stmt_text(w, letter);
+	db_stmt_text(w, args->text);
 	if (args->on) {
 		GPtrArray *entries = ch->lists[args->bit];
 		const struct ban *b = entries->len > 0
 			? g_ptr_array_index(entries, entries->len - 1) : NULL;
-		w->sql = "INSERT OR REPLACE INTO permanent_room_lists(room, list, mask, setter,"
-			 " set_at) VALUES(?1, ?2, ?3, ?4, ?5)";
-		w->text[w->ntext++] = g_strdup(b != NULL ? b->setter : NULL);
-		w->num[w->nnum++] = b != NULL ? b->when : server_wall_us() / 1000000;
-	} else {
-		w->sql = "DELETE FROM permanent_room_lists WHERE room = ?1 AND list = ?2"
-			 " AND mask = ?3 COLLATE NOCASE";
+		db_stmt_text(w, b != NULL ? b->setter : NULL);
+		db_stmt_int(w, b != NULL ? b->when : server_wall_us() / 1000000);
 	}
-	db_write(run_settings_write, w);
+	db_write_stmt(w, "a permanent room's settings");
 	/* The row in rooms marks the room as run by someone (see restore). */
 	save_settings(ch);
 }
@@ -229,14 +169,16 @@ void storage_follow_changes(void)
 
 void storage_save_topic(const struct channel *ch)
 {
-	struct topic_write *w;
+	struct db_stmt *w;
 
 	if (!ch->permanent)
 		return;
-	w = g_new0(struct topic_write, 1);
-	w->name = g_strdup(ch->name);
-	w->topic = g_strdup(ch->topic);
-	w->setter = g_strdup(ch->topic_setter);
-	w->when = ch->topic_time;
-	db_write(write_topic, w);
+	w = db_stmt_new("INSERT INTO rooms(name, topic, topic_setter, topic_time) "
+			"VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
+			"topic = ?2, topic_setter = ?3, topic_time = ?4");
+	db_stmt_text(w, ch->name);
+	db_stmt_text(w, ch->topic);
+	db_stmt_text(w, ch->topic_setter);
+	db_stmt_int(w, ch->topic_time);
+	db_write_stmt(w, "the topic of %s", ch->name);
 }
