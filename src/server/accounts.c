@@ -265,37 +265,16 @@ void account_set_secrets(struct account *a, const struct account_secrets *secret
 	log_info("account %s changed its password", a->name);
 }
 
-/* A statement with up to two text parameters, for the small writes. */
-struct sql_write {
-	const char *sql;
-	char *p1, *p2;
-};
-
-static void write_sql(sqlite3 *db, gpointer data)
-{
-	struct sql_write *w = data;
-	sqlite3_stmt *stmt = NULL;
-
-	if (db != NULL &&
-	    (sqlite3_prepare_v2(db, w->sql, -1, &stmt, NULL) != SQLITE_OK ||
-	     sqlite3_bind_text(stmt, 1, w->p1, -1, SQLITE_STATIC) != SQLITE_OK ||
-	     (w->p2 != NULL && sqlite3_bind_text(stmt, 2, w->p2, -1, SQLITE_STATIC) != SQLITE_OK) ||
-	     sqlite3_step(stmt) != SQLITE_DONE))
-		log_error("could not save an account change: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(stmt);
-	g_free(w->p1);
-	g_free(w->p2);
-	g_free(w);
-}
-
+/* A statement with one or two text parameters (@p2 may be NULL: none), for
+ * the small writes. */
 static void queue_sql(const char *sql, const char *p1, const char *p2)
 {
-	struct sql_write *w = g_new0(struct sql_write, 1);
+	struct db_stmt *w = db_stmt_new(sql);
 
-	w->sql = sql;
-	w->p1 = g_strdup(p1);
-	w->p2 = g_strdup(p2);
-	db_write(write_sql, w);
+	db_stmt_text(w, p1);
+	if (p2 != NULL)
+		db_stmt_text(w, p2);
+	db_write_stmt(w, "an account change");
 }
 
 void account_drop(struct account *a)
