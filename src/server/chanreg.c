@@ -81,25 +81,6 @@ unsigned chanreg_access_flags(const struct channel *ch, const struct client *c)
 
 /* --- writing through ----------------------------------------------------------- */
 
-/* The room's flag modes as letters ("intR"): stable across builds, unlike bits. */
-static char *flag_letters(const struct channel *ch)
-{
-	GString *s = g_string_new(NULL);
-
-	for (size_t i = 0; i < chanmode_count; i++)
-		if (chanmode_table[i].kind == CHANMODE_FLAG && (ch->modes & chanmode_table[i].bit))
-			g_string_append_c(s, chanmode_table[i].letter);
-	return g_string_free(s, FALSE);
-}
-
-static char list_letter(enum channel_list list)
-{
-	for (size_t i = 0; i < chanmode_count; i++)
-		if (chanmode_table[i].kind == CHANMODE_LIST && chanmode_table[i].bit == (unsigned)list)
-			return chanmode_table[i].letter;
-	return '?';
-}
-
 /* Topic, flag modes, key and limit: saved whole on every change. */
 static void save_state(const struct channel *ch, const struct room_reg *r)
 {
@@ -111,7 +92,7 @@ static void save_state(const struct channel *ch, const struct room_reg *r)
 	db_stmt_text(w, ch->name);
 	db_stmt_text(w, ch->topic);
 	db_stmt_text(w, ch->topic_setter);
-	db_stmt_text_take(w, flag_letters(ch));
+	db_stmt_text_take(w, chanmode_flag_letters(ch->modes));
 	db_stmt_text(w, ch->key);
 	db_stmt_int(w, ch->topic_time);
 	db_stmt_int(w, ch->limit);
@@ -141,7 +122,7 @@ static void on_change(const struct hook_args *args, void *data)
 			args->on ? "INSERT OR REPLACE INTO room_lists(room, list, mask, setter, set_at)"
 				   " VALUES(?1, ?2, ?3, ?4, ?5)"
 				 : "DELETE FROM room_lists WHERE room = ?1 AND list = ?2 AND mask = ?3");
-		char letter[2] = { list_letter((enum channel_list)args->bit), '\0' };
+		char letter[2] = { chanmode_list_letter(args->bit), '\0' };
 		db_stmt_text(w, r->folded);
 		db_stmt_text(w, letter);
 		db_stmt_text(w, args->text);

@@ -113,3 +113,33 @@ void usermodes_letters(GString *out)
 	for (size_t i = 0; i < usermode_count; i++)
 		g_string_append_c(out, usermode_table[i].letter);
 }
+
+char *chanmode_flag_letters(unsigned modes)
+{
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < chanmode_count; i++)
+		if (chanmode_table[i].kind == CHANMODE_FLAG && (modes & chanmode_table[i].bit))
+			g_string_append_c(s, chanmode_table[i].letter);
+	return g_string_free(s, FALSE);
+}
+
+unsigned chanmode_flag_bits(const char *letters)
+{
+	unsigned bits = 0;
+
+	for (const char *p = letters; *p != '\0'; p++) {
+		const struct chanmode_info *info = chanmode_find(*p);
+		if (info != NULL && info->kind == CHANMODE_FLAG)
+			bits |= info->bit;
+	}
+	return bits;
+}
+
+char chanmode_list_letter(unsigned list)
+{
+	for (size_t i = 0; i < chanmode_count; i++)
+		if (chanmode_table[i].kind == CHANMODE_LIST && chanmode_table[i].bit == list)
+			return chanmode_table[i].letter;
+	return '?';
+}

@@ -58,4 +58,13 @@ void chanmodes_prefix(GString *out);
 void chanmodes_letters(GString *out, bool with_param_only);
 void usermodes_letters(GString *out);
 
+/* How rooms' modes are saved (storage.c, chanreg.c): as letters, which
+ * stay stable across builds, unlike the bits. */
+/* The flag modes set in @modes ("intR"); g_free it. */
+char *chanmode_flag_letters(unsigned modes);
+/* The flag mode bits named by @letters; other letters are skipped. */
+unsigned chanmode_flag_bits(const char *letters);
+/* The letter of list mode @list (an enum channel_list), '?' if none. */
+char chanmode_list_letter(unsigned list);
+
 #endif

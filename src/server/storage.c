@@ -21,14 +21,6 @@ void storage_close(void)
 	db_close();
 }
 
-static char list_letter(enum channel_list list)
-{
-	for (size_t i = 0; i < chanmode_count; i++)
-		if (chanmode_table[i].kind == CHANMODE_LIST && chanmode_table[i].bit == (unsigned)list)
-			return chanmode_table[i].letter;
-	return '?';
-}
-
 static void restore_lists(sqlite3 *db, struct channel *ch)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -82,13 +74,8 @@ bool storage_restore_channel(struct channel *ch)
 		/* Restored straight into the fields: no hooks run yet, so
 		 * nothing is written back while loading. */
 		if (modes != NULL) {
-			unsigned bits = 0;
-			for (const char *p = modes; *p != '\0'; p++) {
-				const struct chanmode_info *info = chanmode_find(*p);
-				if (info != NULL && info->kind == CHANMODE_FLAG)
-					bits |= info->bit;
-			}
-			ch->modes = bits; /* replaces the defaults of a new room */
+			/* replaces the defaults of a new room */
+			ch->modes = chanmode_flag_bits(modes);
 		}
 		if (key != NULL && key[0] != '\0')
 			ch->key = g_strdup(key);
@@ -111,13 +98,9 @@ static void save_settings(const struct channel *ch)
 	struct db_stmt *w = db_stmt_new(
 		"INSERT INTO rooms(name, modes, key, user_limit) VALUES(?1, ?2, ?3, ?4)"
 		" ON CONFLICT(name) DO UPDATE SET modes = ?2, key = ?3, user_limit = ?4");
-	GString *modes = g_string_new(NULL);
 
-	for (size_t i = 0; i < chanmode_count; i++)
-		if (chanmode_table[i].kind == CHANMODE_FLAG && (ch->modes & chanmode_table[i].bit))
-			g_string_append_c(modes, chanmode_table[i].letter);
 	db_stmt_text(w, ch->name);
-	db_stmt_text_take(w, g_string_free(modes, FALSE));
+	db_stmt_text_take(w, chanmode_flag_letters(ch->modes));
 	db_stmt_text(w, ch->key);
 	db_stmt_int(w, ch->limit);
 	db_write_stmt(w, "a permanent room's settings");
@@ -126,7 +109,7 @@ static void save_settings(const struct channel *ch)
 static void save_list_entry(const struct hook_args *args)
 {
 	const struct channel *ch = args->channel;
-	char letter[2] = { list_letter((enum channel_list)args->bit), '\0' };
+	char letter[2] = { chanmode_list_letter(args->bit), '\0' };
 	struct db_stmt *w = db_stmt_new(
 		args->on ? "INSERT OR REPLACE INTO permanent_room_lists(room, list, mask, setter,"
 			   " set_at) VALUES(?1, ?2, ?3, ?4, ?5)"
