@@ -77,6 +77,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX conversations_b ON conversations(b);",
 	/* 8: who set each list entry of a registered room (chanreg.c). */
 	"ALTER TABLE room_lists ADD COLUMN setter TEXT;",
+	/* 9: the newest history rows, committed without index upkeep so that
+	 * acknowledging a message writes a few pages, not one per target;
+	 * history.c moves them into `history` (same ids) in bulk. */
+	"CREATE TABLE history_recent ("
+	" id INTEGER PRIMARY KEY, target TEXT NOT NULL, time INTEGER NOT NULL,"
+	" msgid TEXT NOT NULL, kind INTEGER NOT NULL, sender TEXT NOT NULL,"
+	" line TEXT NOT NULL, tags TEXT);",
 };
 
 struct write_job {

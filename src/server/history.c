@@ -61,10 +61,36 @@ static struct {
 	uint64_t n_records, n_commits;
 	int64_t commit_us;
 	gpointer committed;           /* last seq on disk: written by the writer, read atomically */
-	/* the loop's prepared statements */
-	sqlite3_stmt *q_ref, *q_msgid, *q_marker, *q_latest_time, *q_convs, *q_offline;
-	sqlite3_stmt *q_range[2];     /* [newest] */
+	/* The checkpointer: its thread, connection, and the writer's call. */
+	GThread *ckpt_thread;
+	sqlite3 *cdb;
+	GMutex ckpt_lock;
+	GCond ckpt_cond;
+	bool ckpt_wanted, ckpt_stop;
+	gint ckpt_copied;             /* frames its last checkpoint copied */
+	/* the loop's prepared statements; [t] is the table: 0 history,
+	 * 1 history_recent (the newest rows, not yet moved) */
+	sqlite3_stmt *q_ref[2], *q_msgid[2], *q_latest_time[2], *q_range[2][2]; /* [t][newest] */
+	sqlite3_stmt *q_marker, *q_convs, *q_offline, *q_begin, *q_end;
+	int read_depth;               /* nested read transactions */
 } h;
+
+/* Rows are committed to history_recent, which has no index but its ids,
+ * so acknowledging a batch writes a few pages however many rooms and
+ * conversations it touches. The writer moves them into `history` (whose
+ * indexes are then written once per move, not once per batch) when
+ * MOVE_AT rows wait and no batch does, MOVE_CHUNK at a time so that a
+ * move holds the next batch up for about a millisecond; at MOVE_FORCE it
+ * moves even while batches wait, which bounds what readers scan. */
+enum { MOVE_AT = 1024, MOVE_CHUNK = 512, MOVE_FORCE = 8192 };
+
+/* The WAL is copied back into the file by the checkpointer thread once it
+ * holds CHECKPOINT_PAGES pages (a PASSIVE checkpoint does not block the
+ * writer, so no acknowledgement waits for its copying); when no more than
+ * FINISH_PAGES are left, the writer copies those itself so that the WAL
+ * starts over. Should it reach WAL_HARD_PAGES anyway, the writer
+ * checkpoints all of it. */
+enum { CHECKPOINT_PAGES = 4096, FINISH_PAGES = 512, WAL_HARD_PAGES = 65536 };
 
 /* A read marker set but maybe not yet committed. */
 struct marker {
@@ -172,8 +198,12 @@ static void record_free(struct record *r)
 }
 
 struct writer_stmts {
-	sqlite3_stmt *insert, *conv, *redact, *marker, *offline, *delivered;
+	sqlite3_stmt *insert, *conv, *redact[2], *marker, *offline, *delivered;
+	sqlite3_stmt *move, *moved;
 	GHashTable *convs; /* this batch's conversations: key -> struct conv_touch */
+	int64_t next_id;   /* the id of the next stored row */
+	int64_t move_from; /* rows of history_recent below this id are moved */
+	int recent_rows;   /* rows in history_recent (redactions may make it fewer) */
 };
 
 /* A conversation's newest time in this batch, written once at commit. */
@@ -224,7 +254,9 @@ static void apply(struct writer_stmts *w, const struct record *r)
 		sqlite3_bind_text(w->insert, 6, r->line, -1, SQLITE_STATIC);
 		if (r->tags != NULL)
 			sqlite3_bind_text(w->insert, 7, r->tags, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->insert, 8, w->next_id++);
 		step_reset(w->insert, "store a message");
+		w->recent_rows++;
 		if (r->peer_a != NULL) {
 			struct conv_touch *t = g_hash_table_lookup(w->convs, r->target);
 			if (t == NULL) {
@@ -247,8 +279,10 @@ static void apply(struct writer_stmts *w, const struct record *r)
 		step_reset(w->delivered, "forget delivered offline messages");
 		break;
 	case OP_REDACT:
-		sqlite3_bind_text(w->redact, 1, r->msgid, -1, SQLITE_STATIC);
-		step_reset(w->redact, "redact a message");
+		for (int t = 0; t < 2; t++) {
+			sqlite3_bind_text(w->redact[t], 1, r->msgid, -1, SQLITE_STATIC);
+			step_reset(w->redact[t], "redact a message");
+		}
 		break;
 	case OP_MARKER:
 		sqlite3_bind_text(w->marker, 1, r->sender, -1, SQLITE_STATIC);
@@ -398,10 +432,118 @@ static void enforce_retention(void)
 		log_info("history: retention removed %d lines", removed);
 }
 
+/* Moves the oldest (up to MOVE_CHUNK) rows of history_recent into
+ * history, ids kept, in one transaction. */
+static void move_chunk(struct writer_stmts *w)
+{
+	int64_t upto = MIN(w->move_from + MOVE_CHUNK, w->next_id);
+	int moved;
+
+	if (!wexec("BEGIN"))
+		return;
+	sqlite3_bind_int64(w->move, 1, upto);
+	step_reset(w->move, "move recent history");
+	sqlite3_bind_int64(w->moved, 1, upto);
+	step_reset(w->moved, "forget moved history");
+	moved = sqlite3_changes(h.wdb);
+	if (!wexec("COMMIT")) {
+		wexec("ROLLBACK");
+		return;
+	}
+	w->move_from = upto;
+	w->recent_rows = MAX(0, w->recent_rows - moved);
+	if (w->move_from >= w->next_id)
+		w->recent_rows = 0;
+}
+
+static void move_all(struct writer_stmts *w)
+{
+	while (w->move_from < w->next_id)
+		move_chunk(w);
+}
+
+/* After a batch: a chunk moves when enough rows wait and nothing else
+ * does (@busy: records are waiting), or when too many rows wait. */
+static void maybe_move(struct writer_stmts *w, bool busy)
+{
+	if (w->recent_rows >= MOVE_FORCE ||
+	    (w->recent_rows >= MOVE_AT && !busy && g_async_queue_length(h.queue) <= 0))
+		move_chunk(w);
+}
+
+/* The writer's WAL hook, after each commit: wakes the checkpointer, or
+ * checkpoints here when the WAL has grown past what it should. */
+static int on_wal_commit(void *unused, sqlite3 *db, const char *name, int pages)
+{
+	int copied = g_atomic_int_get(&h.ckpt_copied);
+
+	(void)unused;
+	/* The WAL starts over only when a write begins with every frame
+	 * copied, which the checkpointer, racing the writer, never sees: the
+	 * writer copies the last few frames itself, right after a commit. */
+	if (pages >= WAL_HARD_PAGES || (pages >= CHECKPOINT_PAGES && copied > 0 &&
+					pages - copied <= FINISH_PAGES)) {
+		if (pages >= WAL_HARD_PAGES)
+			log_warn("history: the WAL holds %d pages; checkpointing on the writer",
+				 pages);
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		g_atomic_int_set(&h.ckpt_copied, 0);
+	} else if (pages >= CHECKPOINT_PAGES) {
+		g_mutex_lock(&h.ckpt_lock);
+		h.ckpt_wanted = true;
+		g_cond_signal(&h.ckpt_cond);
+		g_mutex_unlock(&h.ckpt_lock);
+	}
+	return SQLITE_OK;
+}
+
+static gpointer checkpointer_main(gpointer unused)
+{
+	int copied = 0;
+
+	(void)unused;
+	g_mutex_lock(&h.ckpt_lock);
+	while (!h.ckpt_stop) {
+		if (!h.ckpt_wanted) {
+			g_cond_wait(&h.ckpt_cond, &h.ckpt_lock);
+			continue;
+		}
+		h.ckpt_wanted = false;
+		g_mutex_unlock(&h.ckpt_lock);
+		int rc = sqlite3_wal_checkpoint_v2(h.cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+						   &copied);
+		if (rc == SQLITE_OK)
+			g_atomic_int_set(&h.ckpt_copied, copied);
+		else if (rc != SQLITE_BUSY) /* busy: another checkpoint is running */
+			log_warn("history: checkpoint: %s", sqlite3_errmsg(h.cdb));
+		g_mutex_lock(&h.ckpt_lock);
+	}
+	g_mutex_unlock(&h.ckpt_lock);
+	return NULL;
+}
+
 static void notify_committed(uint64_t seq)
 {
 	g_atomic_pointer_set(&h.committed, (gpointer)(guintptr)seq);
 	event_active(h.commit_ev, EV_READ, 0);
+}
+
+/* Where the ids stand: the next row's id, and the oldest row not moved
+ * (rows left in history_recent by a crash are moved like any other). */
+static void recent_bounds(struct writer_stmts *w)
+{
+	bool got;
+	int64_t hi = query_int("SELECT max(m) FROM (SELECT max(id) AS m FROM history UNION ALL "
+			       "SELECT max(id) FROM history_recent) WHERE ?2 = ?2 AND ?3 = ?3",
+			       NULL, 0, 0, &got);
+
+	w->next_id = got ? hi + 1 : 1;
+	w->move_from = query_int("SELECT min(id) FROM history_recent WHERE ?2 = ?2 AND ?3 = ?3",
+				 NULL, 0, 0, &got);
+	if (!got)
+		w->move_from = w->next_id;
+	w->recent_rows = (int)query_int("SELECT count(*) FROM history_recent WHERE ?2 = ?2 AND "
+					"?3 = ?3", NULL, 0, 0, &got);
 }
 
 static gpointer writer_main(gpointer unused)
@@ -414,15 +556,23 @@ static gpointer writer_main(gpointer unused)
 
 	(void)unused;
 	w.convs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, conv_touch_free);
-	if (sqlite3_prepare_v3(h.wdb, "INSERT INTO history(target, time, msgid, kind, sender, "
-			       "line, tags) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+	if (sqlite3_prepare_v3(h.wdb, "INSERT INTO history_recent(target, time, msgid, kind, "
+			       "sender, line, tags, id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &w.insert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "INSERT OR IGNORE INTO history(id, target, time, msgid, "
+			       "kind, sender, line, tags) SELECT id, target, time, msgid, kind, "
+			       "sender, line, tags FROM history_recent WHERE id < ?1 ORDER BY id",
+			       -1, SQLITE_PREPARE_PERSISTENT, &w.move, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "DELETE FROM history_recent WHERE id < ?1", -1,
+			       SQLITE_PREPARE_PERSISTENT, &w.moved, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h.wdb, "DELETE FROM history_recent WHERE msgid = ?1", -1,
+			       SQLITE_PREPARE_PERSISTENT, &w.redact[1], NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(h.wdb, "INSERT INTO conversations(key, a, b, last_time) "
 			       "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET "
 			       "last_time = max(last_time, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
 			       &w.conv, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(h.wdb, "DELETE FROM history WHERE msgid = ?1", -1,
-			       SQLITE_PREPARE_PERSISTENT, &w.redact, NULL) != SQLITE_OK ||
+			       SQLITE_PREPARE_PERSISTENT, &w.redact[0], NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(h.wdb, "INSERT INTO read_markers(owner, target, time) "
 			       "VALUES(?1, ?2, ?3) ON CONFLICT(owner, target) DO UPDATE SET "
 			       "time = max(time, ?3)", -1, SQLITE_PREPARE_PERSISTENT,
@@ -433,6 +583,7 @@ static gpointer writer_main(gpointer unused)
 			       SQLITE_PREPARE_PERSISTENT, &w.delivered, NULL) != SQLITE_OK)
 		g_error("history: cannot prepare the writer's statements: %s",
 			sqlite3_errmsg(h.wdb));
+	recent_bounds(&w);
 	struct record *chain = NULL; /* handed over, not yet applied */
 
 	while (!stop) {
@@ -449,12 +600,14 @@ static gpointer writer_main(gpointer unused)
 		if (chain == NULL)
 			chain = g_async_queue_timeout_pop(h.queue, G_USEC_PER_SEC);
 		if (chain == NULL) {
-			/* A quiet second: hand the page cache back. It grows with
+			/* A quiet second: the newest rows go to their indexes,
+			 * and the page cache is handed back. It grows with
 			 * the file (up to cache_size), and the file grows with
 			 * every stored join, so an idle server would otherwise
 			 * keep about 150 bytes per joined client resident (see
 			 * "Idle memory" in bench/README.md). A batch re-reads the
 			 * few pages it needs from the OS's cache. */
+			move_all(&w);
 			if (cached) {
 				sqlite3_db_release_memory(h.wdb);
 				malloc_trim(0);
@@ -502,11 +655,16 @@ static gpointer writer_main(gpointer unused)
 		}
 		if (last != 0)
 			notify_committed(last);
+		maybe_move(&w, chain != NULL);
 	}
+	move_all(&w);
+	sqlite3_finalize(w.move);
+	sqlite3_finalize(w.moved);
 	sqlite3_finalize(w.insert);
 	sqlite3_finalize(w.conv);
 	g_hash_table_destroy(w.convs);
-	sqlite3_finalize(w.redact);
+	sqlite3_finalize(w.redact[0]);
+	sqlite3_finalize(w.redact[1]);
 	sqlite3_finalize(w.marker);
 	sqlite3_finalize(w.offline);
 	sqlite3_finalize(w.delivered);
@@ -594,6 +752,46 @@ static bool prepare(const char *sql, sqlite3_stmt **st, GError **error)
 	return false;
 }
 
+/* prepare() for @sql with its "%s" replaced by @table. */
+static bool prepare_on(const char *table, const char *sql, sqlite3_stmt **st, GError **error)
+{
+	g_autofree char *text = g_strdup_printf(sql, table);
+
+	return prepare(text, st, error);
+}
+
+static bool start_checkpointer(const char *path, GError **error)
+{
+	/* Reading the schema first tells the connection the file is in WAL
+	 * mode; until then its checkpoints do nothing. */
+	if (!open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &h.cdb, error) ||
+	    sqlite3_exec(h.cdb, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "history: cannot open the checkpointer's connection");
+		return false;
+	}
+	g_mutex_init(&h.ckpt_lock);
+	g_cond_init(&h.ckpt_cond);
+	sqlite3_wal_hook(h.wdb, on_wal_commit, NULL);
+	h.ckpt_thread = g_thread_new("history-ckpt", checkpointer_main, NULL);
+	return true;
+}
+
+static void stop_checkpointer(void)
+{
+	if (h.ckpt_thread == NULL)
+		return;
+	g_mutex_lock(&h.ckpt_lock);
+	h.ckpt_stop = true;
+	g_cond_signal(&h.ckpt_cond);
+	g_mutex_unlock(&h.ckpt_lock);
+	g_thread_join(h.ckpt_thread);
+	h.ckpt_thread = NULL;
+	g_mutex_clear(&h.ckpt_lock);
+	g_cond_clear(&h.ckpt_cond);
+}
+
 static void load_room_retention(void)
 {
 	h.room_retention = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -621,10 +819,12 @@ bool history_open(const char *data_dir, GError **error)
 	if (!open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &h.wdb, error) ||
 	    !open_conn(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &h.rdb, error))
 		return false;
-	/* A larger page cache and fewer, bigger checkpoints keep the writer's
-	 * inserts in memory; the reader maps the file instead of read()ing. */
+	/* A larger page cache keeps the writer's inserts in memory (its WAL is
+	 * checkpointed by another thread, see on_wal_commit()); a WAL grown by
+	 * a burst is cut back when it starts over; the reader maps the file
+	 * instead of read()ing. */
 	sync = g_strdup_printf("PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
-			       "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8192;",
+			       "PRAGMA cache_size=-32768; PRAGMA journal_size_limit=67108864;",
 			       h.cfg.synchronous_full ? "FULL" : "NORMAL");
 	if (!wexec(sync) ||
 	    sqlite3_exec(h.rdb, "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;", NULL,
@@ -632,30 +832,39 @@ bool history_open(const char *data_dir, GError **error)
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot set up %s", path);
 		return false;
 	}
-	if (!prepare("SELECT time, id FROM history WHERE msgid = ?1 AND target = ?2", &h.q_ref,
-		     error) ||
-	    !prepare("SELECT id, time, kind, msgid, sender, line, tags, target FROM history "
-		     "WHERE msgid = ?1", &h.q_msgid, error) ||
-	    !prepare("SELECT time FROM read_markers WHERE owner = ?1 AND target = ?2",
+	for (int t = 0; t < 2; t++) {
+		const char *table = t == 0 ? "history" : "history_recent";
+		if (!prepare_on(table, "SELECT time, id FROM %s WHERE msgid = ?1 AND target = ?2",
+				&h.q_ref[t], error) ||
+		    !prepare_on(table, "SELECT id, time, kind, msgid, sender, line, tags, target "
+				"FROM %s WHERE msgid = ?1", &h.q_msgid[t], error) ||
+		    !prepare_on(table, "SELECT max(time) FROM %s WHERE target = ?1 AND time > ?2 "
+				"AND time < ?3 AND kind <= 2", &h.q_latest_time[t], error) ||
+		    /* (time, id) bounds, exclusive; kinds up to ?6; not before ?7. */
+		    !prepare_on(table, "SELECT id, time, kind, msgid, sender, line, tags FROM %s "
+				"WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
+				"(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND "
+				"time >= ?7 ORDER BY time, id LIMIT ?8", &h.q_range[t][0], error) ||
+		    !prepare_on(table, "SELECT id, time, kind, msgid, sender, line, tags FROM %s "
+				"WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
+				"(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND "
+				"time >= ?7 ORDER BY time DESC, id DESC LIMIT ?8",
+				&h.q_range[t][1], error))
+			return false;
+	}
+	if (!prepare("SELECT time FROM read_markers WHERE owner = ?1 AND target = ?2",
 		     &h.q_marker, error) ||
-	    !prepare("SELECT max(time) FROM history WHERE target = ?1 AND time > ?2 AND "
-		     "time < ?3 AND kind <= 2", &h.q_latest_time, error) ||
 	    !prepare("SELECT a, b, last_time FROM conversations WHERE (a = ?1 OR b = ?1) AND "
 		     "last_time > ?2 AND last_time < ?3 ORDER BY last_time LIMIT ?4",
 		     &h.q_convs, error) ||
 	    !prepare("SELECT o.id, h.time, h.kind, h.msgid, h.sender, h.line, h.tags FROM offline o "
-		     "JOIN history h ON h.msgid = o.msgid WHERE o.account = ?1 ORDER BY o.id "
-		     "LIMIT 1000", &h.q_offline, error))
+		     "JOIN history h ON h.msgid = o.msgid WHERE o.account = ?1 UNION ALL "
+		     "SELECT o.id, r.time, r.kind, r.msgid, r.sender, r.line, r.tags FROM offline o "
+		     "JOIN history_recent r ON r.msgid = o.msgid WHERE o.account = ?1 "
+		     "ORDER BY 1 LIMIT 1000", &h.q_offline, error) ||
+	    !prepare("BEGIN", &h.q_begin, error) || !prepare("COMMIT", &h.q_end, error))
 		return false;
-	/* (time, id) bounds, exclusive; kinds up to ?6; not before ?7. */
-	if (!prepare("SELECT id, time, kind, msgid, sender, line, tags FROM history "
-		     "WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
-		     "(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND time >= ?7 "
-		     "ORDER BY time, id LIMIT ?8", &h.q_range[0], error) ||
-	    !prepare("SELECT id, time, kind, msgid, sender, line, tags FROM history "
-		     "WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
-		     "(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND time >= ?7 "
-		     "ORDER BY time DESC, id DESC LIMIT ?8", &h.q_range[1], error))
+	if (!start_checkpointer(path, error))
 		return false;
 	h.queue = g_async_queue_new();
 	h.markers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -681,14 +890,20 @@ void history_close(void)
 				 (unsigned long long)h.n_commits,
 				 (long long)(h.commit_us / (int64_t)h.n_commits));
 	}
-	for (int i = 0; i < 2; i++)
-		sqlite3_finalize(h.q_range[i]);
-	sqlite3_finalize(h.q_ref);
-	sqlite3_finalize(h.q_msgid);
+	stop_checkpointer();
+	for (int t = 0; t < 2; t++) {
+		sqlite3_finalize(h.q_range[t][0]);
+		sqlite3_finalize(h.q_range[t][1]);
+		sqlite3_finalize(h.q_ref[t]);
+		sqlite3_finalize(h.q_msgid[t]);
+		sqlite3_finalize(h.q_latest_time[t]);
+	}
 	sqlite3_finalize(h.q_marker);
-	sqlite3_finalize(h.q_latest_time);
 	sqlite3_finalize(h.q_convs);
 	sqlite3_finalize(h.q_offline);
+	sqlite3_finalize(h.q_begin);
+	sqlite3_finalize(h.q_end);
+	sqlite3_close(h.cdb);
 	sqlite3_close(h.rdb);
 	sqlite3_close(h.wdb);
 	if (h.commit_ev != NULL)
@@ -876,6 +1091,24 @@ static struct history_row *read_row(sqlite3_stmt *st)
 	return row;
 }
 
+/* The two tables are read in one snapshot, so that a row moved between
+ * them in the meantime is seen once. Nests. */
+static void read_begin(void)
+{
+	if (h.read_depth++ == 0) {
+		sqlite3_step(h.q_begin);
+		sqlite3_reset(h.q_begin);
+	}
+}
+
+static void read_end(void)
+{
+	if (--h.read_depth == 0) {
+		sqlite3_step(h.q_end);
+		sqlite3_reset(h.q_end);
+	}
+}
+
 bool history_parse_ref(const char *target, const char *s, bool star_ok,
 		       struct history_ref *ref, bool *found)
 {
@@ -890,21 +1123,51 @@ bool history_parse_ref(const char *target, const char *s, bool star_ok,
 		return history_parse_time(s + 10, &ref->time_ms);
 	}
 	if (g_str_has_prefix(s, "msgid=") && s[6] != '\0') {
-		sqlite3_stmt *st = h.q_ref;
 		*found = false;
-		if (st == NULL)
+		if (h.q_ref[0] == NULL)
 			return true;
-		sqlite3_bind_text(st, 1, s + 6, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, target, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			ref->time_ms = sqlite3_column_int64(st, 0);
-			ref->id = sqlite3_column_int64(st, 1);
-			*found = true;
+		read_begin();
+		for (int t = 0; t < 2 && !*found; t++) {
+			sqlite3_stmt *st = h.q_ref[t];
+			sqlite3_bind_text(st, 1, s + 6, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, target, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				ref->time_ms = sqlite3_column_int64(st, 0);
+				ref->id = sqlite3_column_int64(st, 1);
+				*found = true;
+			}
+			sqlite3_reset(st);
 		}
-		sqlite3_reset(st);
+		read_end();
 		return true;
 	}
 	return false;
+}
+
+/* Up to @limit rows of one table, oldest first (see history_query()). */
+static void query_table(sqlite3_stmt *st, const char *target, const int64_t b[4],
+			int max_kind, int64_t since_ms, int limit, GPtrArray *rows)
+{
+
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int64(st, 2 + i, b[i]);
+	sqlite3_bind_int(st, 6, max_kind);
+	sqlite3_bind_int64(st, 7, since_ms);
+	sqlite3_bind_int(st, 8, limit);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(rows, read_row(st));
+	sqlite3_reset(st);
+}
+
+static int row_order(gconstpointer a, gconstpointer b)
+{
+	const struct history_row *x = *(struct history_row *const *)a;
+	const struct history_row *y = *(struct history_row *const *)b;
+
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 GPtrArray *history_query(const char *target, const struct history_ref *lo,
@@ -912,8 +1175,7 @@ GPtrArray *history_query(const char *target, const struct history_ref *lo,
 			 int max_kind, int64_t since_ms)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)history_row_free);
-	sqlite3_stmt *st = h.q_range[newest ? 1 : 0];
-	int64_t lo_t = INT64_MIN, lo_id = INT64_MAX, hi_t = INT64_MAX, hi_id = INT64_MIN;
+	int64_t b[4] = { INT64_MIN, INT64_MIN, INT64_MAX, INT64_MAX }; /* lo t, id; hi t, id */
 
 	if (!h.enabled || limit <= 0)
 		return rows;
@@ -921,51 +1183,46 @@ GPtrArray *history_query(const char *target, const struct history_ref *lo,
 		/* A timestamp bound excludes that whole millisecond's rows
 		 * only when it came from a msgid; from a timestamp, rows at
 		 * exactly that time are after it when id > -1. */
-		lo_t = lo->time_ms;
-		lo_id = lo->id < 0 ? INT64_MAX : lo->id;
-	} else {
-		lo_id = INT64_MIN;
+		b[0] = lo->time_ms;
+		b[1] = lo->id < 0 ? INT64_MAX : lo->id;
 	}
 	if (hi != NULL && !hi->all) {
-		hi_t = hi->time_ms;
-		hi_id = hi->id < 0 ? INT64_MIN : hi->id;
-	} else {
-		hi_id = INT64_MAX;
+		b[2] = hi->time_ms;
+		b[3] = hi->id < 0 ? INT64_MIN : hi->id;
 	}
-	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, lo_t);
-	sqlite3_bind_int64(st, 3, lo_id);
-	sqlite3_bind_int64(st, 4, hi_t);
-	sqlite3_bind_int64(st, 5, hi_id);
-	sqlite3_bind_int(st, 6, max_kind);
-	sqlite3_bind_int64(st, 7, since_ms);
-	sqlite3_bind_int(st, 8, limit);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		g_ptr_array_add(rows, read_row(st));
-	sqlite3_reset(st);
-	if (newest) { /* came newest first: turn it round */
-		for (guint i = 0; i < rows->len / 2; i++) {
-			gpointer t = rows->pdata[i];
-			rows->pdata[i] = rows->pdata[rows->len - 1 - i];
-			rows->pdata[rows->len - 1 - i] = t;
-		}
+	/* Each table gives its @limit rows; the merged first or last
+	 * @limit are the answer. */
+	read_begin();
+	query_table(h.q_range[0][newest], target, b, max_kind, since_ms, limit, rows);
+	query_table(h.q_range[1][newest], target, b, max_kind, since_ms, limit, rows);
+	read_end();
+	g_ptr_array_sort(rows, row_order);
+	if ((int)rows->len > limit) {
+		if (newest)
+			g_ptr_array_remove_range(rows, 0, rows->len - (guint)limit);
+		else
+			g_ptr_array_remove_range(rows, (guint)limit, rows->len - (guint)limit);
 	}
 	return rows;
 }
 
 int64_t history_latest_time(const char *target, int64_t lo_ms, int64_t hi_ms)
 {
-	sqlite3_stmt *st = h.q_latest_time;
 	int64_t t = 0;
 
-	if (st == NULL)
+	if (h.q_latest_time[0] == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, lo_ms);
-	sqlite3_bind_int64(st, 3, hi_ms);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	read_begin();
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = h.q_latest_time[i];
+		sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, lo_ms);
+		sqlite3_bind_int64(st, 3, hi_ms);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			t = MAX(t, sqlite3_column_int64(st, 0));
+		sqlite3_reset(st);
+	}
+	read_end();
 	return t;
 }
 
@@ -992,18 +1249,22 @@ GPtrArray *history_conversations(const char *identity, int64_t lo_ms, int64_t hi
 
 struct history_row *history_find_msgid(const char *msgid, char **target_out)
 {
-	sqlite3_stmt *st = h.q_msgid;
 	struct history_row *row = NULL;
 
-	if (st == NULL)
+	if (h.q_msgid[0] == NULL)
 		return NULL;
-	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		row = read_row(st);
-		if (target_out != NULL)
-			*target_out = g_strdup((const char *)sqlite3_column_text(st, 7));
+	read_begin();
+	for (int t = 0; t < 2 && row == NULL; t++) {
+		sqlite3_stmt *st = h.q_msgid[t];
+		sqlite3_bind_text(st, 1, msgid, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			row = read_row(st);
+			if (target_out != NULL)
+				*target_out = g_strdup((const char *)sqlite3_column_text(st, 7));
+		}
+		sqlite3_reset(st);
 	}
-	sqlite3_reset(st);
+	read_end();
 	return row;
 }
 
