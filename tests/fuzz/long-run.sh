@@ -1,8 +1,8 @@
 #!/bin/sh
 # long-run.sh [SECONDS] - the long fuzz run of issue 8: builds build-fuzz
 # (clang, libFuzzer + ASan + UBSan) when it is missing and fuzzes every
-# target that run-fuzz.sh knows (the line parser, SCRAM, and the command
-# dispatcher once its target exists) for SECONDS each, 900 (15 minutes) by
+# target that run-fuzz.sh knows (the line parser, SCRAM, the command
+# dispatcher and the TLS transport) for SECONDS each, 900 (15 minutes) by
 # default. The corpus grows in build-fuzz/fuzz-corpus/ and is reused by the
 # next run; a crash leaves its input in build-fuzz/fuzz-artifacts/.
 #   tests/fuzz/long-run.sh            # 15 minutes per target

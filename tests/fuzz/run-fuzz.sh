@@ -20,7 +20,7 @@ case $seconds in
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 
-targets="fuzz_irc_message fuzz_scram fuzz_dispatch"
+targets="fuzz_irc_message fuzz_scram fuzz_dispatch fuzz_tls"
 status=0
 for target in $targets; do
 	exe=$build/tests/fuzz/$target
