@@ -33,12 +33,11 @@ struct _NatterChatPage {
 	NatterSession *session;
 	NatterConversation *shown;
 	gulong topic_handler;
-	char *pending_whois; /* asked from a member's menu: show the card */
 };
 
 G_DEFINE_FINAL_TYPE(NatterChatPage, natter_chat_page, GTK_TYPE_BOX)
 
-static void on_whois(NatterChatPage *self, NatterWhois *whois);
+static gboolean on_show_whois(NatterChatPage *self, NatterWhois *whois);
 
 enum { SIGNAL_TITLE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -197,7 +196,7 @@ void natter_chat_page_set_session(NatterChatPage *self, NatterSession *session)
 	g_signal_connect_object(session, "notify::active", G_CALLBACK(show_conversation), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "notify::nick", G_CALLBACK(on_nick), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "notify::away", G_CALLBACK(on_nick), self, G_CONNECT_SWAPPED);
-	g_signal_connect_object(session, "whois", G_CALLBACK(on_whois), self, G_CONNECT_SWAPPED);
+	g_signal_connect_object(session, "show-whois", G_CALLBACK(on_show_whois), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(session, "conversation-opened", G_CALLBACK(on_conversation_opened), self,
 				G_CONNECT_SWAPPED);
 	update_banner(self);
@@ -371,19 +370,21 @@ static void action_whois(GtkWidget *widget, const char *name, GVariant *param)
 {
 	NatterChatPage *self = NATTER_CHAT_PAGE(widget);
 	(void)name;
-	g_free(self->pending_whois);
-	self->pending_whois = g_strdup(g_variant_get_string(param, NULL));
-	natter_session_request_whois(self->session, self->pending_whois);
+	natter_session_request_whois(self->session, g_variant_get_string(param, NULL));
 }
 
-static void on_whois(NatterChatPage *self, NatterWhois *whois)
+/* A WHOIS answer, asked from a member's menu or typed (/whois nick): a
+ * card over the window. Not on screen (no window to put it over): FALSE,
+ * and the session writes the answer as lines instead. */
+static gboolean on_show_whois(NatterChatPage *self, NatterWhois *whois)
 {
-	if (self->pending_whois == NULL || irc_casecmp(self->pending_whois, whois->nick) != 0)
-		return;
-	g_clear_pointer(&self->pending_whois, g_free);
 	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-	NatterWhoisCard *card = natter_whois_card_new(GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, whois);
+
+	if (!GTK_IS_WINDOW(root) || !gtk_widget_get_mapped(GTK_WIDGET(self)))
+		return FALSE;
+	NatterWhoisCard *card = natter_whois_card_new(GTK_WINDOW(root), whois);
 	gtk_window_present(GTK_WINDOW(card));
+	return TRUE;
 }
 
 /* Operator actions: toggles follow the member's present status. */
@@ -487,7 +488,6 @@ static void natter_chat_page_dispose(GObject *object)
 	self->topic_handler = 0;
 	g_clear_object(&self->shown);
 	g_clear_object(&self->session);
-	g_clear_pointer(&self->pending_whois, g_free);
 	G_OBJECT_CLASS(natter_chat_page_parent_class)->dispose(object);
 }
 

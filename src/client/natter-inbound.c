@@ -692,6 +692,14 @@ static void handle_whois_end(NatterSession *self, Ctx *ctx) /* 318 */
 	if (w == NULL || irc_casecmp(w->nick, P(1)) != 0)
 		return; /* nothing collected (e.g. after 401) */
 	self->whois = NULL;
+	g_clear_pointer(&self->whois_wanted, g_free);
+	g_signal_emit(self, natter_session_signals[NATTER_SIG_WHOIS], 0, w);
+	gboolean shown = FALSE;
+	g_signal_emit(self, natter_session_signals[NATTER_SIG_SHOW_WHOIS], 0, w, &shown);
+	if (shown) {
+		natter_whois_free(w);
+		return;
+	}
 	NatterConversation *conv = natter_session_fallback_conversation_(self);
 	natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_WHOIS, w->nick,
 				       "%s%s%s%s — %s@%s", w->nick,
@@ -722,7 +730,6 @@ static void handle_whois_end(NatterSession *self, Ctx *ctx) /* 318 */
 					       idle != NULL && since != NULL ? "; " : "",
 					       since != NULL ? "signed on " : "", since != NULL ? since : "");
 	}
-	g_signal_emit(self, natter_session_signals[NATTER_SIG_WHOIS], 0, w);
 	natter_whois_free(w);
 }
 
@@ -871,6 +878,8 @@ static void handle_numeric_error(NatterSession *self, Ctx *ctx)
 		w->found = FALSE;
 		g_clear_pointer(&self->whois_wanted, g_free);
 		g_signal_emit(self, natter_session_signals[NATTER_SIG_WHOIS], 0, w);
+		gboolean shown = FALSE;
+		g_signal_emit(self, natter_session_signals[NATTER_SIG_SHOW_WHOIS], 0, w, &shown);
 	}
 	if (*about != '\0')
 		conv = natter_session_find_conversation(self, about);

@@ -791,6 +791,14 @@ static void natter_session_class_init(NatterSessionClass *klass)
 	signals[NATTER_SIG_WHOIS] = g_signal_new("whois", G_TYPE_FROM_CLASS(klass),
 						 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
 						 1, NATTER_TYPE_WHOIS);
+	/* gboolean (NatterWhois *whois): after "whois", before the answer is
+	 * written into the conversation as lines. A window that shows it as a
+	 * card returns TRUE, and the lines are left out; with no handler (or
+	 * all FALSE) the 3xx answer is shown as text. */
+	signals[NATTER_SIG_SHOW_WHOIS] = g_signal_new("show-whois", G_TYPE_FROM_CLASS(klass),
+						      G_SIGNAL_RUN_LAST, 0,
+						      g_signal_accumulator_true_handled, NULL, NULL,
+						      G_TYPE_BOOLEAN, 1, NATTER_TYPE_WHOIS);
 	/* The room list (natter_session_get_room_list()) is complete (323). */
 	signals[NATTER_SIG_ROOM_LIST] = g_signal_new("room-list-done", G_TYPE_FROM_CLASS(klass),
 						     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

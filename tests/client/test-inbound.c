@@ -342,6 +342,39 @@ static void test_whois(Fixture *f, gconstpointer data)
 	natter_whois_free(got);
 }
 
+static gboolean show_as_card(NatterSession *s, NatterWhois *w, guint *cards)
+{
+	(void)s;
+	(void)w;
+	(*cards)++;
+	return TRUE;
+}
+
+/* A window that shows the answer as a card ("show-whois" handled): the
+ * 3xx lines are not also written into the conversation. */
+static void test_whois_card_no_lines(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	guint cards = 0;
+	welcome(f);
+	g_signal_connect(f->s, "show-whois", G_CALLBACK(show_as_card), &cards);
+	GListModel *msgs = natter_conversation_get_messages(natter_session_find_conversation(f->s, "#lobby"));
+	guint before = g_list_model_get_n_items(msgs);
+	input(f, "/whois alice");
+	feed(f, ":irc.test 311 me alice ali host.example * :Alice Liddell");
+	feed(f, ":irc.test 319 me alice :@#lobby #tea");
+	feed(f, ":irc.test 317 me alice 300 1764560000 :seconds idle, signon time");
+	feed(f, ":irc.test 318 me alice :End of /WHOIS list.");
+	g_assert_cmpuint(cards, ==, 1);
+	g_assert_cmpuint(g_list_model_get_n_items(msgs), ==, before);
+	g_assert_false(has_text(f, "#lobby", "alice (Alice Liddell)"));
+	/* no one by that name: the card says so (the error line stays) */
+	input(f, "/whois ghost");
+	feed(f, ":irc.test 401 me ghost :No such nick/channel");
+	feed(f, ":irc.test 318 me ghost :End of /WHOIS list.");
+	g_assert_cmpuint(cards, ==, 2);
+}
+
 /* LIST fills the room list model; our own away state follows 305/306. */
 static void test_list_away(Fixture *f, gconstpointer data)
 {
@@ -529,6 +562,7 @@ int main(int argc, char **argv)
 	ADD("/inbound/ping-error", test_ping_error);
 	ADD("/outbound/commands", test_outbound);
 	ADD("/inbound/whois", test_whois);
+	ADD("/inbound/whois-card-no-lines", test_whois_card_no_lines);
 	ADD("/inbound/list-away", test_list_away);
 	ADD("/inbound/words", test_words);
 	ADD("/inbound/ctcp-mention", test_ctcp_mention);

@@ -1221,6 +1221,45 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 	raw_close(bob);
 }
 
+/* Typed "/whois bob" opens the same card as the member menu's "Who Is
+ * This?", and the answer is not also written as lines in the room. */
+static void test_whois_typed(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *bob = join_lobby(f, "bob");
+	NatterConversation *lobby = natter_session_find_conversation(f->session, NATTER_LOBBY);
+	GListModel *msgs = natter_conversation_get_messages(lobby);
+	guint before = g_list_model_get_n_items(msgs);
+
+	type_and_enter(f, "/whois bob");
+	g_assert_cmpstr(entry_text(message_entry(f)), ==, "");
+	TEST_WAIT(find_card() != NULL);
+	NatterWhoisCard *card = find_card();
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(card));
+	g_assert_cmpstr(gtk_window_get_title(GTK_WINDOW(card)), ==, "bob");
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "Real name"));
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "raw test client"));
+	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "#lobby"));
+	g_autofree char *path = artifact_path("natter-whois-typed.png");
+	save_png(GTK_WIDGET(card), path);
+	for (guint i = before; i < g_list_model_get_n_items(msgs); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
+		g_assert_cmpint(natter_message_get_event(m), !=, NATTER_EVENT_WHOIS);
+	}
+	gtk_window_destroy(GTK_WINDOW(card));
+	TEST_WAIT(find_card() == NULL);
+
+	/* someone who is not there: the card says so */
+	type_and_enter(f, "/whois nobody");
+	TEST_WAIT(find_card() != NULL);
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(find_card()));
+	g_assert_nonnull(find_text(GTK_WIDGET(find_card()), GTK_TYPE_LABEL, "No one is using this name now."));
+	gtk_window_destroy(GTK_WINDOW(find_card()));
+	raw_close(bob);
+}
+
 static double thread_cpu_ms(void)
 {
 	struct timespec ts;
@@ -1620,6 +1659,7 @@ int main(int argc, char **argv)
 	ADD("/widgets/keyboard-switching", test_keyboard_switching);
 	ADD("/widgets/join-dialog", test_join_dialog);
 	ADD("/widgets/member-actions", test_member_actions);
+	ADD("/widgets/whois-typed", test_whois_typed);
 	ADD("/widgets/toast", test_toast);
 	ADD("/widgets/big-names-shown", test_big_names_shown);
 	ADD("/widgets/big-room", test_big_room);
