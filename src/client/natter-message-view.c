@@ -26,6 +26,9 @@ struct _NatterMessageView {
 	guint tick_id;
 	double last_value;
 	guint unread_line; /* the first line after where you stopped reading, or G_MAXUINT */
+	gboolean all_read;  /* every line so far was seen (focused, at the bottom) */
+	NatterMessage *first_unread; /* the line the separator moved to as it came unread */
+	GPtrArray *items;   /* the GtkListItems alive (rows), to move the separator */
 	NatterSession *session; /* weak: history, read marker, redaction */
 	double keep_from_end; /* an older page went in above: hold this distance from the end */
 	guint keep_tick;
@@ -141,13 +144,53 @@ static void on_row_pressed(GtkGestureClick *gesture, int n, double x, double y, 
 		gtk_gesture_set_state(GTK_GESTURE(gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
+/* The separator above @item's row: shown on the first unread line only. */
+static void update_separator(NatterMessageView *self, GtkListItem *item)
+{
+	GtkWidget *box = gtk_list_item_get_child(item);
+
+	if (box != NULL)
+		gtk_widget_set_visible(gtk_widget_get_first_child(box),
+				       gtk_list_item_get_item(item) != NULL &&
+					       gtk_list_item_get_position(item) == self->unread_line);
+}
+
+static void on_item_position(GtkListItem *item, GParamSpec *pspec, NatterMessageView *self)
+{
+	(void)pspec;
+	update_separator(self, item);
+}
+
+/* The separator moved (or rows moved under it): every row on screen
+ * checks whether it is the one. */
+static void set_unread_line(NatterMessageView *self, guint line)
+{
+	self->unread_line = line;
+	for (guint i = 0; self->items != NULL && i < self->items->len; i++)
+		update_separator(self, self->items->pdata[i]);
+}
+
+static void teardown_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+	NatterMessageView *self = data;
+
+	(void)factory;
+	if (self->items != NULL)
+		g_ptr_array_remove_fast(self->items, item);
+	g_signal_handlers_disconnect_by_func(item, on_item_position, self);
+}
+
 static void setup_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
+	NatterMessageView *self = data;
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	GtkWidget *separator = gtk_label_new("Unread messages");
 	GtkWidget *label = gtk_label_new(NULL);
 
-	(void)factory; (void)data;
+	(void)factory;
+	if (self->items != NULL)
+		g_ptr_array_add(self->items, item);
+	g_signal_connect(item, "notify::position", G_CALLBACK(on_item_position), self);
 	/* Where you stopped reading: shown above the first line that is new. */
 	gtk_widget_add_css_class(separator, "unread-separator");
 	gtk_label_set_xalign(GTK_LABEL(separator), 0.5);
@@ -178,8 +221,7 @@ static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpoin
 	GtkWidget *label = gtk_widget_get_last_child(box);
 	g_autofree char *markup = natter_message_view_markup(msg);
 
-	gtk_widget_set_visible(gtk_widget_get_first_child(box),
-			       gtk_list_item_get_position(item) == self->unread_line);
+	update_separator(self, item);
 	/* Screen readers get the line as plain words, not as markup. */
 	g_autofree char *plain = natter_message_view_plain_text(msg);
 
@@ -244,6 +286,8 @@ static gboolean follow_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer da
 	if (++self->stable < 3)
 		return G_SOURCE_CONTINUE;
 	self->tick_id = 0;
+	/* at the bottom (e.g. after "New messages"): what is there is read */
+	natter_message_view_mark_read(self);
 	return G_SOURCE_REMOVE;
 }
 
@@ -287,17 +331,40 @@ void natter_message_view_scroll_to_end(NatterMessageView *self)
 	follow_end(self);
 }
 
+static gboolean counts_as_unread(NatterMessage *m)
+{
+	NatterMessageKind k = natter_message_get_kind(m);
+	return !natter_message_is_own(m) &&
+	       (k == NATTER_MESSAGE_TEXT || k == NATTER_MESSAGE_ACTION || k == NATTER_MESSAGE_NOTICE);
+}
+
+/* Rows @pos.. (@added) came while nobody read them. */
+static void note_unread(NatterMessageView *self, guint pos, guint added)
+{
+	if (!self->all_read)
+		return; /* the separator already marks an earlier unread line */
+	for (guint i = pos; i < pos + added && i < n_rows(self); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(G_LIST_MODEL(self->model), i);
+		if (!counts_as_unread(m))
+			continue;
+		self->all_read = FALSE;
+		g_set_object(&self->first_unread, m);
+		set_unread_line(self, i);
+		return;
+	}
+}
+
 static void on_items_changed(GListModel *model, guint pos, guint removed, guint added,
 			     NatterMessageView *self)
 {
 	(void)model;
 	/* Lines dropped at the front (the history cap) move the separator up. */
 	if (pos == 0 && removed > added && self->unread_line != G_MAXUINT)
-		self->unread_line = self->unread_line >= removed - added ? self->unread_line - (removed - added)
-									  : G_MAXUINT;
+		set_unread_line(self, self->unread_line >= removed - added
+					      ? self->unread_line - (removed - added) : G_MAXUINT);
 	/* Older lines from history above it move it down. */
 	if (added > removed && self->unread_line != G_MAXUINT && pos < self->unread_line)
-		self->unread_line += added - removed;
+		set_unread_line(self, self->unread_line + (added - removed));
 	if (added == 0)
 		return;
 	/* An older page inserted above while reading back: keep the rows in
@@ -316,12 +383,15 @@ static void on_items_changed(GListModel *model, guint pos, guint removed, guint 
 			self->keep_tick = gtk_widget_add_tick_callback(GTK_WIDGET(self->list), keep_tick, self, NULL);
 		return;
 	}
-	if (self->follow) {
+	if (self->follow)
 		follow_end(self);
-		natter_message_view_mark_read(self);
-	} else {
+	else
 		show_jump(self, TRUE);
-	}
+	/* New lines: read when the window is focused and at the bottom;
+	 * otherwise they are unread, and the separator goes above the first
+	 * of them if everything before was read. */
+	if (!natter_message_view_mark_read(self))
+		note_unread(self, pos, added);
 }
 
 /* The range or the page changed (rows measured, window resized). */
@@ -382,14 +452,23 @@ static void on_dark_changed(NatterMessageView *self)
 		follow_end(self);
 }
 
-/* Leaving @conv: remember its newest line as where reading stopped. */
-static void mark_read(NatterConversation *conv)
+/* Remembers where reading stopped in @conv (for the separator when it is
+ * shown again): the line before @first_unread, or else its newest line. */
+static void mark_read(NatterConversation *conv, NatterMessage *first_unread)
 {
 	GListModel *msgs = natter_conversation_get_messages(conv);
 	guint n = g_list_model_get_n_items(msgs);
+	guint upto = n;
 
-	if (n > 0)
-		g_object_set_data_full(G_OBJECT(conv), "natter-last-read", g_list_model_get_item(msgs, n - 1),
+	for (guint i = n; first_unread != NULL && i > 1; i--) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i - 1);
+		if (m == first_unread) {
+			upto = i - 1;
+			break;
+		}
+	}
+	if (upto > 0)
+		g_object_set_data_full(G_OBJECT(conv), "natter-last-read", g_list_model_get_item(msgs, upto - 1),
 				       g_object_unref);
 }
 
@@ -435,8 +514,9 @@ void natter_message_view_set_conversation(NatterMessageView *self, NatterConvers
 	if (self->conv == conv)
 		return;
 	if (self->conv != NULL)
-		mark_read(self->conv);
+		mark_read(self->conv, self->all_read ? NULL : self->first_unread);
 	g_set_object(&self->conv, conv);
+	g_clear_object(&self->first_unread);
 	if (self->model != NULL)
 		g_signal_handlers_disconnect_by_data(self->model, self);
 	g_clear_object(&self->model);
@@ -450,7 +530,9 @@ void natter_message_view_set_conversation(NatterMessageView *self, NatterConvers
 	g_clear_object(&self->newest);
 	if (n_rows(self) > 0)
 		self->newest = g_list_model_get_item(G_LIST_MODEL(self->model), n_rows(self) - 1);
-	self->unread_line = self->model != NULL ? find_unread_line(self) : G_MAXUINT;
+	set_unread_line(self, self->model != NULL ? find_unread_line(self) : G_MAXUINT);
+	/* nothing unread yet: the next line that comes unread gets the separator */
+	self->all_read = self->unread_line == G_MAXUINT;
 	gtk_list_view_set_model(self->list, GTK_SELECTION_MODEL(self->model));
 	/* A conversation opens at its newest lines. */
 	natter_message_view_scroll_to_end(self);
@@ -476,14 +558,22 @@ void natter_message_view_set_session(NatterMessageView *self, NatterSession *ses
 	g_set_weak_pointer(&self->session, session);
 }
 
-void natter_message_view_mark_read(NatterMessageView *self)
+gboolean natter_message_view_mark_read(NatterMessageView *self)
 {
 	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
 
-	if (self->session == NULL || self->conv == NULL || !self->follow ||
+	if (self->conv == NULL || !self->follow || !gtk_widget_get_mapped(GTK_WIDGET(self)) ||
 	    !GTK_IS_WINDOW(root) || !gtk_window_is_active(GTK_WINDOW(root)))
-		return;
-	natter_session_mark_read(self->session, self->conv);
+		return FALSE;
+	/* Everything is read; the separator stays where it is (above what
+	 * was new when you came), and moves to the next line that comes
+	 * while you are away or scrolled up. */
+	self->all_read = TRUE;
+	g_clear_object(&self->first_unread);
+	mark_read(self->conv, NULL);
+	if (self->session != NULL)
+		natter_session_mark_read(self->session, self->conv); /* rate-limited */
+	return TRUE;
 }
 
 static void delete_message(GtkWidget *widget, const char *action, GVariant *param)
@@ -526,6 +616,8 @@ static void natter_message_view_dispose(GObject *object)
 	g_clear_pointer(&self->menu, gtk_widget_unparent);
 	g_clear_object(&self->menu_msg);
 	g_clear_object(&self->newest);
+	g_clear_object(&self->first_unread);
+	g_clear_pointer(&self->items, g_ptr_array_unref);
 	g_clear_weak_pointer(&self->session);
 	if (self->tick_id != 0 && self->list != NULL)
 		gtk_widget_remove_tick_callback(GTK_WIDGET(self->list), self->tick_id);
@@ -558,6 +650,7 @@ static void natter_message_view_class_init(NatterMessageViewClass *klass)
 
 static void natter_message_view_init(NatterMessageView *self)
 {
+	self->items = g_ptr_array_new();
 	gtk_widget_init_template(GTK_WIDGET(self));
 	gtk_widget_set_focusable(GTK_WIDGET(self->list), FALSE);
 	self->follow = TRUE;
@@ -569,6 +662,7 @@ static void natter_message_view_init(NatterMessageView *self)
 	g_signal_connect(self, "realize", G_CALLBACK(on_realize), NULL);
 	g_signal_connect(self->factory, "setup", G_CALLBACK(setup_row), self);
 	g_signal_connect(self->factory, "bind", G_CALLBACK(bind_row), self);
+	g_signal_connect(self->factory, "teardown", G_CALLBACK(teardown_row), self);
 	g_signal_connect_object(adj, "notify::upper", G_CALLBACK(on_range_changed), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(adj, "notify::page-size", G_CALLBACK(on_range_changed), self, G_CONNECT_SWAPPED);
 	g_signal_connect_object(adj, "value-changed", G_CALLBACK(on_value_changed), self, 0);

@@ -30,8 +30,11 @@ void natter_message_view_scroll_page(NatterMessageView *self, int pages);
  * at the bottom of a focused window it marks the conversation read
  * (MARKREAD); a right click on your own line offers Delete Message. */
 void natter_message_view_set_session(NatterMessageView *self, NatterSession *session);
-/* Sends the read marker when the newest line is in view and the window is focused. */
-void natter_message_view_mark_read(NatterMessageView *self);
+/* When the newest line is in view and the window is focused: everything
+ * shown counts as read (the "Unread messages" separator then moves to the
+ * next line that arrives unread) and the read marker is sent (MARKREAD, at
+ * most one per 2 s). FALSE when nothing was read (unfocused, scrolled up). */
+gboolean natter_message_view_mark_read(NatterMessageView *self);
 /* Opens the row menu for @msg at (@x, @y) in the view; FALSE when it has no entries. */
 gboolean natter_message_view_popup_menu(NatterMessageView *self, NatterMessage *msg, double x, double y);
 

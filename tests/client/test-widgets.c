@@ -17,6 +17,7 @@
 #include "natter-chat-page.h"
 #include "natter-connect-page.h"
 #include "natter-conversation-list.h"
+#include "natter-history.h"
 #include "natter-room-info.h"
 #include "natter-whois-card.h"
 #include "natter-input-bar.h"
@@ -868,6 +869,128 @@ static void test_scroll_kept_when_reading(Fixture *f, gconstpointer data)
 		raw_close(who[i]);
 }
 
+/* The line just below the visible "Unread messages" separator, or NULL
+ * when none is shown. */
+static guint count_visible_labels(GtkWidget *root, const char *text)
+{
+	guint n = 0;
+	if (!gtk_widget_get_visible(root))
+		return 0;
+	if (GTK_IS_LABEL(root) && g_strcmp0(gtk_label_get_text(GTK_LABEL(root)), text) == 0)
+		n++;
+	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c))
+		n += count_visible_labels(c, text);
+	return n;
+}
+
+static const char *separator_above(Fixture *f)
+{
+	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *sep = find_text(view, GTK_TYPE_LABEL, "Unread messages");
+	if (sep == NULL)
+		return NULL;
+	g_assert_cmpuint(count_visible_labels(view, "Unread messages"), ==, 1);
+	return gtk_label_get_text(GTK_LABEL(gtk_widget_get_next_sibling(sep)));
+}
+
+#define ASSERT_SEPARATOR_ABOVE(f, text) \
+	G_STMT_START { \
+		const char *above_ = separator_above(f); \
+		if (above_ == NULL || !g_str_has_suffix(above_, text)) \
+			g_error("the separator is above “%s”, not “%s”", above_ != NULL ? above_ : "(none)", text); \
+	} G_STMT_END
+
+/* Milliseconds since the epoch of the read marker, 0 when none. */
+static gint64 marker_ms(Fixture *f)
+{
+	GDateTime *t = natter_session_get_read_marker(f->session,
+						      natter_session_find_conversation(f->session, NATTER_LOBBY));
+	return t != NULL ? g_date_time_to_unix(t) * 1000 + g_date_time_get_microsecond(t) / 1000 : 0;
+}
+
+static gint64 newest_ms(Fixture *f)
+{
+	GListModel *msgs = natter_conversation_get_messages(natter_session_find_conversation(f->session, NATTER_LOBBY));
+	for (guint i = g_list_model_get_n_items(msgs); i > 0; i--) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i - 1);
+		if (natter_message_get_msgid(m) == NULL)
+			continue;
+		GDateTime *t = natter_message_get_time(m);
+		return g_date_time_to_unix(t) * 1000 + g_date_time_get_microsecond(t) / 1000;
+	}
+	return 0;
+}
+
+/* Another window takes the focus (no window manager: presenting it does). */
+static GtkWidget *take_focus(Fixture *f)
+{
+	GtkWidget *other = gtk_window_new();
+	gtk_window_set_title(GTK_WINDOW(other), "elsewhere");
+	gtk_window_set_default_size(GTK_WINDOW(other), 200, 100);
+	gtk_window_present(GTK_WINDOW(other));
+	TEST_WAIT(!gtk_window_is_active(GTK_WINDOW(f->win)));
+	return other;
+}
+
+/* The "Unread messages" separator follows reading: lines that arrive while
+ * the window is focused and at the bottom are read (no separator above
+ * them, the read marker advances); lines that arrive while another window
+ * has the focus, or while scrolled up, are not, and the separator moves
+ * above the first of them. */
+static void test_separator_follows_reading(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *who[2] = { join_lobby(f, "bob"), join_lobby(f, "carol") };
+	g_assert_true(natter_session_has_cap(f->session, "draft/read-marker"));
+	TEST_WAIT(gtk_window_is_active(GTK_WINDOW(f->win)));
+
+	/* focused, at the bottom: read as they come */
+	fill_lobby(f, who, 2, 3, "seen");
+	settle(f);
+	g_assert_null(separator_above(f));
+	TEST_WAIT(marker_ms(f) == newest_ms(f));
+
+	/* another window has the focus: unread, the separator above the first */
+	GtkWidget *other = take_focus(f);
+	gint64 read_before = marker_ms(f);
+	fill_lobby(f, who, 2, 3, "unseen");
+	settle(f);
+	ASSERT_SEPARATOR_ABOVE(f, "unseen line 1 of 3");
+	g_assert_cmpint(marker_ms(f), ==, read_before);
+
+	/* back: now they are read; the separator stays to show where they began */
+	gtk_window_destroy(GTK_WINDOW(other));
+	gtk_window_present(GTK_WINDOW(f->win));
+	TEST_WAIT(gtk_window_is_active(GTK_WINDOW(f->win)));
+	TEST_WAIT(marker_ms(f) == newest_ms(f));
+	fill_lobby(f, who, 2, 2, "read again");
+	settle(f);
+	ASSERT_SEPARATOR_ABOVE(f, "unseen line 1 of 3");
+	TEST_WAIT(marker_ms(f) == newest_ms(f)); /* rate-limited: within 2 s */
+
+	/* scrolled up: unread again, the separator moves down to them */
+	fill_lobby(f, who, 2, 30, "filler");
+	ASSERT_AT_BOTTOM(f, "after the filler");
+	GtkAdjustment *adj = message_adjustment(f);
+	gtk_adjustment_set_value(adj, gtk_adjustment_get_value(adj) - gtk_adjustment_get_page_size(adj) / 3);
+	settle(f);
+	gint64 read_upto = marker_ms(f);
+	fill_lobby(f, who, 2, 2, "below");
+	settle(f);
+	g_assert_true(jump_shown(f));
+	g_assert_cmpint(marker_ms(f), ==, read_upto);
+	g_signal_emit_by_name(jump_button(f), "clicked");
+	ASSERT_AT_BOTTOM(f, "after the jump");
+	ASSERT_SEPARATOR_ABOVE(f, "below line 1 of 2");
+	TEST_WAIT(marker_ms(f) == newest_ms(f));
+	g_autofree char *shot = artifact_path("natter-separator-moved.png");
+	save_png(GTK_WIDGET(f->win), shot);
+	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
+		raw_close(who[i]);
+}
+
 /* ---------------------------------------------------------------- keyboard in the chat */
 
 static const char *active_name(Fixture *f)
@@ -1654,6 +1777,7 @@ int main(int argc, char **argv)
 	ADD("/widgets/notification-unfocused", test_notification);
 	ADD("/widgets/scroll-stays-at-bottom", test_scroll_stays_at_bottom);
 	ADD("/widgets/scroll-kept-when-reading", test_scroll_kept_when_reading);
+	ADD("/widgets/separator-follows-reading", test_separator_follows_reading);
 	ADD("/widgets/mention-and-away", test_mention_and_away);
 	ADD("/widgets/tab-no-trap", test_tab_no_trap);
 	ADD("/widgets/keyboard-switching", test_keyboard_switching);
