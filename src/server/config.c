@@ -38,6 +38,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_unregistered = 1000;
 	cfg->connect_burst = 100;
 	cfg->connect_rate = 20.0;
+	cfg->accept_per_turn = 64;
 	cfg->sendq = 1024 * 1024;
 	cfg->sendq_total = 96 * 1024 * 1024;
 	cfg->sndbuf = 64 * 1024;
@@ -138,6 +139,7 @@ static const struct int_key int_keys[] = {
 	INT_KEY(ipv6_block, 16, 128),
 	INT_KEY(max_unregistered, 1, 1000000),
 	INT_KEY(connect_burst, 1, 1000000),
+	INT_KEY(accept_per_turn, 1, 100000),
 	INT_KEY(sendq, 1024, 1 << 30),
 	INT_KEY(sendq_total, 1 << 20, 2147483647),
 	INT_KEY(sndbuf, 0, 64 << 20),

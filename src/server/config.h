@@ -61,6 +61,7 @@ struct config {
 	int max_unregistered; /* connections not yet registered; oldest evicted */
 	int connect_burst;    /* new connections one block may open at once */
 	double connect_rate;  /* ... and per second after that (connrate.h) */
+	int accept_per_turn;  /* connections one listener accepts per loop turn */
 	int sendq;            /* bytes of unsent output before a client is closed */
 	int sendq_total;      /* all clients' unsent output; largest closed first */
 	int sndbuf;           /* SO_SNDBUF of client sockets; 0 = kernel's choice */
