@@ -7,6 +7,7 @@
 #include "async.h"
 #include "channel.h"
 #include "conn.h"
+#include "history.h"
 #include "hooks.h"
 #include "modes.h"
 #include "multiline.h"
@@ -155,6 +156,7 @@ void client_destroy(struct client *c, const char *reason)
 		outmsg_init(&m, NULL);
 		outmsg_from(&m, c);
 		outmsg_printf(&m, ":%s QUIT :%s", c->prefix, reason);
+		history_log_rooms_of(c, &m, HIST_QUIT);
 		outmsg_to_neighbours(&m, c, false, 0);
 		outmsg_clear(&m);
 		registry_whowas_add(c);

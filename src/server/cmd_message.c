@@ -25,6 +25,14 @@ static bool may_answer(enum relay_kind kind)
 	return kind != RELAY_NOTICE;
 }
 
+/* What history stores a relayed line as (a TAGMSG is an event: see
+ * history.h). */
+static enum history_kind history_kind_of(enum relay_kind kind)
+{
+	return kind == RELAY_PRIVMSG ? HIST_PRIVMSG : kind == RELAY_NOTICE ? HIST_NOTICE
+									  : HIST_TAGMSG;
+}
+
 /* A CTCP request or reply other than ACTION (refused in +C rooms). */
 static bool is_ctcp(const struct outmsg *m)
 {
@@ -73,9 +81,7 @@ static void relay_to_channel(struct client *c, const char *target, struct outmsg
 	} else {
 		/* A message to the room's operators only (@#room) stays out of
 		 * the room's history, which every member may read. */
-		if (kind != RELAY_TAGMSG)
-			history_log_room(ch, c, m,
-					 kind == RELAY_PRIVMSG ? HIST_PRIVMSG : HIST_NOTICE);
+		history_log_room(ch, c, m, history_kind_of(kind));
 		outmsg_to_channel(m, ch, c, need);
 	}
 	if ((c->caps & CAP_ECHO_MESSAGE) && (c->caps & need) == need)
@@ -98,8 +104,7 @@ static void relay_to_user(struct client *c, const char *nick, struct outmsg *m,
 			send_numeric(c, ERR_NOSUCHNICK, reply_param(nick));
 		return;
 	}
-	if (kind != RELAY_TAGMSG)
-		history_log_private(c, to, m, kind == RELAY_PRIVMSG ? HIST_PRIVMSG : HIST_NOTICE);
+	history_log_private(c, to, m, history_kind_of(kind));
 	if (kind != RELAY_TAGMSG || (to->caps & CAP_MESSAGE_TAGS)) {
 		/* labeled-response: a message to oneself without echo-message is
 		 * a side effect, not the response, so it carries no label (the

@@ -176,6 +176,7 @@ void nick_change_announce(struct client *c, const char *nick)
 	outmsg_init(&m, NULL);
 	outmsg_from(&m, c);
 	outmsg_printf(&m, ":%s NICK :%s", c->prefix, nick);
+	history_log_rooms_of(c, &m, HIST_NICK);
 	outmsg_to_neighbours(&m, c, true, 0);
 	outmsg_clear(&m);
 	if (renamed)

@@ -84,6 +84,11 @@ static const char *const migrations[] = {
 	" id INTEGER PRIMARY KEY, target TEXT NOT NULL, time INTEGER NOT NULL,"
 	" msgid TEXT NOT NULL, kind INTEGER NOT NULL, sender TEXT NOT NULL,"
 	" line TEXT NOT NULL, tags TEXT);",
+	/* 10: a msgid is unique per history target, not overall: a QUIT or a
+	 * NICK is one line with one msgid, stored in every room it was seen
+	 * in (history.h). */
+	"DROP INDEX history_msgid;"
+	"CREATE UNIQUE INDEX history_msgid ON history(msgid, target);",
 };
 
 struct write_job {

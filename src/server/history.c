@@ -19,6 +19,9 @@
 #include "send.h"
 #include "server.h"
 
+/* q_latest_time counts message kinds: "kind <= 3". */
+G_STATIC_ASSERT(HIST_LAST_MESSAGE_KIND == 3);
+
 enum op { OP_INSERT, OP_REDACT, OP_MARKER, OP_DELIVERED, OP_STOP };
 
 /* One queued write; owns its strings. */
@@ -839,7 +842,7 @@ bool history_open(const char *data_dir, GError **error)
 		    !prepare_on(table, "SELECT id, time, kind, msgid, sender, line, tags, target "
 				"FROM %s WHERE msgid = ?1", &h.q_msgid[t], error) ||
 		    !prepare_on(table, "SELECT max(time) FROM %s WHERE target = ?1 AND time > ?2 "
-				"AND time < ?3 AND kind <= 2", &h.q_latest_time[t], error) ||
+				"AND time < ?3 AND kind <= 3", &h.q_latest_time[t], error) ||
 		    /* (time, id) bounds, exclusive; kinds up to ?6; not before ?7. */
 		    !prepare_on(table, "SELECT id, time, kind, msgid, sender, line, tags FROM %s "
 				"WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
@@ -965,15 +968,90 @@ static void logged(struct outmsg *m, struct record *r, struct client *from)
 		from->conn->hold_seq = seq; /* what is queued to it from now on waits */
 }
 
+/* Is a line of @kind (with @m's client-only tags) kept? JOIN, PART, KICK,
+ * QUIT and NICK only with [history] store_joins; a TAGMSG only when it
+ * carries a client-only tag other than a typing notification, which is
+ * over once shown. */
+static bool wanted(enum history_kind kind, const struct outmsg *m)
+{
+	if (!h.enabled)
+		return false;
+	if (kind >= HIST_JOIN && kind <= HIST_NICK)
+		return h.cfg.store_joins;
+	if (kind == HIST_TAGMSG) {
+		g_auto(GStrv) tags = NULL;
+		if (m->client_tags == NULL)
+			return false;
+		tags = g_strsplit(m->client_tags->str, ";", -1);
+		for (int i = 0; tags[i] != NULL; i++) {
+			size_t klen = strcspn(tags[i], "=");
+			if (tags[i][0] == '+' &&
+			    !(klen == 7 && strncmp(tags[i], "+typing", 7) == 0) &&
+			    !(klen == 13 && strncmp(tags[i], "+draft/typing", 13) == 0))
+				return true;
+		}
+		return false;
+	}
+	return true;
+}
+
 void history_log_room(struct channel *ch, struct client *from, struct outmsg *m,
 		      enum history_kind kind)
 {
 	struct record *r;
 
-	if (!h.enabled || (kind > HIST_TOPIC && !h.cfg.store_joins))
+	if (!wanted(kind, m))
 		return;
 	r = make_record(from, m, kind);
 	r->target = room_key(ch->name);
+	logged(m, r, from);
+}
+
+void history_log_rooms_of(struct client *from, struct outmsg *m, enum history_kind kind)
+{
+	if (!wanted(kind, m))
+		return;
+	/* One row per room, each under the live line's one msgid. */
+	for (unsigned i = 0; i < client_channel_count(from); i++) {
+		struct record *r = make_record(from, m, kind);
+		r->target = room_key(client_channel_at(from, i)->name);
+		logged(m, r, from);
+	}
+}
+
+/* The line of a HIST_MULTILINE row (see history.h). */
+static char *multiline_line(struct client *from, const char *command, const char *target,
+			    GPtrArray *texts, GArray *concat)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_printf(s, ":%s %s %s", from->prefix, command, target);
+	for (guint i = 0; i < texts->len; i++) {
+		g_string_append_c(s, '\n');
+		g_string_append_c(s, g_array_index(concat, gboolean, i) ? '+' : ' ');
+		g_string_append(s, g_ptr_array_index(texts, i));
+	}
+	return g_string_free(s, FALSE);
+}
+
+void history_log_multiline(struct client *from, struct channel *ch, struct client *to,
+			   struct outmsg *m, const char *command, GPtrArray *texts,
+			   GArray *concat)
+{
+	struct record *r;
+
+	if (!wanted(HIST_MULTILINE, m))
+		return;
+	r = make_record(from, m, HIST_MULTILINE);
+	g_free(r->line);
+	r->line = multiline_line(from, command, ch != NULL ? ch->name : to->nick, texts, concat);
+	if (ch != NULL) {
+		r->target = room_key(ch->name);
+	} else {
+		r->peer_a = g_strdup(r->sender);
+		r->peer_b = history_identity(to);
+		r->target = history_private_key(r->peer_a, r->peer_b);
+	}
 	logged(m, r, from);
 }
 
@@ -982,7 +1060,7 @@ void history_log_private(struct client *from, struct client *to, struct outmsg *
 {
 	struct record *r;
 
-	if (!h.enabled)
+	if (!wanted(kind, m))
 		return;
 	r = make_record(from, m, kind);
 	r->peer_a = g_strdup(r->sender);
@@ -1294,29 +1372,87 @@ int64_t history_read_marker(const char *owner, const char *target)
 
 /* --- sending rows ------------------------------------------------------- */
 
+/* Appends "@time=...;msgid=...;+tags " to @line as @to's capabilities
+ * (or @force_tags) ask; no msgid when @msgid is NULL. */
+static void row_tags(GString *line, struct client *to, const struct history_row *row,
+		     const char *msgid, bool force_tags)
+{
+	char when[32];
+	bool first = true;
+
+	if (force_tags || (to->caps & CAP_SERVER_TIME)) {
+		history_format_time(row->time_ms, when, sizeof(when));
+		g_string_append_printf(line, "@time=%s", when);
+		first = false;
+	}
+	if (force_tags || (to->caps & CAP_MESSAGE_TAGS)) {
+		if (msgid != NULL) {
+			g_string_append_printf(line, "%smsgid=%s", first ? "@" : ";", msgid);
+			first = false;
+		}
+		if (row->tags != NULL && (to->caps & CAP_MESSAGE_TAGS)) {
+			g_string_append_printf(line, "%s%s", first ? "@" : ";", row->tags);
+			first = false;
+		}
+	}
+	if (!first)
+		g_string_append_c(line, ' ');
+}
+
+/* A HIST_MULTILINE row (see history.h): one draft/multiline batch from its
+ * sender to a client with draft/multiline and batch, else its non-blank
+ * lines, only the first with the message's msgid. */
+static void send_multiline_row(struct client *to, const struct history_row *row,
+			       bool force_tags, GString *line)
+{
+	g_auto(GStrv) parts = g_strsplit(row->line, "\n", -1);
+	g_auto(GStrv) head = g_strsplit(parts[0], " ", 3); /* :source COMMAND target */
+	bool whole = (to->caps & (CAP_MULTILINE | CAP_BATCH)) == (CAP_MULTILINE | CAP_BATCH);
+	bool first = true;
+
+	if (g_strv_length(head) != 3)
+		return;
+	if (whole) {
+		g_string_truncate(line, 0);
+		row_tags(line, to, row, row->msgid, force_tags);
+		send_batch_begin_from(to, line->str, head[0] + 1, "draft/multiline", head[2]);
+	}
+	for (int i = 1; parts[i] != NULL; i++) {
+		const char *text = parts[i][0] != '\0' ? parts[i] + 1 : "";
+		bool concat = parts[i][0] == '+';
+		g_string_truncate(line, 0);
+		if (whole) {
+			if (concat)
+				g_string_append(line, "@draft/multiline-concat ");
+		} else {
+			if (text[0] == '\0')
+				continue;
+			row_tags(line, to, row, first ? row->msgid : NULL, force_tags);
+			first = false;
+		}
+		g_string_append_printf(line, "%s :%s\r\n", parts[0], text);
+		send_raw(to, line->str, line->len);
+	}
+	if (whole)
+		send_batch_end(to);
+}
+
 void history_send_rows(struct client *to, GPtrArray *rows, bool force_tags)
 {
 	GString *line = g_string_sized_new(600);
 
 	for (guint i = 0; i < rows->len; i++) {
 		const struct history_row *row = g_ptr_array_index(rows, i);
-		char when[32];
-		bool first = true;
 
+		/* TAGMSG is only ever sent to clients with message-tags. */
+		if (row->kind == HIST_TAGMSG && !(to->caps & CAP_MESSAGE_TAGS))
+			continue;
+		if (row->kind == HIST_MULTILINE) {
+			send_multiline_row(to, row, force_tags, line);
+			continue;
+		}
 		g_string_truncate(line, 0);
-		if (force_tags || (to->caps & CAP_SERVER_TIME)) {
-			history_format_time(row->time_ms, when, sizeof(when));
-			g_string_append_printf(line, "@time=%s", when);
-			first = false;
-		}
-		if (force_tags || (to->caps & CAP_MESSAGE_TAGS)) {
-			g_string_append_printf(line, "%smsgid=%s", first ? "@" : ";", row->msgid);
-			if (row->tags != NULL && (to->caps & CAP_MESSAGE_TAGS))
-				g_string_append_printf(line, ";%s", row->tags);
-			first = false;
-		}
-		if (!first)
-			g_string_append_c(line, ' ');
+		row_tags(line, to, row, row->msgid, force_tags);
 		g_string_append(line, row->line);
 		g_string_append(line, "\r\n");
 		send_raw(to, line->str, line->len);

@@ -26,16 +26,36 @@ struct client;
 struct conn;
 struct outmsg;
 
-/* What a stored line is; message kinds sort before event kinds. */
+/* What a stored line is; message kinds sort before event kinds. Every
+ * client gets message kinds; event kinds only a client with
+ * draft/event-playback (CHATHISTORY), and never replay on join.
+ *
+ * HIST_MULTILINE is one draft/multiline message in one row, under the
+ * batch's msgid: its line is ":source COMMAND target" and then, per line of
+ * the message, "\n" + ' ' (a new line) or '+' (draft/multiline-concat) +
+ * the text. It is sent back as a draft/multiline batch to clients with
+ * draft/multiline and batch, else as its non-blank lines, the first with
+ * the message's msgid and the others without one (see history_send_rows).
+ *
+ * HIST_QUIT and HIST_NICK ([history] store_joins, like JOIN/PART/KICK) are
+ * one row per room the person was in, each under the one msgid the live
+ * QUIT/NICK had (msgids are unique per target, not overall).
+ * HIST_TAGMSG is a TAGMSG with client-only tags (+draft/react,
+ * +draft/reply...), sent back only to clients with message-tags; one that
+ * carries nothing but +typing is not kept. */
 enum history_kind {
 	HIST_PRIVMSG = 1,
 	HIST_NOTICE = 2,
+	HIST_MULTILINE = 3,
 	HIST_TOPIC = 10,
 	HIST_JOIN = 11,
 	HIST_PART = 12,
 	HIST_KICK = 13,
+	HIST_QUIT = 14,
+	HIST_NICK = 15,
+	HIST_TAGMSG = 16,
 };
-#define HIST_LAST_MESSAGE_KIND HIST_NOTICE
+#define HIST_LAST_MESSAGE_KIND HIST_MULTILINE
 
 /* One stored line, as read back. */
 struct history_row {
@@ -60,6 +80,15 @@ void history_log_room(struct channel *ch, struct client *from, struct outmsg *m,
 		      enum history_kind kind);
 void history_log_private(struct client *from, struct client *to, struct outmsg *m,
 			 enum history_kind kind);
+/* Logs a QUIT or NICK of @from once in every room it is in (call it
+ * before @from leaves them), when [history] store_joins. */
+void history_log_rooms_of(struct client *from, struct outmsg *m, enum history_kind kind);
+/* Logs a draft/multiline message of @from to room @ch or to @to (one of
+ * them NULL) under @m's msgid and time: @texts (char *) and @concat
+ * (gboolean, draft/multiline-concat) per line, sent with @command. */
+void history_log_multiline(struct client *from, struct channel *ch, struct client *to,
+			   struct outmsg *m, const char *command, GPtrArray *texts,
+			   GArray *concat);
 
 /* Hands the records logged in this loop turn to the writer at once (the
  * main loop calls it after each turn, before the flush pass). */

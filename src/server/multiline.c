@@ -6,6 +6,8 @@
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "conn.h"
+#include "history.h"
 #include "numerics.h"
 #include "proto_limits.h"
 #include "registry.h"
@@ -185,22 +187,33 @@ static void deliver(struct client *c, struct multiline *ml)
 		}
 	}
 	rcpt = recipients(c, ch, to);
-	/* The whole message's id and time (what history would store). */
+	/* The whole message's id and time, stored as one history row (see
+	 * history.h): those it is shown to wait for its commit like for any
+	 * message ([history] durable_ack). */
 	outmsg_init(&whole, NULL);
+	history_log_multiline(c, ch, to, &whole, ml->command, ml->lines, ml->concat);
 	for (guint r = 0; r < rcpt->len; r++) {
 		struct client *m = g_ptr_array_index(rcpt, r);
 		const char *target = ch != NULL ? ch->name : to->nick;
+		bool first = true;
+		if (whole.hist_seq != 0 && m->conn != NULL)
+			m->conn->hold_seq = whole.hist_seq;
 		if ((m->caps & (CAP_MULTILINE | CAP_BATCH)) == (CAP_MULTILINE | CAP_BATCH)) {
 			send_as_batch(m, c, ml, &whole, target);
 			continue;
 		}
-		/* Without the cap: each line as its own message. */
+		/* Without the cap: each line as its own message, at the
+		 * message's time; the first with its msgid, the others with
+		 * none, as CHATHISTORY sends them back. */
 		for (guint i = 0; i < ml->lines->len; i++) {
 			const char *text = g_ptr_array_index(ml->lines, i);
 			struct outmsg one;
 			if (text[0] == '\0')
 				continue;
 			outmsg_init(&one, NULL);
+			one.msgid_seq = first ? whole.msgid_seq : 0;
+			one.time_us = whole.time_us;
+			first = false;
 			outmsg_compose(&one, c->prefix, ml->command, target, text);
 			outmsg_send(&one, m);
 			outmsg_clear(&one);

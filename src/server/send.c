@@ -293,10 +293,12 @@ static GString *build_variant(struct outmsg *m, int variant)
 		g_string_append_printf(w, "@time=%s", outmsg_time(m));
 		first = false;
 	}
-	if (variant & 2) {
+	if ((variant & 2) && m->msgid_seq != 0) { /* 0: a line without a msgid */
 		g_string_append_printf(w, "%smsgid=%s", first ? "@" : ";", outmsg_msgid(m));
-		if (m->client_tags != NULL)
-			g_string_append_printf(w, ";%s", m->client_tags->str);
+		first = false;
+	}
+	if ((variant & 2) && m->client_tags != NULL) {
+		g_string_append_printf(w, "%s%s", first ? "@" : ";", m->client_tags->str);
 		first = false;
 	}
 	if (variant & 4) {
@@ -501,6 +503,12 @@ static void state_queue(struct client *to, const char *data, size_t len)
 
 void send_batch_begin(struct client *to, const char *type, const char *params)
 {
+	send_batch_begin_from(to, "", server.cfg->name, type, params);
+}
+
+void send_batch_begin_from(struct client *to, const char *tags, const char *source,
+			   const char *type, const char *params)
+{
 	struct send_state *st = state_of(to);
 	char *id;
 
@@ -513,7 +521,7 @@ void send_batch_begin(struct client *to, const char *type, const char *params)
 	if (st->label != NULL && !st->label_sent && st->batches->len == 0)
 		open_label_batch(to, st);
 	id = new_batch_id();
-	send_line(to, ":%s BATCH +%s %s%s%s", server.cfg->name, id, type,
+	send_line(to, "%s:%s BATCH +%s %s%s%s", tags, source, id, type,
 		  params != NULL ? " " : "", params != NULL ? params : "");
 	g_ptr_array_add(st->batches, id);
 }

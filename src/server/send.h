@@ -49,7 +49,8 @@ void send_fail(struct client *to, const char *command, const char *code, const c
  * caller for outmsg_compose(), from @parsed for outmsg_printf(). It is valid
  * until outmsg_clear() and while the caller's strings live. */
 struct outmsg {
-	uint64_t msgid_seq;       /* the msgid's number, assigned at compose */
+	uint64_t msgid_seq;       /* the msgid's number, assigned at compose;
+				   * set to 0 for a line sent without one */
 	int64_t time_us;          /* wall clock at compose (server-time) */
 	const char *source;       /* nick!user@host or the server name */
 	const char *command;
@@ -117,6 +118,10 @@ void outmsg_to_watchers(struct outmsg *m, struct client *c, unsigned need_caps);
 
 /* @params may be NULL; it is appended after the type as given. */
 void send_batch_begin(struct client *to, const char *type, const char *params);
+/* The same with @tags ("@time=...;msgid=... " or "") on the opening line and
+ * @source instead of the server's name (a replayed draft/multiline batch). */
+void send_batch_begin_from(struct client *to, const char *tags, const char *source,
+			   const char *type, const char *params);
 void send_batch_end(struct client *to);
 
 /* --- labeled responses (IRCv3 labeled-response) ----------------------------

@@ -1,0 +1,316 @@
+"""History of what is not a plain PRIVMSG/NOTICE: QUIT and NICK (one row
+per room, [history] store_joins), TAGMSG (+draft/react, +draft/reply) and
+draft/multiline messages (one row, replayed as a batch or as lines).
+
+Specs: IRCv3 draft/chathistory, draft/event-playback, draft/multiline,
+message-tags (TAGMSG), batch.
+"""
+import sqlite3
+
+from conftest import unique, wait_for
+
+HIST_CAPS = ["batch", "draft/chathistory", "server-time", "message-tags", "echo-message"]
+EVENTS = HIST_CAPS + ["draft/event-playback"]
+ML = ["draft/multiline"]
+
+
+def chathistory(c, *args):
+    """CHATHISTORY ...: the batch's lines, with a nested draft/multiline
+    batch as one entry ("MULTILINE", opening BATCH line, inner lines)."""
+    c.send("CHATHISTORY " + " ".join(args))
+    first = c.expect("BATCH")
+    assert first.params[1] == "chathistory", first.text
+    ref = first.params[0][1:]
+    out, inner = [], None
+    while True:
+        m = c.get()
+        if m.command == "BATCH" and m.params[0] == "-" + ref:
+            assert inner is None, "the multiline batch was not closed"
+            return out
+        if inner is not None:
+            if m.command == "BATCH" and m.params[0] == "-" + inner[1].params[0][1:]:
+                out.append(inner)
+                inner = None
+                continue
+            assert m.tags.get("batch") == inner[1].params[0][1:], m.text
+            inner[2].append(m)
+            continue
+        assert m.tags.get("batch") == ref, f"line outside the batch: {m.text}"
+        if m.command == "BATCH" and m.params[0].startswith("+"):
+            assert m.params[1] == "draft/multiline", m.text
+            inner = ("MULTILINE", m, [])
+            continue
+        out.append(m)
+
+
+def commands(lines):
+    return [m[0] if isinstance(m, tuple) else m.command for m in lines]
+
+
+def wait_stored(c, target, want, *, timeout=10):
+    """Events are stored without holding anyone (natterd.8, HISTORY): waits
+    until LATEST on @target gives the commands @want; returns the lines."""
+    got = {}
+
+    def ok():
+        got["lines"] = chathistory(c, "LATEST", target, "*", "50")
+        return commands(got["lines"]) == want
+    assert wait_for(ok, timeout=timeout), commands(got["lines"])
+    return got["lines"]
+
+
+def send_multiline(c, target, lines, ref="ml1"):
+    c.send(f"BATCH +{ref} draft/multiline {target}")
+    for text, concat in lines:
+        tags = f"@batch={ref}" + (";draft/multiline-concat" if concat else "")
+        c.send(f"{tags} PRIVMSG {target} :{text}")
+    c.send(f"BATCH -{ref}")
+
+
+# --- QUIT and NICK ----------------------------------------------------------
+
+def test_quit_and_nick_stored_once_per_room(server):
+    r1, r2 = "#" + unique("q"), "#" + unique("q")
+    a = server.client(unique("a"), caps=EVENTS)
+    a.join(r1)
+    a.join(r2)
+    b = server.client(unique("b"))
+    b.join(r1)
+    b.join(r2)
+    b.sync()
+    a.sync()
+    new = unique("n")
+    b.send(f"NICK {new}")
+    live_nick = a.expect("NICK", params=[new])
+    b.send("QUIT :gone home")
+    live_quit = a.expect("QUIT")
+    assert live_quit.nick == new
+    for room in (r1, r2):
+        lines = wait_stored(a, room, ["JOIN", "JOIN", "NICK", "QUIT"])
+        nick, quit_ = lines[2], lines[3]
+        assert nick.params == [new] and nick.source == live_nick.source
+        assert quit_.nick == new and quit_.params[-1] == "Quit: gone home"
+        # One live line, one msgid: the same in every room's history.
+        assert nick.tags["msgid"] == live_nick.tags["msgid"]
+        assert quit_.tags["msgid"] == live_quit.tags["msgid"]
+        assert quit_.tags["time"] == live_quit.tags["time"]
+        # And it is a reference in each room.
+        before = chathistory(a, "BEFORE", room, "msgid=" + quit_.tags["msgid"], "1")
+        assert commands(before) == ["NICK"]
+    # A room b was not in has none of it.
+    r3 = "#" + unique("q")
+    a.join(r3)
+    assert commands(wait_stored(a, r3, ["JOIN"])) == ["JOIN"]
+    # Without event-playback: no events at all.
+    plain = server.client(unique("p"), caps=HIST_CAPS)
+    plain.join(r1)
+    plain.sync()
+    assert chathistory(plain, "LATEST", r1, "*", "50") == []
+
+
+def test_quit_and_nick_not_stored_without_store_joins(server_factory):
+    s = server_factory(config={"history": {"store_joins": "false"}})
+    room = "#" + unique("q")
+    a = s.client(unique("a"), caps=EVENTS)
+    a.join(room)
+    b = s.client(unique("b"))
+    b.join(room)
+    b.sync()
+    new = unique("n")
+    b.send(f"NICK {new}")
+    a.expect("NICK", params=[new])
+    b.send(f"PRIVMSG {room} :still here")
+    b.send("QUIT :bye")
+    a.expect("QUIT")
+    a.sync()
+    # The PRIVMSG is held until stored, so it is there; nothing else is.
+    lines = chathistory(a, "LATEST", room, "*", "50")
+    assert commands(lines) == ["PRIVMSG"]
+
+
+# --- TAGMSG -----------------------------------------------------------------
+
+def test_tagmsg_in_a_room_replayed_with_event_playback_only(server):
+    room = "#" + unique("t")
+    a = server.client(unique("a"), caps=EVENTS)
+    a.join(room)
+    a.sync()
+    a.send(f"PRIVMSG {room} :nice")
+    target_id = a.expect("PRIVMSG").tags["msgid"]
+    a.send(f"@+draft/react=❤;+draft/reply={target_id} TAGMSG {room}")
+    live = a.expect("TAGMSG")  # the echo
+    a.send(f"@+typing=active TAGMSG {room}")  # over once shown: not kept
+    a.expect("TAGMSG")
+    a.send(f"TAGMSG {room}")  # no tags at all: nothing to keep
+    a.sync()
+    lines = wait_stored(a, room, ["JOIN", "PRIVMSG", "TAGMSG"])
+    tm = lines[2]
+    assert tm.tags["+draft/react"] == live.tags["+draft/react"]
+    assert tm.tags["+draft/reply"] == target_id
+    assert tm.tags["msgid"] == live.tags["msgid"]
+    assert tm.params == [room] and tm.nick == a.nick
+    # Without event-playback TAGMSG is an event: not sent.
+    plain = server.client(unique("p"), caps=HIST_CAPS)
+    plain.join(room)
+    plain.sync()
+    assert commands(chathistory(plain, "LATEST", room, "*", "50")) == ["PRIVMSG"]
+    # event-playback without message-tags: a TAGMSG is never sent to it.
+    notags = server.client(unique("n"), caps=["batch", "draft/chathistory",
+                                                "draft/event-playback"])
+    notags.join(room)
+    notags.sync()
+    got = chathistory(notags, "LATEST", room, "*", "50")
+    assert "TAGMSG" not in commands(got) and "PRIVMSG" in commands(got)
+
+
+def test_private_tagmsg_stored(server):
+    a = server.client(unique("a"), caps=EVENTS)
+    b = server.client(unique("b"), caps=EVENTS)
+    a.send(f"PRIVMSG {b.nick} :hello")
+    mid = b.expect("PRIVMSG").tags["msgid"]
+    b.send(f"@+draft/react=ok;+draft/reply={mid} TAGMSG {a.nick}")
+    a.expect("TAGMSG")
+    lines = wait_stored(a, b.nick, ["PRIVMSG", "TAGMSG"])
+    assert lines[1].nick == b.nick and lines[1].tags["+draft/reply"] == mid
+    lines = chathistory(b, "LATEST", a.nick, "*", "10")
+    assert commands(lines) == ["PRIVMSG", "TAGMSG"]
+    # A third party sees nothing of their conversation.
+    c = server.client(unique("c"), caps=EVENTS)
+    assert chathistory(c, "LATEST", a.nick, "*", "10") == []
+
+
+# --- draft/multiline -----------------------------------------------------------
+
+PARTS = [("first line", False), ("second", False), (" continued", True), ("", False),
+         ("last", False)]
+
+
+def test_multiline_room_message_replayed_as_a_batch_or_as_lines(server):
+    room = "#" + unique("m")
+    a = server.client(unique("a"), caps=HIST_CAPS + ML)
+    old = server.client(unique("o"), caps=HIST_CAPS)  # live, without multiline
+    for c in (a, old):
+        c.join(room)
+        c.sync()
+    a.send(f"PRIVMSG {room} :before")
+    a.expect("PRIVMSG")
+    send_multiline(a, room, PARTS)
+    echo = a.expect("BATCH")
+    assert echo.params[1:] == ["draft/multiline", room]
+    a.collect_until("BATCH", params=["-" + echo.params[0][1:]])
+    a.send(f"PRIVMSG {room} :after")
+    a.expect("PRIVMSG", params=[room, "after"])
+    whole_id = echo.tags["msgid"]
+    # Live, without the cap: the lines, the first under the message's msgid.
+    live = [old.expect("PRIVMSG") for _ in range(5)]
+    assert [m.params[1] for m in live] == ["before", "first line", "second", " continued", "last"]
+    assert live[1].tags["msgid"] == whole_id
+    assert all("msgid" not in m.tags for m in live[2:5])
+    assert {m.tags["time"] for m in live[1:5]} == {echo.tags["time"]}
+
+    # Acknowledged means stored: the echo came, so CHATHISTORY has it now.
+    b = server.client(unique("b"), caps=HIST_CAPS + ML)
+    b.join(room)
+    b.sync()
+    lines = chathistory(b, "LATEST", room, "*", "10")
+    assert commands(lines) == ["PRIVMSG", "MULTILINE", "PRIVMSG"]
+    _, start, inner = lines[1]
+    assert start.nick == a.nick and start.params[1:] == ["draft/multiline", room]
+    assert start.tags["msgid"] == whole_id and start.tags["time"] == echo.tags["time"]
+    assert [(m.params[1], "draft/multiline-concat" in m.tags) for m in inner] == PARTS
+    assert all(m.command == "PRIVMSG" and m.params[0] == room and m.nick == a.nick
+               for m in inner)
+    # The batch's msgid is a reference like any message's.
+    after = chathistory(b, "AFTER", room, "msgid=" + whole_id, "10")
+    assert [m.params[1] for m in after] == ["after"]
+
+    # Without draft/multiline: its non-blank lines, the first with the msgid.
+    lines = chathistory(old, "LATEST", room, "*", "10")
+    assert [m.params[1] for m in lines] == ["before", "first line", "second", " continued",
+                                            "last", "after"]
+    assert lines[1].tags["msgid"] == whole_id
+    assert all("msgid" not in m.tags for m in lines[2:5])
+    assert all(m.tags["time"] == echo.tags["time"] for m in lines[1:5])
+    assert all("draft/multiline-concat" not in m.tags for m in lines)
+
+
+def test_multiline_replay_on_join_without_chathistory(server_factory):
+    s = server_factory(config={"history": {"replay_on_join": 5}})
+    room = "#" + unique("m")
+    a = s.client(unique("a"), caps=["batch", "message-tags", "echo-message"] + ML)
+    a.join(room)
+    a.sync()
+    send_multiline(a, room, [("one", False), ("two", False)])
+    a.expect("BATCH")
+    a.sync()
+    late = s.client(unique("l"))
+    got = late.join(room) + late.sync()
+    assert [m.params[1] for m in got if m.command == "PRIVMSG"] == ["one", "two"]
+    # With the cap (and batch): the batch itself.
+    late2 = s.client(unique("l"), caps=["batch", "server-time", "message-tags"] + ML)
+    got = late2.join(room) + late2.sync()
+    opening = [m for m in got if m.command == "BATCH" and m.params[0].startswith("+")
+               and m.params[1] == "draft/multiline"]
+    assert len(opening) == 1 and opening[0].nick == a.nick
+    inner = [m for m in got if m.tags.get("batch") == opening[0].params[0][1:]]
+    assert [m.params[1] for m in inner] == ["one", "two"]
+
+
+def test_private_multiline_stored(server):
+    a = server.client(unique("a"), caps=HIST_CAPS + ML)
+    b = server.client(unique("b"), caps=HIST_CAPS)
+    send_multiline(a, b.nick, [("hi", False), ("there", False)])
+    echo = a.expect("BATCH")
+    a.collect_until("BATCH", params=["-" + echo.params[0][1:]])
+    first = b.expect("PRIVMSG", params=[b.nick, "hi"])
+    b.expect("PRIVMSG", params=[b.nick, "there"])
+    lines = chathistory(b, "LATEST", a.nick, "*", "10")
+    assert [m.params[1] for m in lines] == ["hi", "there"]
+    assert lines[0].tags["msgid"] == first.tags["msgid"]
+    lines = chathistory(a, "LATEST", b.nick, "*", "10")
+    assert commands(lines) == ["MULTILINE"]
+    assert [m.params[1] for m in lines[0][2]] == ["hi", "there"]
+
+
+# --- after a restart ----------------------------------------------------------
+
+def test_events_and_multiline_survive_restart(server_factory):
+    s = server_factory()
+    room = "#" + unique("r")
+    a = s.client(unique("a"), caps=EVENTS + ML)
+    a.join(room)
+    b = s.client(unique("b"))
+    b.join(room)
+    b.sync()
+    send_multiline(a, room, [("kept", False), ("together", True)])
+    a.expect("BATCH")
+    a.send(f"@+draft/react=yes TAGMSG {room}")
+    a.expect("TAGMSG")
+    new = unique("n")
+    b.send(f"NICK {new}")
+    a.expect("NICK")
+    b.send("QUIT :later")
+    a.expect("QUIT")
+    want = ["JOIN", "JOIN", "MULTILINE", "TAGMSG", "NICK", "QUIT"]
+    before = wait_stored(a, room, want)
+    s.stop()
+    db = sqlite3.connect(s.data_dir / "natterd.db")
+    cols = [r[2] for r in db.execute("PRAGMA index_info(history_msgid)")]
+    assert cols == ["msgid", "target"]
+    kinds = [r[0] for r in db.execute(
+        "SELECT kind FROM history WHERE target = ? ORDER BY time, id", (room.lower(),))]
+    # (stop() closes a's connection first: its own QUIT comes last.)
+    assert kinds == [11, 11, 3, 16, 15, 14, 14]
+    db.close()
+    s.start()
+    c = s.client(unique("c"), caps=EVENTS + ML)
+    c.join(room)
+    c.sync()
+    after = wait_stored(c, room, want + ["QUIT", "JOIN"])
+    for x, y in zip(before, after):
+        if isinstance(x, tuple):
+            assert x[1].tags["msgid"] == y[1].tags["msgid"]
+            assert [(m.params[1], "draft/multiline-concat" in m.tags) for m in y[2]] == \
+                [("kept", False), ("together", True)]
+        else:
+            assert x.tags["msgid"] == y.tags["msgid"] and x.params == y.params
