@@ -1399,6 +1399,23 @@ static void row_tags(GString *line, struct client *to, const struct history_row 
 		g_string_append_c(line, ' ');
 }
 
+/* Appends @text and CRLF to @line, cut (at a UTF-8 character) so that
+ * the body, @used bytes before @text, stays within 510 bytes: a sender's
+ * line fitted without its nick!user@host in front. */
+static void append_cut(GString *line, const char *text, size_t used)
+{
+	size_t room = used < IRC_LINE_MAX - 2 ? IRC_LINE_MAX - 2 - used : 0;
+	size_t len = strlen(text);
+
+	if (len > room) {
+		len = room;
+		while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+			len--;
+	}
+	g_string_append_len(line, text, (gssize)len);
+	g_string_append(line, "\r\n");
+}
+
 /* A HIST_MULTILINE row (see history.h): one draft/multiline batch from its
  * sender to a client with draft/multiline and batch, else its non-blank
  * lines, only the first with the message's msgid. */
@@ -1430,7 +1447,8 @@ static void send_multiline_row(struct client *to, const struct history_row *row,
 			row_tags(line, to, row, first ? row->msgid : NULL, force_tags);
 			first = false;
 		}
-		g_string_append_printf(line, "%s :%s\r\n", parts[0], text);
+		g_string_append_printf(line, "%s :", parts[0]);
+		append_cut(line, text, strlen(parts[0]) + 2);
 		send_raw(to, line->str, line->len);
 	}
 	if (whole)

@@ -314,3 +314,25 @@ def test_events_and_multiline_survive_restart(server_factory):
                 [("kept", False), ("together", True)]
         else:
             assert x.tags["msgid"] == y.tags["msgid"] and x.params == y.params
+
+
+def test_long_multiline_lines_replayed_within_the_line_limit(server):
+    """A line that fitted the sender's 512 bytes gets the sender's
+    nick!user@host in front when replayed: cut to the limit, never over."""
+    room = "#" + unique("m")
+    a = server.client(unique("a"), caps=HIST_CAPS + ML)
+    a.join(room)
+    a.sync()
+    long = "x" * (510 - len(f"@batch=ml1 PRIVMSG {room} :"))
+    send_multiline(a, room, [("short", False), (long, False)])
+    echo = a.expect("BATCH")
+    a.collect_until("BATCH", params=["-" + echo.params[0][1:]])
+    for caps in (HIST_CAPS, HIST_CAPS + ML):
+        c = server.client(unique("c"), caps=caps)
+        lines = chathistory(c, "LATEST", room, "*", "10")
+        inner = lines[0][2] if caps != HIST_CAPS else lines
+        text = inner[1].params[1]
+        assert long.startswith(text) and len(text) > 400
+        for m in inner:
+            body = m.text.split(" ", 1)[1] if m.text.startswith("@") else m.text
+            assert len(body.encode()) <= 510, body
