@@ -262,6 +262,87 @@ static void test_store_and_ranges(void)
 	store_close();
 }
 
+/* Rows of @target of every kind, as "kind:line|tags" joined by ",". */
+static char *rows_of(const char *target)
+{
+	GPtrArray *rows = history_query(target, NULL, NULL, false, 100, 100, 0);
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct history_row *r = g_ptr_array_index(rows, i);
+		g_string_append_printf(s, "%s%d:%s|%s", i > 0 ? "," : "", r->kind, r->line,
+				       r->tags != NULL ? r->tags : "");
+	}
+	g_ptr_array_free(rows, TRUE);
+	return g_string_free(s, FALSE);
+}
+
+/* Logs one event line of @kind with client-only @tags (may be NULL). */
+static void event(enum history_kind kind, const char *line, const char *tags, bool rooms_of)
+{
+	struct outmsg m;
+
+	outmsg_init(&m, NULL);
+	if (tags != NULL)
+		outmsg_add_tag(&m, tags, NULL);
+	outmsg_printf(&m, "%s", line);
+	if (rooms_of)
+		history_log_rooms_of(&sender, &m, kind);
+	else
+		history_log_room(&room, &sender, &m, kind);
+	g_assert_cmpuint(m.hist_seq, ==, 0); /* events hold nobody back */
+	outmsg_clear(&m);
+}
+
+static void test_events_tagmsg_multiline(void)
+{
+	struct channel other = { .name = "#Other" };
+	struct channel *chans[2] = { &room, &other };
+	g_autoptr(GPtrArray) texts_ = g_ptr_array_new();
+	g_autoptr(GArray) concat = g_array_new(FALSE, FALSE, sizeof(gboolean));
+	gboolean no = FALSE, yes = TRUE;
+	struct outmsg m;
+	char *got;
+
+	store_open();
+	sender.channels = chans;
+	sender.nchannels = 2;
+	/* A typing notification is not kept; a reaction is, with its tag. */
+	event(HIST_TAGMSG, ":Alice!a@127.0.0.1 TAGMSG #Room", "+typing=active", false);
+	event(HIST_TAGMSG, ":Alice!a@127.0.0.1 TAGMSG #Room", NULL, false);
+	event(HIST_TAGMSG, ":Alice!a@127.0.0.1 TAGMSG #Room", "+draft/react=ok", false);
+	/* A QUIT in each of the sender's rooms. */
+	event(HIST_QUIT, ":Alice!a@127.0.0.1 QUIT :bye", NULL, true);
+	/* A multiline message: one row, held like any message. */
+	g_ptr_array_add(texts_, "one");
+	g_ptr_array_add(texts_, "two");
+	g_ptr_array_add(texts_, "");
+	g_array_append_val(concat, no);
+	g_array_append_val(concat, yes);
+	g_array_append_val(concat, no);
+	outmsg_init(&m, NULL);
+	history_log_multiline(&sender, &room, NULL, &m, "PRIVMSG", texts_, concat);
+	g_assert_cmpuint(m.hist_seq, >, 0);
+	while (!history_committed(m.hist_seq))
+		g_usleep(1000);
+	outmsg_clear(&m);
+
+	got = rows_of("#room");
+	g_assert_cmpstr(got, ==, "16::Alice!a@127.0.0.1 TAGMSG #Room|+draft/react=ok,"
+				 "14::Alice!a@127.0.0.1 QUIT :bye|,"
+				 "3::Alice!a@127.0.0.1 PRIVMSG #Room\n one\n+two\n |");
+	g_free(got);
+	got = rows_of("#other");
+	g_assert_cmpstr(got, ==, "14::Alice!a@127.0.0.1 QUIT :bye|");
+	g_free(got);
+	/* Only messages (the multiline one) count for TARGETS. */
+	g_assert_cmpint(history_latest_time("#room", 0, INT64_MAX), >, 0);
+	g_assert_cmpint(history_latest_time("#other", 0, INT64_MAX), ==, 0);
+	sender.channels = NULL;
+	sender.nchannels = 0;
+	store_close();
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -269,5 +350,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/history/private_key_is_symmetric", test_private_key_is_symmetric);
 	g_test_add_func("/history/config", test_config);
 	g_test_add_func("/history/store_and_ranges", test_store_and_ranges);
+	g_test_add_func("/history/events_tagmsg_multiline", test_events_tagmsg_multiline);
 	return g_test_run();
 }
