@@ -277,6 +277,8 @@ def test_private_multiline_stored(server):
 def test_events_and_multiline_survive_restart(server_factory):
     s = server_factory()
     room = "#" + unique("r")
+    w = s.client(unique("w"), caps=EVENTS + ML)  # watches; its own end is racy
+    w.join(room)
     a = s.client(unique("a"), caps=EVENTS + ML)
     a.join(room)
     b = s.client(unique("b"))
@@ -291,23 +293,27 @@ def test_events_and_multiline_survive_restart(server_factory):
     a.expect("NICK")
     b.send("QUIT :later")
     a.expect("QUIT")
-    want = ["JOIN", "JOIN", "MULTILINE", "TAGMSG", "NICK", "QUIT"]
-    before = wait_stored(a, room, want)
+    a.send("QUIT :me too")
+    w.expect("QUIT", source_nick=a.nick)
+    want = ["JOIN", "JOIN", "JOIN", "MULTILINE", "TAGMSG", "NICK", "QUIT", "QUIT"]
+    before = wait_stored(w, room, want)
     s.stop()
     db = sqlite3.connect(s.data_dir / "natterd.db")
     cols = [r[2] for r in db.execute("PRAGMA index_info(history_msgid)")]
     assert cols == ["msgid", "target"]
     kinds = [r[0] for r in db.execute(
-        "SELECT kind FROM history WHERE target = ? ORDER BY time, id", (room.lower(),))]
-    # (stop() closes a's connection first: its own QUIT comes last.)
-    assert kinds == [11, 11, 3, 16, 15, 14, 14]
+        "SELECT kind FROM (SELECT * FROM history UNION ALL SELECT * FROM history_recent) "
+        "WHERE target = ? ORDER BY time, id", (room.lower(),))]
+    assert kinds[:8] == [11, 11, 11, 3, 16, 15, 14, 14]
     db.close()
     s.start()
     c = s.client(unique("c"), caps=EVENTS + ML)
     c.join(room)
     c.sync()
-    after = wait_stored(c, room, want + ["QUIT", "JOIN"])
-    for x, y in zip(before, after):
+    after = chathistory(c, "BETWEEN", room, "msgid=" + before[0].tags["msgid"],
+                        "msgid=" + before[-1].tags["msgid"], "50")
+    assert commands(after) == want[1:-1]
+    for x, y in zip(before[1:-1], after):
         if isinstance(x, tuple):
             assert x[1].tags["msgid"] == y[1].tags["msgid"]
             assert [(m.params[1], "draft/multiline-concat" in m.tags) for m in y[2]] == \
