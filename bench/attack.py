@@ -40,12 +40,17 @@ import time
 HOST = "127.0.0.1"
 
 
+# [limits] settings added to every scenario's (--limit key=value).
+EXTRA_LIMITS = {}
+
+
 # --- the server --------------------------------------------------------------
 
 class Natterd:
     def __init__(self, binary, limits, tmp):
         self.tmp = tmp
         conf = os.path.join(tmp, "natterd.conf")
+        limits = dict(limits, **EXTRA_LIMITS)
         with open(conf, "w") as f:
             f.write("[server]\nname=irc.bench.natter\n[channels]\ndefault=#lobby\n[limits]\n")
             for k, v in limits.items():
@@ -87,6 +92,14 @@ class Natterd:
         except OSError:
             pass
         return 0
+
+    def cpu_seconds(self):
+        """natterd's CPU time so far (user + system, all threads)."""
+        try:
+            f = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
 
     def stop(self):
         keep = os.environ.get("ATTACK_KEEP_LOG")
@@ -337,6 +350,7 @@ class Measure:
         self.peak_tcp = 0
         self.start = time.monotonic()
         self.drops = softnet_drops()
+        self.cpu = srv.cpu_seconds()
 
     def sample(self):
         self.peak_tcp = max(self.peak_tcp, tcp_mem_pages())
@@ -350,6 +364,7 @@ class Measure:
         r["tcp_peak_mib"] = self.peak_tcp * 4096 / 2**20
         r["tcp_pressure_mib"] = tcp_pressure_pages() * 4096 / 2**20
         r["drops"] = softnet_drops() - self.drops
+        r["cpu_s"] = self.srv.cpu_seconds() - self.cpu
         return r
 
 
@@ -358,7 +373,7 @@ def report(name, args, r, extra=""):
     print(f"RESULT scenario={name} binary={args.natterd} canary_p50_ms={r['p50']:.1f} "
           f"canary_p99_ms={r['p99']:.1f} newcomers={r['admitted']}/{r['attempted']} "
           f"rss_peak_mib={r['rss_peak_mib']:.0f} tcp_peak_mib={r['tcp_peak_mib']:.0f} "
-          f"backlog_drops={r['drops']} "
+          f"backlog_drops={r['drops']} natterd_cpu_s={r['cpu_s']:.1f} "
           f"load_before={args.load_before} load_after={load} {extra}".strip())
     ok = r["p99"] < 100 and r["admitted"] == r["attempted"]
     print(f"{name}: canary p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms; newcomers admitted "
@@ -472,8 +487,11 @@ def slots(args):
                 m.sample()
                 time.sleep(0.5)
             r = m.finish()
+            # natterd's CPU per attacker reconnect: what a refusal costs.
+            per = r["cpu_s"] * 1e6 / reopened if reopened else float("nan")
             report("slots", args, r, f"idle={idle_n} max_clients={max_clients} "
-                                     f"attacker_reconnects={reopened}")
+                                     f"attacker_reconnects={reopened} "
+                                     f"cpu_us_per_reconnect={per:.1f}")
         finally:
             srv.stop()
 
@@ -546,7 +564,15 @@ def main():
     ap.add_argument("--idle", type=int, default=19500)
     ap.add_argument("--max-clients", type=int, default=19000)
     ap.add_argument("--users", type=int, default=15000)
+    ap.add_argument("--limit", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra [limits] setting for natterd (repeatable), "
+                         "e.g. --limit accept_per_turn=16")
     args = ap.parse_args()
+    for item in args.limit:
+        key, eq, value = item.partition("=")
+        if not eq:
+            ap.error(f"--limit wants KEY=VALUE, not '{item}'")
+        EXTRA_LIMITS[key] = value
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     args.load_before = open("/proc/loadavg").read().split()[0]

@@ -26,7 +26,10 @@
 #include "server.h"
 #include "tls.h"
 
-#define BACKLOG 1024
+/* Connections waiting to be accepted; the kernel caps it at
+ * net.core.somaxconn (4096 on current kernels). A SYN that finds it full is
+ * dropped, and the client's kernel retries only after a second. */
+#define BACKLOG 4096
 #define ACCEPT_RETRY_MS 250
 
 struct listener {

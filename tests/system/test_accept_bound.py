@@ -181,6 +181,33 @@ def test_registered_clients_answered_during_a_connect_flood(server_factory):
     c.sync()
 
 
+def test_refused_client_that_already_spoke_still_reads_why(server_factory):
+    """A refusal is one packet (the ERROR line leaves with the FIN); a client
+    whose registration lines arrived before natterd accepted it must still
+    read the line, not a reset that drops it."""
+    srv = server_factory(config={"limits": {"connect_burst": 1, "connect_rate": 0.01}})
+    srv.connect(name="first", source="127.10.0.1")   # the block's burst
+    for i in range(10):
+        srv.signal(signal.SIGSTOP)
+        try:
+            s = _raw_connect(srv.port, f"127.10.0.{2 + i}")
+            s.sendall(b"NICK late\r\nUSER u 0 * :u\r\n" + b"PING :pad\r\n" * 100)
+            time.sleep(0.05)   # let the lines arrive; not an assertion
+        finally:
+            srv.signal(signal.SIGCONT)
+        got = b""
+        try:
+            while True:
+                data = s.recv(4096)
+                if not data:
+                    break
+                got += data
+        except ConnectionResetError:
+            pass
+        s.close()
+        assert got == b"ERROR :Too many connections from your network, slow down\r\n", got
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "100001", "many"])
 def test_accept_per_turn_out_of_range_is_refused(server_factory, value):
     srv = server_factory(config={"limits": {"accept_per_turn": value}}, start=False)
