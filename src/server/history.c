@@ -1069,20 +1069,41 @@ void history_log_private(struct client *from, struct client *to, struct outmsg *
 	logged(m, r, from);
 }
 
-bool history_log_offline(struct client *from, const char *nick, struct outmsg *m)
+/* Keeps @m (as @kind, with @line instead of its body when not NULL; taken)
+ * for account @nick when nobody is logged in to it. */
+static bool log_offline(struct client *from, const char *nick, struct outmsg *m,
+			enum history_kind kind, char *line)
 {
 	struct account *a;
 	struct record *r;
 
-	if (!h.enabled || (a = account_find(nick)) == NULL || a->sessions->len > 0)
+	if (!h.enabled || (a = account_find(nick)) == NULL || a->sessions->len > 0) {
+		g_free(line);
 		return false;
-	r = make_record(from, m, HIST_PRIVMSG);
+	}
+	r = make_record(from, m, kind);
+	if (line != NULL) {
+		g_free(r->line);
+		r->line = line;
+	}
 	r->peer_a = g_strdup(r->sender);
 	r->peer_b = g_strdup(a->folded);
 	r->target = history_private_key(r->peer_a, r->peer_b);
 	r->offline_for = g_strdup(a->folded);
 	logged(m, r, from);
 	return true;
+}
+
+bool history_log_offline(struct client *from, const char *nick, struct outmsg *m)
+{
+	return log_offline(from, nick, m, HIST_PRIVMSG, NULL);
+}
+
+bool history_log_offline_multiline(struct client *from, const char *nick, struct outmsg *m,
+				   const char *command, GPtrArray *texts, GArray *concat)
+{
+	return log_offline(from, nick, m, HIST_MULTILINE,
+			   multiline_line(from, command, nick, texts, concat));
 }
 
 void history_deliver_offline(struct client *c)

@@ -106,6 +106,9 @@ char *history_peer_identity(const char *nick);
 /* A private message to @nick, an account with nobody connected: stored,
  * and delivered at its next login. False when @nick is no such account. */
 bool history_log_offline(struct client *from, const char *nick, struct outmsg *m);
+/* The same for a draft/multiline message (see history_log_multiline). */
+bool history_log_offline_multiline(struct client *from, const char *nick, struct outmsg *m,
+				   const char *command, GPtrArray *texts, GArray *concat);
 /* Sends @c (registered, logged in) the private messages kept for its
  * account while it was away, with their original time. */
 void history_deliver_offline(struct client *c);

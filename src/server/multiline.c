@@ -150,6 +150,53 @@ static void send_as_batch(struct client *to, struct client *c, struct multiline 
 	send_line(to, ":%s BATCH -%s", c->prefix, id);
 }
 
+/* The message @whole of @c to one recipient @m. */
+static void send_to(struct client *m, struct client *c, struct multiline *ml,
+		    struct outmsg *whole, const char *target)
+{
+	bool first = true;
+
+	/* Shown only once stored, like any message ([history] durable_ack). */
+	if (whole->hist_seq != 0 && m->conn != NULL)
+		m->conn->hold_seq = whole->hist_seq;
+	if ((m->caps & (CAP_MULTILINE | CAP_BATCH)) == (CAP_MULTILINE | CAP_BATCH)) {
+		send_as_batch(m, c, ml, whole, target);
+		return;
+	}
+	/* Without the cap: each line as its own message, at the message's
+	 * time; the first with its msgid, the others with none, as
+	 * CHATHISTORY sends them back. */
+	for (guint i = 0; i < ml->lines->len; i++) {
+		const char *text = g_ptr_array_index(ml->lines, i);
+		struct outmsg one;
+		if (text[0] == '\0')
+			continue;
+		outmsg_init(&one, NULL);
+		one.msgid_seq = first ? whole->msgid_seq : 0;
+		one.time_us = whole->time_us;
+		first = false;
+		outmsg_compose(&one, c->prefix, ml->command, target, text);
+		outmsg_send(&one, m);
+		outmsg_clear(&one);
+	}
+}
+
+/* A PRIVMSG to an account nobody is logged in to: kept for its next login
+ * (like a one-line one, cmd_message.c); false when @ml->target is none. */
+static bool keep_offline(struct client *c, struct multiline *ml)
+{
+	struct outmsg whole;
+	bool kept;
+
+	outmsg_init(&whole, NULL);
+	kept = history_log_offline_multiline(c, ml->target, &whole, ml->command, ml->lines,
+					     ml->concat);
+	if (kept && (c->caps & CAP_ECHO_MESSAGE))
+		send_to(c, c, ml, &whole, ml->target);
+	outmsg_clear(&whole);
+	return kept;
+}
+
 static void deliver(struct client *c, struct multiline *ml)
 {
 	bool notice = strcmp(ml->command, "NOTICE") == 0;
@@ -181,44 +228,18 @@ static void deliver(struct client *c, struct multiline *ml)
 	} else {
 		to = registry_find_nick(ml->target);
 		if (to == NULL || !to->registered) {
-			if (!notice)
+			if (!notice && !keep_offline(c, ml))
 				send_numeric(c, ERR_NOSUCHNICK, reply_param(ml->target));
 			return;
 		}
 	}
 	rcpt = recipients(c, ch, to);
 	/* The whole message's id and time, stored as one history row (see
-	 * history.h): those it is shown to wait for its commit like for any
-	 * message ([history] durable_ack). */
+	 * history.h). */
 	outmsg_init(&whole, NULL);
 	history_log_multiline(c, ch, to, &whole, ml->command, ml->lines, ml->concat);
-	for (guint r = 0; r < rcpt->len; r++) {
-		struct client *m = g_ptr_array_index(rcpt, r);
-		const char *target = ch != NULL ? ch->name : to->nick;
-		bool first = true;
-		if (whole.hist_seq != 0 && m->conn != NULL)
-			m->conn->hold_seq = whole.hist_seq;
-		if ((m->caps & (CAP_MULTILINE | CAP_BATCH)) == (CAP_MULTILINE | CAP_BATCH)) {
-			send_as_batch(m, c, ml, &whole, target);
-			continue;
-		}
-		/* Without the cap: each line as its own message, at the
-		 * message's time; the first with its msgid, the others with
-		 * none, as CHATHISTORY sends them back. */
-		for (guint i = 0; i < ml->lines->len; i++) {
-			const char *text = g_ptr_array_index(ml->lines, i);
-			struct outmsg one;
-			if (text[0] == '\0')
-				continue;
-			outmsg_init(&one, NULL);
-			one.msgid_seq = first ? whole.msgid_seq : 0;
-			one.time_us = whole.time_us;
-			first = false;
-			outmsg_compose(&one, c->prefix, ml->command, target, text);
-			outmsg_send(&one, m);
-			outmsg_clear(&one);
-		}
-	}
+	for (guint r = 0; r < rcpt->len; r++)
+		send_to(g_ptr_array_index(rcpt, r), c, ml, &whole, ch != NULL ? ch->name : to->nick);
 	outmsg_clear(&whole);
 	if (to != NULL && !notice && to->away != NULL)
 		send_numeric(c, RPL_AWAY, to->nick, to->away);

@@ -8,6 +8,7 @@ message-tags (TAGMSG), batch.
 import sqlite3
 
 from conftest import unique, wait_for
+from test_history import ACC, login, make_account
 
 HIST_CAPS = ["batch", "draft/chathistory", "server-time", "message-tags", "echo-message"]
 EVENTS = HIST_CAPS + ["draft/event-playback"]
@@ -270,6 +271,34 @@ def test_private_multiline_stored(server):
     lines = chathistory(a, "LATEST", b.nick, "*", "10")
     assert commands(lines) == ["MULTILINE"]
     assert [m.params[1] for m in lines[0][2]] == ["hi", "there"]
+
+
+def test_multiline_to_an_offline_account_delivered_at_login(server_factory):
+    s = server_factory(config=ACC)
+    bob = unique("bob")
+    make_account(s, bob).close()
+    alice = s.client(unique("al"), caps=["echo-message", "server-time", "message-tags",
+                                         "batch"] + ML)
+    wait_for(lambda: alice.sync() is not None)
+    send_multiline(alice, bob, [("while", False), (" away", True)])
+    echo = alice.expect("BATCH")
+    assert echo.params[1:] == ["draft/multiline", bob]
+    inner = alice.collect_until("BATCH", params=["-" + echo.params[0][1:]])[:-1]
+    assert [m.params[1] for m in inner] == ["while", " away"]
+    assert [m for m in alice.sync() if m.command == "401"] == []
+    # Nobody of that name: no such nick, as for one line.
+    send_multiline(alice, unique("nobody"), [("lost", False)], ref="ml2")
+    alice.expect("401")
+    # With the cap: the batch, with the original msgid and time.
+    c, got = login(s, bob, ["server-time", "message-tags", "batch"] + ML)
+    got += c.sync()
+    opening = [m for m in got if m.command == "BATCH" and m.params[0].startswith("+")]
+    assert len(opening) == 1 and opening[0].params[1:] == ["draft/multiline", bob]
+    assert opening[0].tags["msgid"] == echo.tags["msgid"]
+    assert opening[0].tags["time"] == echo.tags["time"] and opening[0].nick == alice.nick
+    lines = [m for m in got if m.tags.get("batch") == opening[0].params[0][1:]]
+    assert [(m.params[1], "draft/multiline-concat" in m.tags) for m in lines] == \
+        [("while", False), (" away", True)]
 
 
 # --- after a restart ----------------------------------------------------------
