@@ -123,16 +123,15 @@ static GPtrArray *recipients(struct client *c, struct channel *ch, struct client
 	return out;
 }
 
-/* One batch to a recipient with draft/multiline: the sender opens and
- * closes it; the msgid and time of the whole message are on the opening. */
+/* One batch to a recipient with draft/multiline, from the sender, with the
+ * msgid and time of the whole message on the opening line; nested in
+ * whatever batch is open to @to (the sender's labeled-response), as
+ * CHATHISTORY sends it back (history.c). */
 static void send_as_batch(struct client *to, struct client *c, struct multiline *ml,
 			  struct outmsg *whole, const char *target)
 {
-	static uint64_t seq;
 	g_autoptr(GString) line = g_string_new(NULL);
-	char id[24];
 
-	g_snprintf(id, sizeof(id), "ml%llx", (unsigned long long)++seq);
 	if (to->caps & (CAP_MESSAGE_TAGS | CAP_SERVER_TIME)) {
 		g_string_append_c(line, '@');
 		if (to->caps & CAP_SERVER_TIME)
@@ -142,12 +141,25 @@ static void send_as_batch(struct client *to, struct client *c, struct multiline 
 					       outmsg_msgid(whole));
 		g_string_append_c(line, ' ');
 	}
-	send_line(to, "%s:%s BATCH +%s draft/multiline %s", line->str, c->prefix, id, target);
-	for (guint i = 0; i < ml->lines->len; i++)
-		send_line(to, "@batch=%s%s :%s %s %s :%s", id,
-			  g_array_index(ml->concat, gboolean, i) ? ";draft/multiline-concat" : "",
-			  c->prefix, ml->command, target, (const char *)g_ptr_array_index(ml->lines, i));
-	send_line(to, ":%s BATCH -%s", c->prefix, id);
+	send_batch_begin_from(to, line->str, c->prefix, "draft/multiline", target);
+	for (guint i = 0; i < ml->lines->len; i++) {
+		const char *text = g_ptr_array_index(ml->lines, i);
+		size_t tags;
+		g_string_assign(line, g_array_index(ml->concat, gboolean, i)
+					      ? "@draft/multiline-concat " : "");
+		tags = line->len;
+		g_string_append_printf(line, ":%s %s %s :%s", c->prefix, ml->command, target, text);
+		/* The body within 510 bytes, cut at a character. */
+		if (line->len - tags > IRC_LINE_MAX - 2) {
+			size_t len = tags + IRC_LINE_MAX - 2;
+			while (len > tags && ((unsigned char)line->str[len] & 0xC0) == 0x80)
+				len--;
+			g_string_truncate(line, len);
+		}
+		g_string_append(line, "\r\n");
+		send_raw(to, line->str, line->len);
+	}
+	send_batch_end(to);
 }
 
 /* The message @whole of @c to one recipient @m. */

@@ -84,3 +84,34 @@ def test_batch_without_cap_is_refused(server):
     a = server.client(unique("a"), caps=["batch"])
     a.send(f"BATCH +r draft/multiline {a.nick}")
     assert a.expect("FAIL").params[:2] == ["BATCH", "MULTILINE_INVALID"]
+
+
+def test_labeled_echo_nests_the_multiline_batch(server):
+    """The echo of a labeled batch is a draft/multiline batch inside the
+    labeled-response one: its lines carry one batch tag, the inner one."""
+    a = server.client(unique("a"), caps=CAPS + ["labeled-response"])
+    b = server.client(unique("b"), caps=CAPS)
+    send_multiline(a, b.nick, [("one", False), ("two", True)], label="L2")
+    outer = a.expect("BATCH")
+    assert outer.tags.get("label") == "L2"
+    inner = a.expect("BATCH")
+    assert inner.tags.get("batch") == outer.params[0][1:]
+    ref = inner.params[0][1:]
+    lines = a.collect_until("BATCH", params=["-" + ref])[:-1]
+    assert [m.params[1] for m in lines] == ["one", "two"]
+    for m in lines:
+        assert m.raw.count(b"batch=") == 1 and m.tags["batch"] == ref, m.text
+    assert "draft/multiline-concat" in lines[1].tags
+    a.expect("BATCH", params=["-" + outer.params[0][1:]])
+
+
+def test_long_lines_stay_within_the_limit(server):
+    a = server.client(unique("a"), caps=CAPS)
+    b = server.client(unique("b"), caps=CAPS)
+    long = "é" * 240  # 480 bytes: fits a's line, not with a's prefix in front
+    send_multiline(a, b.nick, [(long, False), (long, True)])
+    start = b.expect("BATCH")
+    lines = b.collect_until("BATCH", params=["-" + start.params[0][1:]])[:-1]
+    for m in lines:
+        body = m.raw.split(b" ", 1)[1]
+        assert len(body) <= 510 and long.startswith(m.params[1]) and len(m.params[1]) > 200
