@@ -1,8 +1,8 @@
 /* history.h - the message history: every room message, private message,
  * NOTICE, TOPIC change and (configurably) JOIN/PART/KICK is written to the
- * `history` table of natterd.db by one writer thread of its own, which
- * commits in batches (up to [history] batch_max records, or whatever came in
- * while the previous commit ran, plus an optional commit window).
+ * store in natterd.db by one writer thread of its own, which commits in
+ * batches (up to [history] batch_max records, or whatever came in while the
+ * previous commit ran, plus an optional commit window).
  *
  * "Acknowledged means stored": a logged message is given a sequence number
  * and every connection it is queued to is held (conn.c writes nothing to it)
@@ -12,8 +12,9 @@
  * the kernel's page cache); synchronous=FULL also survives power loss.
  *
  * Reads (CHATHISTORY, replay on join) run on the loop thread on a second,
- * read-only connection with prepared statements: an indexed look-up of at
- * most [history] query_limit rows (see bench/README.md for its p99). */
+ * read-only connection with prepared statements, merged with the newest
+ * rows, which the loop keeps in memory until the writer has moved them into
+ * the indexed table (history_internal.h has a row's whole way). */
 #ifndef NATTERD_HISTORY_H
 #define NATTERD_HISTORY_H
 
@@ -96,6 +97,9 @@ void history_submit(void);
 
 /* True when record @seq is on disk (or history holds nothing back). */
 bool history_committed(uint64_t seq);
+/* True when every stored row is in the indexed table, none only in the
+ * loop's memory and history_log (for benchmarks and tests). */
+bool history_all_moved(void);
 
 /* The identity history keys a person by: their account (case-folded) when
  * logged in, else "~" and their case-folded nick. */
