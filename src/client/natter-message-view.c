@@ -33,6 +33,8 @@ struct _NatterMessageView {
 	double keep_from_end; /* an older page went in above: hold this distance from the end */
 	guint keep_tick;
 	guint keep_stable;
+	guint pad_tick;     /* sizing the space above a short conversation */
+	guint pad_stable;
 	NatterMessage *newest; /* the last row, to tell new lines from an older page */
 	NatterMessage *menu_msg; /* the row whose context menu is open */
 	GtkWidget *menu;
@@ -316,8 +318,61 @@ static gboolean keep_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data
 	return G_SOURCE_REMOVE;
 }
 
+/* How tall the rows are together, when they all fit (then every row has
+ * its widget, and the view is at the top of them). */
+static int rows_bottom(NatterMessageView *self)
+{
+	GtkWidget *list = GTK_WIDGET(self->list);
+	int bottom = 0;
+
+	for (GtkWidget *r = gtk_widget_get_first_child(list); r != NULL; r = gtk_widget_get_next_sibling(r)) {
+		graphene_rect_t b;
+		if (gtk_widget_get_child_visible(r) && gtk_widget_get_visible(r) &&
+		    gtk_widget_compute_bounds(r, list, &b))
+			bottom = MAX(bottom, (int)ceil(b.origin.y + b.size.height));
+	}
+	return bottom;
+}
+
+/* A conversation shorter than the view sits at its bottom, next to the
+ * message box (as in chat apps), not at the top with a gap below: the
+ * list gets a top margin of the space its rows leave free. GtkListView
+ * must stay the scrolled window's own child (rows are recycled), and its
+ * natural height is an estimate, so the rows are measured after layout,
+ * frame by frame until the margin stays put. */
+static gboolean pad_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+	NatterMessageView *self = data;
+	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+	int height = gtk_widget_get_height(GTK_WIDGET(self->scroller));
+	int margin = gtk_widget_get_margin_top(GTK_WIDGET(self->list));
+	double upper = gtk_adjustment_get_upper(adj);
+	/* taller than the list: the scroll range says how tall */
+	int content = upper > gtk_adjustment_get_page_size(adj) + 0.5 ? (int)ceil(upper) : rows_bottom(self);
+	int want = n_rows(self) > 0 && height > 0 ? MAX(0, height - content) : 0;
+
+	(void)widget; (void)clock;
+	if (want != margin) {
+		self->pad_stable = 0;
+		gtk_widget_set_margin_top(GTK_WIDGET(self->list), want);
+		return G_SOURCE_CONTINUE;
+	}
+	if (++self->pad_stable < 3)
+		return G_SOURCE_CONTINUE;
+	self->pad_tick = 0;
+	return G_SOURCE_REMOVE;
+}
+
+static void update_padding(NatterMessageView *self)
+{
+	self->pad_stable = 0;
+	if (self->pad_tick == 0)
+		self->pad_tick = gtk_widget_add_tick_callback(GTK_WIDGET(self->scroller), pad_tick, self, NULL);
+}
+
 static void follow_end(NatterMessageView *self)
 {
+	update_padding(self);
 	self->need_scroll = TRUE;
 	self->stable = 0;
 	if (self->tick_id == 0)
@@ -358,6 +413,7 @@ static void on_items_changed(GListModel *model, guint pos, guint removed, guint 
 			     NatterMessageView *self)
 {
 	(void)model;
+	update_padding(self);
 	/* Lines dropped at the front (the history cap) move the separator up. */
 	if (pos == 0 && removed > added && self->unread_line != G_MAXUINT)
 		set_unread_line(self, self->unread_line >= removed - added
@@ -397,6 +453,7 @@ static void on_items_changed(GListModel *model, guint pos, guint removed, guint 
 /* The range or the page changed (rows measured, window resized). */
 static void on_range_changed(NatterMessageView *self)
 {
+	update_padding(self);
 	if (self->follow)
 		follow_end(self);
 }
@@ -623,6 +680,9 @@ static void natter_message_view_dispose(GObject *object)
 		gtk_widget_remove_tick_callback(GTK_WIDGET(self->list), self->tick_id);
 	if (self->keep_tick != 0 && self->list != NULL)
 		gtk_widget_remove_tick_callback(GTK_WIDGET(self->list), self->keep_tick);
+	if (self->pad_tick != 0 && self->scroller != NULL)
+		gtk_widget_remove_tick_callback(GTK_WIDGET(self->scroller), self->pad_tick);
+	self->pad_tick = 0;
 	self->keep_tick = 0;
 	self->tick_id = 0;
 	if (self->list != NULL)

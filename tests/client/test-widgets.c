@@ -991,6 +991,46 @@ static void test_separator_follows_reading(Fixture *f, gconstpointer data)
 		raw_close(who[i]);
 }
 
+/* A short conversation sits at the bottom, next to the message box (as
+ * chat apps show it), not at the top with a gap below; it still follows
+ * the bottom as it grows past the height of the view. */
+static void test_short_at_bottom(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	RawClient *who[2] = { join_lobby(f, "bob"), join_lobby(f, "carol") };
+	fill_lobby(f, who, 2, 2, "short");
+	settle(f);
+	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *scroller = find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
+	GtkAdjustment *adj = message_adjustment(f);
+	g_assert_cmpfloat(gtk_adjustment_get_upper(adj), <=, gtk_adjustment_get_page_size(adj) + 1);
+	/* the newest line is drawn at the bottom edge... */
+	g_autofree char *bottom = bottom_line_text(f);
+	if (strstr(bottom, newest_text(f)) == NULL)
+		g_error("the line at the bottom is “%s”, not the newest “%s”", bottom, newest_text(f));
+	/* ...and the top of the view is empty */
+	GtkWidget *top = gtk_widget_pick(scroller, gtk_widget_get_width(scroller) / 3.0, 8, GTK_PICK_DEFAULT);
+	g_assert_true(top == NULL || !GTK_IS_LABEL(top));
+	g_autofree char *shot = artifact_path("natter-short-at-bottom.png");
+	save_png(GTK_WIDGET(f->win), shot);
+
+	/* growing past the view: it scrolls and follows as before */
+	fill_lobby(f, who, 2, 40, "long");
+	ASSERT_AT_BOTTOM(f, "after 40 more lines");
+	g_assert_cmpfloat(gtk_adjustment_get_upper(adj), >, gtk_adjustment_get_page_size(adj));
+	/* and a conversation with one line starts at the bottom too */
+	natter_session_open_private(f->session, "bob");
+	raw_send(who[0], "PRIVMSG alice :just one line");
+	TEST_WAIT(has_message(f->session, "bob", "just one line"));
+	settle(f);
+	g_autofree char *one = bottom_line_text(f);
+	g_assert_nonnull(strstr(one, "just one line"));
+	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
+		raw_close(who[i]);
+}
+
 /* ---------------------------------------------------------------- keyboard in the chat */
 
 static const char *active_name(Fixture *f)
@@ -1741,6 +1781,7 @@ static void test_narrow(Fixture *f, gconstpointer data)
 	 * in the middle of it; the settled layout is what is checked. */
 	TEST_WAIT(!gtk_widget_get_mapped(convs)); /* folded behind the back button */
 	TEST_WAIT(gtk_widget_get_width(view) >= gtk_widget_get_width(win) * 9 / 10);
+	TEST_WAIT(!gtk_widget_get_mapped(members)); /* the member list has slid away */
 	g_test_message("window %d px, messages %d px", gtk_widget_get_width(win), gtk_widget_get_width(view));
 	ASSERT_AT_BOTTOM(f, "at 360 px");
 	g_autofree char *path = artifact_path("natter-360.png");
@@ -1780,6 +1821,7 @@ int main(int argc, char **argv)
 	ADD("/widgets/scroll-stays-at-bottom", test_scroll_stays_at_bottom);
 	ADD("/widgets/scroll-kept-when-reading", test_scroll_kept_when_reading);
 	ADD("/widgets/separator-follows-reading", test_separator_follows_reading);
+	ADD("/widgets/short-at-bottom", test_short_at_bottom);
 	ADD("/widgets/mention-and-away", test_mention_and_away);
 	ADD("/widgets/tab-no-trap", test_tab_no_trap);
 	ADD("/widgets/keyboard-switching", test_keyboard_switching);
