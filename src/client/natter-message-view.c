@@ -35,6 +35,7 @@ struct _NatterMessageView {
 	guint keep_stable;
 	guint pad_tick;     /* sizing the space above a short conversation */
 	guint pad_stable;
+	int pad;            /* that space: a top margin of the first row */
 	NatterMessage *newest; /* the last row, to tell new lines from an older page */
 	NatterMessage *menu_msg; /* the row whose context menu is open */
 	GtkWidget *menu;
@@ -146,15 +147,18 @@ static void on_row_pressed(GtkGestureClick *gesture, int n, double x, double y, 
 		gtk_gesture_set_state(GTK_GESTURE(gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
-/* The separator above @item's row: shown on the first unread line only. */
+/* The separator above @item's row: shown on the first unread line only.
+ * The first row also carries the space above a short conversation. */
 static void update_separator(NatterMessageView *self, GtkListItem *item)
 {
 	GtkWidget *box = gtk_list_item_get_child(item);
+	gboolean bound = gtk_list_item_get_item(item) != NULL;
+	guint pos = gtk_list_item_get_position(item);
 
-	if (box != NULL)
-		gtk_widget_set_visible(gtk_widget_get_first_child(box),
-				       gtk_list_item_get_item(item) != NULL &&
-					       gtk_list_item_get_position(item) == self->unread_line);
+	if (box == NULL)
+		return;
+	gtk_widget_set_visible(gtk_widget_get_first_child(box), bound && pos == self->unread_line);
+	gtk_widget_set_margin_top(box, bound && pos == 0 ? self->pad : 0);
 }
 
 static void on_item_position(GtkListItem *item, GParamSpec *pspec, NatterMessageView *self)
@@ -336,25 +340,28 @@ static int rows_bottom(NatterMessageView *self)
 
 /* A conversation shorter than the view sits at its bottom, next to the
  * message box (as in chat apps), not at the top with a gap below: the
- * list gets a top margin of the space its rows leave free. GtkListView
- * must stay the scrolled window's own child (rows are recycled), and its
- * natural height is an estimate, so the rows are measured after layout,
- * frame by frame until the margin stays put. */
+ * first row gets a top margin of the space the rows leave free. The list
+ * itself keeps the whole view (its size and scroll range change only as
+ * rows do); GtkListView must stay the scrolled window's own child (rows
+ * are recycled) and its natural height is an estimate, so the rows are
+ * measured after layout, frame by frame until the space stays put. */
 static gboolean pad_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
 	NatterMessageView *self = data;
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
-	int height = gtk_widget_get_height(GTK_WIDGET(self->scroller));
-	int margin = gtk_widget_get_margin_top(GTK_WIDGET(self->list));
+	double page = gtk_adjustment_get_page_size(adj);
 	double upper = gtk_adjustment_get_upper(adj);
-	/* taller than the list: the scroll range says how tall */
-	int content = upper > gtk_adjustment_get_page_size(adj) + 0.5 ? (int)ceil(upper) : rows_bottom(self);
-	int want = n_rows(self) > 0 && height > 0 ? MAX(0, height - content) : 0;
+	/* taller than the view: the scroll range says how tall */
+	int content = (upper > page + 0.5 ? (int)ceil(upper) : rows_bottom(self)) - self->pad;
+	/* no row laid out yet: no space either */
+	int want = n_rows(self) > 0 && page > 0 && content > 0 ? MAX(0, (int)page - content) : 0;
 
 	(void)widget; (void)clock;
-	if (want != margin) {
+	if (want != self->pad) {
 		self->pad_stable = 0;
-		gtk_widget_set_margin_top(GTK_WIDGET(self->list), want);
+		self->pad = want;
+		for (guint i = 0; self->items != NULL && i < self->items->len; i++)
+			update_separator(self, self->items->pdata[i]);
 		return G_SOURCE_CONTINUE;
 	}
 	if (++self->pad_stable < 3)
