@@ -42,7 +42,7 @@ static struct {
 
 struct writer {
 	sqlite3_stmt *insert, *log, *unlog, *unlog_all, *conv, *redact, *marker, *offline,
-		*delivered;
+		*delivered, *begin, *commit, *rollback;
 	GHashTable *convs;  /* this batch's conversations: key -> struct conv_touch */
 	GByteArray *batch;  /* this batch's rows, serialized for history_log */
 	GPtrArray *unmoved; /* rows in history_log only, oldest first (the loop's) */
@@ -101,6 +101,27 @@ static void write_conversations(struct writer *w)
 		step_reset(w->conv, "note a conversation");
 	}
 	g_hash_table_remove_all(w->convs);
+}
+
+/* BEGIN, COMMIT or ROLLBACK, prepared once (a batch's hot path). */
+static bool wtx(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return true;
+	log_error("history: %s: %s", sqlite3_sql(st), sqlite3_errmsg(s.wdb));
+	return false;
+}
+
+/* Commits, or rolls back what cannot be committed. */
+static bool wcommit(struct writer *w)
+{
+	if (wtx(w->commit))
+		return true;
+	wtx(w->rollback);
+	return false;
 }
 
 /* --- the blob of a batch ------------------------------------------------ */
@@ -285,13 +306,11 @@ static void move_chunk(struct writer *w)
 	       ((const struct record *)g_ptr_array_index(w->unmoved, n))->log_id ==
 		       ((const struct record *)g_ptr_array_index(w->unmoved, n - 1))->log_id)
 		n++;
-	if (n == 0 || !wexec("BEGIN"))
+	if (n == 0 || !wtx(w->begin))
 		return;
 	move_rows(w, n, false);
-	if (!wexec("COMMIT")) {
-		wexec("ROLLBACK");
+	if (!wcommit(w))
 		return; /* the rows stay in history_log: moved at the next start */
-	}
 	publish_moved(w);
 }
 
@@ -548,13 +567,16 @@ static bool writer_prepare(struct writer *w)
 			 "ON CONFLICT(owner, target) DO UPDATE SET time = max(time, ?3)",
 			 &w->marker) &&
 	       prepare_w("INSERT INTO offline(account, msgid) VALUES(?1, ?2)", &w->offline) &&
-	       prepare_w("DELETE FROM offline WHERE account = ?1 AND id <= ?2", &w->delivered);
+	       prepare_w("DELETE FROM offline WHERE account = ?1 AND id <= ?2", &w->delivered) &&
+	       prepare_w("BEGIN", &w->begin) && prepare_w("COMMIT", &w->commit) &&
+	       prepare_w("ROLLBACK", &w->rollback);
 }
 
 static void writer_finalize(struct writer *w)
 {
 	sqlite3_stmt *all[] = { w->insert, w->log, w->unlog, w->unlog_all, w->conv,
-				w->redact, w->marker, w->offline, w->delivered };
+				w->redact, w->marker, w->offline, w->delivered, w->begin,
+				w->commit, w->rollback };
 
 	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
 		sqlite3_finalize(all[i]);
@@ -570,7 +592,7 @@ static struct record *write_batch(struct writer *w, struct record *chain, bool *
 	int n = 0;
 	int64_t c0;
 
-	wexec("BEGIN");
+	wtx(w->begin);
 	while (chain != NULL) {
 		struct record *r = chain;
 		chain = r->next;
@@ -595,8 +617,7 @@ static struct record *write_batch(struct writer *w, struct record *chain, bool *
 	}
 	write_log(w);
 	c0 = g_get_monotonic_time();
-	if (!wexec("COMMIT"))
-		wexec("ROLLBACK");
+	wcommit(w);
 	s.commit_us += g_get_monotonic_time() - c0;
 	s.n_commits++;
 	s.n_records += (uint64_t)n;
