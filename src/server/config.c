@@ -123,95 +123,8 @@ static void read_list(GKeyFile *kf, const char *group, const char *key, char ***
 	*field = value;
 }
 
-/* The [limits] keys that are integers, with their allowed ranges. */
-struct int_key {
-	const char *key;
-	size_t offset;
-	long min, max;
-};
-
-#define INT_KEY(name, lo, hi) { #name, G_STRUCT_OFFSET(struct config, name), lo, hi }
-static const struct int_key int_keys[] = {
-	INT_KEY(max_clients, 1, 1000000),
-	INT_KEY(max_per_address, 1, 1000000),
-	INT_KEY(max_per_block, 1, 1000000),
-	INT_KEY(ipv4_block, 8, 32),
-	INT_KEY(ipv6_block, 16, 128),
-	INT_KEY(max_unregistered, 1, 1000000),
-	INT_KEY(connect_burst, 1, 1000000),
-	INT_KEY(accept_per_turn, 1, 100000),
-	INT_KEY(sendq, 1024, 1 << 30),
-	INT_KEY(sendq_total, 1 << 20, 2147483647),
-	INT_KEY(sndbuf, 0, 64 << 20),
-	INT_KEY(flood_burst, 1, 1000000),
-	INT_KEY(registration_timeout, 1, 86400),
-	INT_KEY(ping_interval, 1, 86400),
-	INT_KEY(ping_timeout, 1, 86400),
-	INT_KEY(max_channels_per_user, 1, 10000),
-	INT_KEY(whowas_size, 0, 1000000),
-	INT_KEY(password_queue, 1, 100000),
-	INT_KEY(oper_free_failures, 0, 1000000),
-	INT_KEY(oper_delay, 1, 86400),
-	INT_KEY(oper_delay_max, 1, 86400),
-};
-
-static bool read_int(GKeyFile *kf, const struct int_key *k, struct config *cfg, GError **error)
-{
-	g_autofree char *value = g_key_file_get_value(kf, "limits", k->key, NULL);
-	char *end;
-	long n;
-
-	if (value == NULL)
-		return true;
-	strip_comment(value);
-	errno = 0;
-	n = strtol(value, &end, 10);
-	if (value[0] == '\0' || *end != '\0' || errno != 0 || n < k->min || n > k->max) {
-		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "[limits] %s must be an integer from %ld to %ld, not '%s'", k->key,
-			    k->min, k->max, value);
-		return false;
-	}
-	G_STRUCT_MEMBER(int, cfg, k->offset) = (int)n;
-	return true;
-}
-
-/* Flood rates below this would hold a client for hours per line; above the
- * maximum flood control is off in all but name. NaN and inf are refused. */
-#define FLOOD_RATE_MIN 0.01
-#define FLOOD_RATE_MAX 1000000.0
-
-/* A [limits] rate (per second): finite, from FLOOD_RATE_MIN to _MAX. */
-static bool read_rate(GKeyFile *kf, const char *key, double *field, GError **error)
-{
-	g_autofree char *rate = g_key_file_get_value(kf, "limits", key, NULL);
-	char *end;
-	double value;
-
-	if (rate == NULL)
-		return true;
-	strip_comment(rate);
-	value = g_ascii_strtod(rate, &end);
-	if (rate[0] == '\0' || *end != '\0' || !isfinite(value) || value < FLOOD_RATE_MIN ||
-	    value > FLOOD_RATE_MAX) {
-		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "[limits] %s must be a number from %g to %g, not '%s'", key,
-			    FLOOD_RATE_MIN, FLOOD_RATE_MAX, rate);
-		return false;
-	}
-	*field = value;
-	return true;
-}
-
-static bool read_limits(GKeyFile *kf, struct config *cfg, GError **error)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(int_keys); i++)
-		if (!read_int(kf, &int_keys[i], cfg, error))
-			return false;
-	return read_rate(kf, "flood_rate", &cfg->flood_rate, error) &&
-	       read_rate(kf, "connect_rate", &cfg->connect_rate, error);
-}
-
+/* Checks one integer key of @group: absent leaves *@field as it is; a value
+ * that is not a whole number from @min to @max is an error naming both. */
 static bool read_group_int(GKeyFile *kf, const char *group, const char *key, int *field,
 			   int min, int max, GError **error)
 {
@@ -254,26 +167,129 @@ static bool read_group_bool(GKeyFile *kf, const char *group, const char *key, bo
 	return true;
 }
 
-static bool read_accounts(GKeyFile *kf, struct config *cfg, GError **error)
-{
-	const int min_mem = crypto_pwhash_MEMLIMIT_MIN / 1024;
+/* Every integer and true/false key of the fixed groups: where it goes in
+ * struct config and, for integers, the range allowed. A key listed here is
+ * also known to warn_unknown(); add a new one here only. */
+struct typed_key {
+	const char *group;
+	const char *key;
+	size_t offset;
+	bool is_bool;
+	int min, max;
+};
 
-	return read_group_bool(kf, "accounts", "registration", &cfg->registration, error) &&
-	       read_group_bool(kf, "accounts", "loopback_is_secure", &cfg->loopback_is_secure,
-			       error) &&
-	       read_group_int(kf, "accounts", "nick_grace", &cfg->nick_grace, 0, 86400, error) &&
-	       read_group_int(kf, "accounts", "password_min", &cfg->password_min, 1, 256, error) &&
-	       read_group_int(kf, "accounts", "argon2_ops", &cfg->argon2_ops,
-			      crypto_pwhash_OPSLIMIT_MIN, 32, error) &&
-	       read_group_int(kf, "accounts", "argon2_mem_kib", &cfg->argon2_mem_kib,
-			      min_mem > 8 ? min_mem : 8, 4 * 1024 * 1024, error) &&
-	       read_group_int(kf, "accounts", "scram_iterations", &cfg->scram_iterations, 4096,
-			      1000000, error) &&
-	       read_group_int(kf, "accounts", "login_free_failures", &cfg->login_free_failures,
-			      0, 1000, error) &&
-	       read_group_int(kf, "accounts", "login_delay", &cfg->login_delay, 1, 3600, error) &&
-	       read_group_int(kf, "accounts", "login_delay_max", &cfg->login_delay_max, 1,
-			      86400, error);
+#define INT_KEY(group, key, field, lo, hi) \
+	{ group, key, G_STRUCT_OFFSET(struct config, field), false, lo, hi }
+#define LIMIT(name, lo, hi) INT_KEY("limits", #name, name, lo, hi)
+#define ACCOUNT(name, lo, hi) INT_KEY("accounts", #name, name, lo, hi)
+#define HISTORY(name, lo, hi) INT_KEY("history", #name, history.name, lo, hi)
+#define BOOL_KEY(group, key, field) \
+	{ group, key, G_STRUCT_OFFSET(struct config, field), true, 0, 0 }
+
+/* Argon2id's own floor, and at least 8 KiB. */
+#define ARGON2_MEM_KIB_MIN \
+	(crypto_pwhash_MEMLIMIT_MIN / 1024 > 8 ? (int)(crypto_pwhash_MEMLIMIT_MIN / 1024) : 8)
+
+static const struct typed_key typed_keys[] = {
+	LIMIT(max_clients, 1, 1000000),
+	LIMIT(max_per_address, 1, 1000000),
+	LIMIT(max_per_block, 1, 1000000),
+	LIMIT(ipv4_block, 8, 32),
+	LIMIT(ipv6_block, 16, 128),
+	LIMIT(max_unregistered, 1, 1000000),
+	LIMIT(connect_burst, 1, 1000000),
+	LIMIT(accept_per_turn, 1, 100000),
+	LIMIT(sendq, 1024, 1 << 30),
+	LIMIT(sendq_total, 1 << 20, G_MAXINT),
+	LIMIT(sndbuf, 0, 64 << 20),
+	LIMIT(flood_burst, 1, 1000000),
+	LIMIT(registration_timeout, 1, 86400),
+	LIMIT(ping_interval, 1, 86400),
+	LIMIT(ping_timeout, 1, 86400),
+	LIMIT(max_channels_per_user, 1, 10000),
+	LIMIT(whowas_size, 0, 1000000),
+	LIMIT(password_queue, 1, 100000),
+	LIMIT(oper_free_failures, 0, 1000000),
+	LIMIT(oper_delay, 1, 86400),
+	LIMIT(oper_delay_max, 1, 86400),
+
+	BOOL_KEY("accounts", "registration", registration),
+	BOOL_KEY("accounts", "loopback_is_secure", loopback_is_secure),
+	ACCOUNT(nick_grace, 0, 86400),
+	ACCOUNT(password_min, 1, 256),
+	ACCOUNT(argon2_ops, crypto_pwhash_OPSLIMIT_MIN, 32),
+	ACCOUNT(argon2_mem_kib, ARGON2_MEM_KIB_MIN, 4 * 1024 * 1024),
+	ACCOUNT(scram_iterations, 4096, 1000000),
+	ACCOUNT(login_free_failures, 0, 1000),
+	ACCOUNT(login_delay, 1, 3600),
+	ACCOUNT(login_delay_max, 1, 86400),
+
+	BOOL_KEY("history", "enabled", history.enabled),
+	BOOL_KEY("history", "store_joins", history.store_joins),
+	BOOL_KEY("history", "before_join", history.before_join),
+	HISTORY(batch_max, 1, 1000000),
+	HISTORY(commit_window_ms, 0, 1000),
+	HISTORY(max_age, 0, G_MAXINT),
+	HISTORY(max_lines_per_target, 0, G_MAXINT),
+	HISTORY(max_lines, 0, G_MAXINT),
+	HISTORY(retention_interval, 1, 86400),
+	HISTORY(replay_on_join, 0, 1000),
+	HISTORY(query_limit, 1, 10000),
+};
+
+/* Reads and checks the typed keys of @group, in the table's order. */
+static bool read_typed_keys(GKeyFile *kf, const char *group, struct config *cfg,
+			    GError **error)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(typed_keys); i++) {
+		const struct typed_key *k = &typed_keys[i];
+		bool ok;
+		if (strcmp(k->group, group) != 0)
+			continue;
+		if (k->is_bool)
+			ok = read_group_bool(kf, group, k->key,
+					     &G_STRUCT_MEMBER(bool, cfg, k->offset), error);
+		else
+			ok = read_group_int(kf, group, k->key, &G_STRUCT_MEMBER(int, cfg, k->offset),
+					    k->min, k->max, error);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Flood rates below this would hold a client for hours per line; above the
+ * maximum flood control is off in all but name. NaN and inf are refused. */
+#define FLOOD_RATE_MIN 0.01
+#define FLOOD_RATE_MAX 1000000.0
+
+/* A [limits] rate (per second): finite, from FLOOD_RATE_MIN to _MAX. */
+static bool read_rate(GKeyFile *kf, const char *key, double *field, GError **error)
+{
+	g_autofree char *rate = g_key_file_get_value(kf, "limits", key, NULL);
+	char *end;
+	double value;
+
+	if (rate == NULL)
+		return true;
+	strip_comment(rate);
+	value = g_ascii_strtod(rate, &end);
+	if (rate[0] == '\0' || *end != '\0' || !isfinite(value) || value < FLOOD_RATE_MIN ||
+	    value > FLOOD_RATE_MAX) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "[limits] %s must be a number from %g to %g, not '%s'", key,
+			    FLOOD_RATE_MIN, FLOOD_RATE_MAX, rate);
+		return false;
+	}
+	*field = value;
+	return true;
+}
+
+static bool read_limits(GKeyFile *kf, struct config *cfg, GError **error)
+{
+	return read_typed_keys(kf, "limits", cfg, error) &&
+	       read_rate(kf, "flood_rate", &cfg->flood_rate, error) &&
+	       read_rate(kf, "connect_rate", &cfg->connect_rate, error);
 }
 
 static void history_room_free(gpointer data)
@@ -292,21 +308,7 @@ static bool read_history(GKeyFile *kf, struct config *cfg, GError **error)
 	g_autofree char *sync = g_key_file_get_string(kf, "history", "synchronous", NULL);
 	g_autofree char *ack = g_key_file_get_string(kf, "history", "durable_ack", NULL);
 
-	if (!read_group_bool(kf, "history", "enabled", &hc->enabled, error) ||
-	    !read_group_bool(kf, "history", "store_joins", &hc->store_joins, error) ||
-	    !read_group_bool(kf, "history", "before_join", &hc->before_join, error) ||
-	    !read_group_int(kf, "history", "batch_max", &hc->batch_max, 1, 1000000, error) ||
-	    !read_group_int(kf, "history", "commit_window_ms", &hc->commit_window_ms, 0, 1000,
-			    error) ||
-	    !read_group_int(kf, "history", "max_age", &hc->max_age, 0, G_MAXINT, error) ||
-	    !read_group_int(kf, "history", "max_lines_per_target", &hc->max_lines_per_target, 0,
-			    G_MAXINT, error) ||
-	    !read_group_int(kf, "history", "max_lines", &hc->max_lines, 0, G_MAXINT, error) ||
-	    !read_group_int(kf, "history", "retention_interval", &hc->retention_interval, 1,
-			    86400, error) ||
-	    !read_group_int(kf, "history", "replay_on_join", &hc->replay_on_join, 0, 1000,
-			    error) ||
-	    !read_group_int(kf, "history", "query_limit", &hc->query_limit, 1, 10000, error))
+	if (!read_typed_keys(kf, "history", cfg, error))
 		return false;
 	if (ack != NULL) {
 		strip_comment(ack);
@@ -383,22 +385,15 @@ static const char *const server_keys[] = {
 	"admin_location", "admin_email", NULL,
 };
 static const char *const channel_keys[] = { "default", NULL };
-static const char *const limit_keys[] = { "flood_rate", "connect_rate", NULL }; /* and int_keys[] */
-static const char *const account_keys[] = {
-	"registration", "loopback_is_secure", "nick_grace", "password_min", "argon2_ops",
-	"argon2_mem_kib", "scram_iterations", "login_free_failures", "login_delay",
-	"login_delay_max", NULL,
-};
+/* The typed keys of these groups are known from typed_keys[]. */
+static const char *const limit_keys[] = { "flood_rate", "connect_rate", NULL };
+static const char *const account_keys[] = { NULL };
 
 static const char *const tls_keys[] = {
 	"cert_file", "key_file", "sts_duration", "sts_port", "sts_preload", NULL,
 };
 
-static const char *const history_keys[] = {
-	"enabled", "store_joins", "durable_ack", "synchronous", "before_join", "batch_max",
-	"commit_window_ms", "max_age", "max_lines_per_target", "max_lines",
-	"retention_interval", "replay_on_join", "query_limit", NULL,
-};
+static const char *const history_keys[] = { "durable_ack", "synchronous", NULL };
 static const char *const room_keys[] = {
 	"history_max_age", "history_max_lines", "history_before_join", NULL,
 };
@@ -423,10 +418,10 @@ static bool key_is_known(const struct known_group *g, const char *key)
 	for (int i = 0; g->keys[i] != NULL; i++)
 		if (strcmp(g->keys[i], key) == 0)
 			return true;
-	if (strcmp(g->group, "limits") == 0)
-		for (size_t i = 0; i < G_N_ELEMENTS(int_keys); i++)
-			if (strcmp(int_keys[i].key, key) == 0)
-				return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(typed_keys); i++)
+		if (strcmp(typed_keys[i].group, g->group) == 0 &&
+		    strcmp(typed_keys[i].key, key) == 0)
+			return true;
 	return false;
 }
 
@@ -540,7 +535,7 @@ static bool read_file(struct config *cfg, const char *path, GError **error)
 	}
 	read_list(kf, "channels", "default", &cfg->default_channels);
 	read_opers(kf, cfg);
-	if (!read_limits(kf, cfg, error) || !read_accounts(kf, cfg, error) ||
+	if (!read_limits(kf, cfg, error) || !read_typed_keys(kf, "accounts", cfg, error) ||
 	    !read_history(kf, cfg, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return false;
