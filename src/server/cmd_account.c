@@ -179,6 +179,21 @@ static bool busy(struct client *c, const char *command)
 	return true;
 }
 
+/* True (after answering @command's WEAK_PASSWORD FAIL about @context) when
+ * @password is shorter than the configured minimum. */
+static bool too_short(struct client *c, const char *command, const char *context,
+		      const char *password)
+{
+	g_autofree char *text = NULL;
+
+	if ((int)strlen(password) >= server.cfg->password_min)
+		return false;
+	text = g_strdup_printf("The password must be at least %d characters long",
+			       server.cfg->password_min);
+	send_fail_ctx(c, command, "WEAK_PASSWORD", context, text);
+	return true;
+}
+
 /* REGISTER <account> {<email> | "*"} <password> */
 void cmd_register(struct client *c, struct irc_message *msg)
 {
@@ -217,12 +232,8 @@ void cmd_register(struct client *c, struct irc_message *msg)
 			      "Someone online is using that name");
 		return;
 	}
-	if ((int)strlen(password) < server.cfg->password_min) {
-		g_autofree char *text = g_strdup_printf(
-			"The password must be at least %d characters long", server.cfg->password_min);
-		send_fail_ctx(c, "REGISTER", "WEAK_PASSWORD", name, text);
+	if (too_short(c, "REGISTER", name, password))
 		return;
-	}
 	if (busy(c, "REGISTER"))
 		return;
 	job = g_new0(struct account_job, 1);
@@ -239,61 +250,52 @@ void cmd_verify(struct client *c, struct irc_message *msg)
 		      "No verification is pending: accounts on this server are active at once");
 }
 
-static void account_password(struct client *c, struct irc_message *msg)
+/* ACCOUNT PASSWORD and DROP: unless throttled or busy, checks the current
+ * @password on the password queue; job_done() then does @op (with
+ * @new_password for OP_PASSWORD) or answers WRONG_PASSWORD. */
+static void check_password_then(struct client *c, enum account_op op, const char *password,
+				const char *new_password)
 {
 	struct account_job *job;
 	int wait;
 	const char *what;
 
+	if (login_throttled(c, c->account->name, &wait, &what)) {
+		g_autofree char *text = login_throttle_text(wait, what);
+		send_fail_ctx(c, "ACCOUNT", "RATE_LIMITED", c->account->name, text);
+		return;
+	}
+	if (busy(c, "ACCOUNT"))
+		return;
+	job = g_new0(struct account_job, 1);
+	job->op = op;
+	job->name = g_strdup(c->account->name);
+	job->hash = g_strdup(c->account->password_hash);
+	job->password = g_strdup(password);
+	job->new_password = g_strdup(new_password);
+	submit(c, job, "ACCOUNT");
+}
+
+/* ACCOUNT PASSWORD <current> <new> */
+static void account_password(struct client *c, struct irc_message *msg)
+{
 	if (msg->nparams < 3) {
 		send_numeric(c, ERR_NEEDMOREPARAMS, "ACCOUNT");
 		return;
 	}
-	if ((int)strlen(msg->params[2]) < server.cfg->password_min) {
-		g_autofree char *text = g_strdup_printf(
-			"The password must be at least %d characters long", server.cfg->password_min);
-		send_fail_ctx(c, "ACCOUNT", "WEAK_PASSWORD", c->account->name, text);
+	if (too_short(c, "ACCOUNT", c->account->name, msg->params[2]))
 		return;
-	}
-	if (login_throttled(c, c->account->name, &wait, &what)) {
-		g_autofree char *text = login_throttle_text(wait, what);
-		send_fail_ctx(c, "ACCOUNT", "RATE_LIMITED", c->account->name, text);
-		return;
-	}
-	if (busy(c, "ACCOUNT"))
-		return;
-	job = g_new0(struct account_job, 1);
-	job->op = OP_PASSWORD;
-	job->name = g_strdup(c->account->name);
-	job->hash = g_strdup(c->account->password_hash);
-	job->password = g_strdup(msg->params[1]);
-	job->new_password = g_strdup(msg->params[2]);
-	submit(c, job, "ACCOUNT");
+	check_password_then(c, OP_PASSWORD, msg->params[1], msg->params[2]);
 }
 
+/* ACCOUNT DROP <password> */
 static void account_dropcmd(struct client *c, struct irc_message *msg)
 {
-	struct account_job *job;
-	int wait;
-	const char *what;
-
 	if (msg->nparams < 2) {
 		send_numeric(c, ERR_NEEDMOREPARAMS, "ACCOUNT");
 		return;
 	}
-	if (login_throttled(c, c->account->name, &wait, &what)) {
-		g_autofree char *text = login_throttle_text(wait, what);
-		send_fail_ctx(c, "ACCOUNT", "RATE_LIMITED", c->account->name, text);
-		return;
-	}
-	if (busy(c, "ACCOUNT"))
-		return;
-	job = g_new0(struct account_job, 1);
-	job->op = OP_DROP;
-	job->name = g_strdup(c->account->name);
-	job->hash = g_strdup(c->account->password_hash);
-	job->password = g_strdup(msg->params[1]);
-	submit(c, job, "ACCOUNT");
+	check_password_then(c, OP_DROP, msg->params[1], NULL);
 }
 
 /* ACCOUNT CERT LIST | ADD <fingerprint> | DEL <fingerprint> */
