@@ -27,7 +27,8 @@ static void spawn(TestServer *s)
 	/* Its stdout is not ours: that is the TAP stream. */
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *log = g_strdup_printf("%s/natterd-%d.log", s->dir, ++s->starts);
-	g_autofree char *listen = g_strdup_printf("127.0.0.1:%u", s->port);
+	g_autofree char *listen = g_strdup_printf("%s127.0.0.1:%u", s->tls ? "tls:" : "", s->port);
+	const char *listening = s->tls ? "listening with TLS on 127.0.0.1:" : "listening on 127.0.0.1:";
 	g_autofree char *data = g_build_filename(s->dir, "data", NULL);
 	g_autoptr(GError) error = NULL;
 
@@ -43,15 +44,22 @@ static void spawn(TestServer *s)
 						      listen, "--data-dir", data, NULL);
 	g_assert_no_error(error);
 
-	/* Wait for "listening on 127.0.0.1:PORT" in its log. */
-	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	/* Wait for "listening [with TLS] on 127.0.0.1:PORT" in its log (a
+	 * first TLS start makes a certificate: allow for it). */
+	gint64 end = g_get_monotonic_time() + (s->tls ? 20 : 10) * G_USEC_PER_SEC;
 	while (g_get_monotonic_time() < end) {
 		g_autofree char *text = NULL;
 		if (g_file_get_contents(log, &text, NULL, NULL)) {
-			const char *at = strstr(text, "listening on 127.0.0.1:");
+			const char *at = strstr(text, listening);
 			if (at != NULL && strchr(at, '\n') != NULL) {
-				s->port = (guint16)atoi(at + strlen("listening on 127.0.0.1:"));
+				s->port = (guint16)atoi(at + strlen(listening));
 				g_assert_cmpuint(s->port, >, 0);
+				if (s->tls) {
+					const char *fp = strstr(text, "SHA-256 fingerprint ");
+					g_assert_nonnull(fp);
+					g_free(s->fingerprint);
+					s->fingerprint = g_strndup(fp + strlen("SHA-256 fingerprint "), 95);
+				}
 				return;
 			}
 		}
@@ -62,11 +70,12 @@ static void spawn(TestServer *s)
 	g_error("natterd did not say it is listening; see %s", log);
 }
 
-TestServer *test_server_start_with_config(const char *config_text)
+static TestServer *start(const char *config_text, gboolean tls)
 {
 	TestServer *s = g_new0(TestServer, 1);
 	g_autoptr(GError) error = NULL;
 
+	s->tls = tls;
 	s->dir = g_dir_make_tmp("natter-test-XXXXXX", &error);
 	g_assert_no_error(error);
 	if (config_text != NULL) {
@@ -78,9 +87,19 @@ TestServer *test_server_start_with_config(const char *config_text)
 	return s;
 }
 
+TestServer *test_server_start_with_config(const char *config_text)
+{
+	return start(config_text, FALSE);
+}
+
+TestServer *test_server_start_tls(const char *config_text)
+{
+	return start(config_text, TRUE);
+}
+
 TestServer *test_server_start(void)
 {
-	return test_server_start_with_config(NULL);
+	return start(NULL, FALSE);
 }
 
 void test_server_restart(TestServer *s)
@@ -112,6 +131,7 @@ void test_server_free(TestServer *s)
 	}
 	g_free(s->dir);
 	g_free(s->config);
+	g_free(s->fingerprint);
 	g_free(s);
 }
 

@@ -13,12 +13,17 @@ typedef struct {
 	char *dir;  /* data dir and logs */
 	int starts; /* how many times it was started */
 	char *config; /* its --config file, or NULL */
+	gboolean tls; /* listens with TLS only (test_server_start_tls) */
+	char *fingerprint; /* TLS: its certificate's SHA-256, as natterd logs it */
 } TestServer;
 
 /* Starts $NATTERD (port 0 = a free one) and waits for "listening on". */
 TestServer *test_server_start(void);
 /* The same with a config file holding @config_text (e.g. "[limits]\nping_interval=2\n"). */
 TestServer *test_server_start_with_config(const char *config_text);
+/* The same listening with TLS only (its certificate made on first start,
+ * in the data dir @dir/data); @config_text may be NULL. */
+TestServer *test_server_start_tls(const char *config_text);
 /* Starts it again on the same port after test_server_stop(). */
 void test_server_restart(TestServer *server);
 /* SIGTERM and wait; asserts a clean exit. */

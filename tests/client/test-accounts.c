@@ -2,112 +2,20 @@
  * logging in (SCRAM-SHA-256, PLAIN) against the real natterd listening with
  * TLS on a free loopback port (issue 10). The known-hosts file is a
  * temporary one ($NATTER_KNOWN_HOSTS). */
-#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "natter-session.h"
 #include "natter-tls.h"
 #include "natterd-harness.h"
+#include "session-helpers.h"
 
 typedef struct {
-	char *dir;
-	GSubprocess *proc;
-	guint16 port;
-	int starts;
-	char *fingerprint; /* what natterd logged */
-} TlsServer;
-
-static void die_with_parent(gpointer data)
-{
-	(void)data;
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/* Starts natterd with TLS only, on a free port (the same one again on a restart). */
-static void tls_spawn(TlsServer *s)
-{
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_autofree char *log = g_strdup_printf("%s/natterd-%d.log", s->dir, ++s->starts);
-	g_autofree char *listen = g_strdup_printf("tls:127.0.0.1:%u", s->port);
-	g_autofree char *conf = g_build_filename(s->dir, "natterd.conf", NULL);
-	g_autoptr(GError) error = NULL;
-
-	g_subprocess_launcher_set_stderr_file_path(l, log);
-	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
-	s->proc = g_subprocess_launcher_spawn(l, &error, g_getenv("NATTERD"), "--config", conf,
-					      "--listen", listen, "--data-dir", s->dir, NULL);
-	g_assert_no_error(error);
-	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
-	while (g_get_monotonic_time() < end) {
-		g_autofree char *text = NULL;
-		const char *at;
-		if (g_file_get_contents(log, &text, NULL, NULL) &&
-		    (at = strstr(text, "listening with TLS on 127.0.0.1:")) != NULL &&
-		    strchr(at, '\n') != NULL) {
-			s->port = (guint16)atoi(at + strlen("listening with TLS on 127.0.0.1:"));
-			const char *fp = strstr(text, "SHA-256 fingerprint ");
-			g_assert_nonnull(fp);
-			g_free(s->fingerprint);
-			s->fingerprint = g_strndup(fp + strlen("SHA-256 fingerprint "), 95);
-			return;
-		}
-		g_assert_nonnull(g_subprocess_get_identifier(s->proc));
-		g_usleep(10 * 1000);
-	}
-	g_error("natterd did not start listening with TLS; see %s", log);
-}
-
-static TlsServer *tls_server_start(void)
-{
-	TlsServer *s = g_new0(TlsServer, 1);
-	g_autoptr(GError) error = NULL;
-
-	s->dir = g_dir_make_tmp("natter-accounts-XXXXXX", &error);
-	g_assert_no_error(error);
-	g_autofree char *conf = g_build_filename(s->dir, "natterd.conf", NULL);
-	/* Loopback counts as remote, so PLAIN is allowed only because of TLS. */
-	g_file_set_contents(conf, "[accounts]\nloopback_is_secure=false\nnick_grace=1\n", -1, &error);
-	g_assert_no_error(error);
-	g_autofree char *known = g_build_filename(s->dir, "known-hosts", NULL);
-	g_setenv("NATTER_KNOWN_HOSTS", known, TRUE);
-	tls_spawn(s);
-	return s;
-}
-
-static void tls_server_stop(TlsServer *s)
-{
-	if (s->proc == NULL)
-		return;
-	g_subprocess_send_signal(s->proc, SIGTERM);
-	g_subprocess_wait(s->proc, NULL, NULL);
-	g_clear_object(&s->proc);
-}
-
-static void tls_server_free(TlsServer *s)
-{
-	tls_server_stop(s);
-	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", s->dir);
-	if (g_getenv("NATTER_KEEP_TEST_DIR") == NULL && system(cmd) != 0)
-		g_test_message("could not remove %s", s->dir);
-	g_free(s->fingerprint);
-	g_free(s->dir);
-	g_free(s);
-}
-
-typedef struct {
-	TlsServer *server;
+	TestServer *server; /* TLS only */
 	NatterSession *session;
 	GError *failed;
 	gboolean registered;
 } Fixture;
-
-static void on_failed(NatterSession *s, GError *error, Fixture *f)
-{
-	(void)s;
-	g_clear_error(&f->failed);
-	f->failed = g_error_copy(error);
-}
 
 static void on_registered(NatterSession *s, Fixture *f)
 {
@@ -122,14 +30,17 @@ static void new_session(Fixture *f)
 	f->registered = FALSE;
 	f->session = natter_session_new();
 	natter_session_set_tls(f->session, TRUE);
-	g_signal_connect(f->session, "connect-failed", G_CALLBACK(on_failed), f);
+	test_track_failure(f->session, &f->failed);
 	g_signal_connect(f->session, "registered", G_CALLBACK(on_registered), f);
 }
 
 static void setup(Fixture *f, gconstpointer data)
 {
 	(void)data;
-	f->server = tls_server_start();
+	/* Loopback counts as remote, so PLAIN is allowed only because of TLS. */
+	f->server = test_server_start_tls("[accounts]\nloopback_is_secure=false\nnick_grace=1\n");
+	g_autofree char *known = g_build_filename(f->server->dir, "known-hosts", NULL);
+	g_setenv("NATTER_KNOWN_HOSTS", known, TRUE);
 	new_session(f);
 }
 
@@ -140,7 +51,7 @@ static void teardown(Fixture *f, gconstpointer data)
 		natter_session_disconnect(f->session, NULL);
 	g_clear_object(&f->session);
 	g_clear_error(&f->failed);
-	tls_server_free(f->server);
+	test_server_free(f->server);
 	test_pump(0);
 }
 
@@ -185,12 +96,12 @@ static void test_tofu(Fixture *f, gconstpointer data)
 
 	/* Another certificate on the same host and port: refused, both named,
 	 * the remembered one kept. */
-	tls_server_stop(f->server);
+	test_server_stop(f->server);
 	g_autofree char *old = g_strdup(f->server->fingerprint);
-	g_autofree char *gen = g_strdup_printf("'%s' --gen-cert --data-dir '%s' >/dev/null", g_getenv("NATTERD"),
-					       f->server->dir);
+	g_autofree char *gen = g_strdup_printf("'%s' --gen-cert --data-dir '%s/data' >/dev/null",
+					       g_getenv("NATTERD"), f->server->dir);
 	g_assert_cmpint(system(gen), ==, 0);
-	tls_spawn(f->server);
+	test_server_restart(f->server);
 	g_assert_cmpstr(f->server->fingerprint, !=, old);
 	connect_as(f, "alice");
 	g_assert_error(f->failed, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_CERT_CHANGED);
@@ -330,21 +241,6 @@ static void test_throttled(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(f->failed->message, "Too many failed logins as frank"));
 }
 
-static gboolean has_text(NatterSession *s, const char *needle)
-{
-	GListModel *convs = natter_session_get_conversations(s);
-	for (guint i = 0; i < g_list_model_get_n_items(convs); i++) {
-		g_autoptr(NatterConversation) c = g_list_model_get_item(convs, i);
-		GListModel *msgs = natter_conversation_get_messages(c);
-		for (guint j = 0; j < g_list_model_get_n_items(msgs); j++) {
-			g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, j);
-			if (strstr(natter_message_get_text(m), needle) != NULL)
-				return TRUE;
-		}
-	}
-	return FALSE;
-}
-
 /* Someone else's name without its password: the server's notice, then a guest name. */
 static void test_name_owned(Fixture *f, gconstpointer data)
 {
@@ -359,8 +255,8 @@ static void test_name_owned(Fixture *f, gconstpointer data)
 	connect_as(f, "gina");
 	g_assert_no_error(f->failed);
 	TEST_WAIT(g_str_has_prefix(natter_session_get_nick(f->session), "Guest"));
-	g_assert_true(has_text(f->session, "gina"));
-	g_assert_true(has_text(f->session, natter_session_get_nick(f->session)));
+	g_assert_true(test_has_text(f->session, NULL, "gina"));
+	g_assert_true(test_has_text(f->session, NULL, natter_session_get_nick(f->session)));
 	GListModel *convs = natter_session_get_conversations(f->session);
 	for (guint i = 0; i < g_list_model_get_n_items(convs); i++) {
 		g_autoptr(NatterConversation) c = g_list_model_get_item(convs, i);

@@ -11,47 +11,11 @@
 #include "natter-history.h"
 #include "natter-session.h"
 #include "natterd-harness.h"
+#include "session-helpers.h"
 
 /* ---------------------------------------------------------------- canned */
 
-typedef struct {
-	NatterSession *s;
-	GPtrArray *sent;
-} Canned;
-
-static void sink(const char *line, gpointer data)
-{
-	Canned *f = data;
-	g_ptr_array_add(f->sent, g_strdup(line));
-}
-
-static void canned_setup(Canned *f, gconstpointer data)
-{
-	(void)data;
-	f->s = natter_session_new();
-	f->sent = g_ptr_array_new_with_free_func(g_free);
-	natter_session_set_line_sink(f->s, sink, f);
-}
-
-static void canned_teardown(Canned *f, gconstpointer data)
-{
-	(void)data;
-	g_clear_object(&f->s);
-	g_ptr_array_unref(f->sent);
-}
-
-static void feed(Canned *f, const char *line)
-{
-	natter_session_feed(f->s, line);
-}
-
-static gboolean was_sent(Canned *f, const char *line)
-{
-	for (guint i = 0; i < f->sent->len; i++)
-		if (strcmp(g_ptr_array_index(f->sent, i), line) == 0)
-			return TRUE;
-	return FALSE;
-}
+typedef CannedSession Canned;
 
 static guint count_prefix(Canned *f, const char *prefix)
 {
@@ -82,13 +46,13 @@ static char *texts(NatterSession *s, const char *conv)
 /* Registered with the history capabilities and in #lobby. */
 static void welcome(Canned *f)
 {
-	feed(f, ":irc.test CAP * ACK :server-time echo-message message-tags batch draft/chathistory "
+	canned_feed(f, ":irc.test CAP * ACK :server-time echo-message message-tags batch draft/chathistory "
 		"draft/event-playback draft/read-marker draft/message-redaction");
-	feed(f, ":irc.test 001 me :Welcome");
-	feed(f, ":irc.test 005 me CHATHISTORY=50 :are supported by this server");
+	canned_feed(f, ":irc.test 001 me :Welcome");
+	canned_feed(f, ":irc.test 005 me CHATHISTORY=50 :are supported by this server");
 	g_assert_cmpuint(count_prefix(f, "CHATHISTORY TARGETS timestamp=1970-01-01T00:00:00.000Z timestamp="), ==, 1);
-	feed(f, ":me!u@h JOIN #lobby");
-	g_assert_true(was_sent(f, "CHATHISTORY LATEST #lobby * 50"));
+	canned_feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY LATEST #lobby * 50"));
 	g_ptr_array_set_size(f->sent, 0);
 }
 
@@ -98,16 +62,16 @@ static void test_latest_batch(Canned *f, gconstpointer data)
 	(void)data;
 	welcome(f);
 	/* a live line arrives while the batch is still coming */
-	feed(f, "@time=2026-01-01T10:00:00.000Z;msgid=m3 :bob!u@h PRIVMSG #lobby :three");
-	feed(f, ":irc.test BATCH +b1 chathistory #lobby");
-	feed(f, "@batch=b1;time=2026-01-01T09:00:00.000Z;msgid=m1 :alice!u@h PRIVMSG #lobby :one");
-	feed(f, "@batch=b1;time=2026-01-01T09:30:00.000Z;msgid=m2 :bob!u@h PRIVMSG #lobby :\001ACTION two\001");
-	feed(f, "@batch=b1;time=2026-01-01T09:45:00.000Z;msgid=j1 :carol!u@h JOIN #lobby");
-	feed(f, "@batch=b1;time=2026-01-01T10:00:00.000Z;msgid=m3 :bob!u@h PRIVMSG #lobby :three");
+	canned_feed(f, "@time=2026-01-01T10:00:00.000Z;msgid=m3 :bob!u@h PRIVMSG #lobby :three");
+	canned_feed(f, ":irc.test BATCH +b1 chathistory #lobby");
+	canned_feed(f, "@batch=b1;time=2026-01-01T09:00:00.000Z;msgid=m1 :alice!u@h PRIVMSG #lobby :one");
+	canned_feed(f, "@batch=b1;time=2026-01-01T09:30:00.000Z;msgid=m2 :bob!u@h PRIVMSG #lobby :\001ACTION two\001");
+	canned_feed(f, "@batch=b1;time=2026-01-01T09:45:00.000Z;msgid=j1 :carol!u@h JOIN #lobby");
+	canned_feed(f, "@batch=b1;time=2026-01-01T10:00:00.000Z;msgid=m3 :bob!u@h PRIVMSG #lobby :three");
 	/* nothing shows before the batch ends */
 	g_autofree char *before = texts(f->s, "#lobby");
 	g_assert_cmpstr(before, ==, "three");
-	feed(f, ":irc.test BATCH -b1");
+	canned_feed(f, ":irc.test BATCH -b1");
 	g_autofree char *after = texts(f->s, "#lobby");
 	g_assert_cmpstr(after, ==, "one|two|three");
 
@@ -130,8 +94,8 @@ static void test_latest_batch(Canned *f, gconstpointer data)
 	g_assert_cmpuint(g_list_model_get_n_items(msgs), ==, 5);
 
 	/* the same line live again is dropped; a batch tag of no batch of ours is dispatched */
-	feed(f, "@time=2026-01-01T10:00:00.000Z;msgid=m2 :bob!u@h PRIVMSG #lobby :\001ACTION two\001");
-	feed(f, "@batch=zz;time=2026-01-01T11:00:00.000Z;msgid=m4 :bob!u@h PRIVMSG #lobby :four");
+	canned_feed(f, "@time=2026-01-01T10:00:00.000Z;msgid=m2 :bob!u@h PRIVMSG #lobby :\001ACTION two\001");
+	canned_feed(f, "@batch=zz;time=2026-01-01T11:00:00.000Z;msgid=m4 :bob!u@h PRIVMSG #lobby :four");
 	g_autofree char *again = texts(f->s, "#lobby");
 	g_assert_cmpstr(again, ==, "one|two|three|four");
 	/* fewer than a page: nothing older */
@@ -142,15 +106,15 @@ static void test_latest_batch(Canned *f, gconstpointer data)
 static void fill_page(Canned *f, const char *ref, const char *target, int first, int count)
 {
 	g_autofree char *open = g_strdup_printf(":irc.test BATCH +%s chathistory %s", ref, target);
-	feed(f, open);
+	canned_feed(f, open);
 	for (int i = first; i < first + count; i++) {
 		g_autofree char *line = g_strdup_printf(
 			"@batch=%s;time=2026-01-01T09:%02d:%02d.000Z;msgid=p%d :bob!u@h PRIVMSG %s :line %d",
 			ref, i / 60, i % 60, i, target, i);
-		feed(f, line);
+		canned_feed(f, line);
 	}
 	g_autofree char *close = g_strdup_printf(":irc.test BATCH -%s", ref);
-	feed(f, close);
+	canned_feed(f, close);
 }
 
 typedef struct {
@@ -177,7 +141,7 @@ static void test_before_paging(Canned *f, gconstpointer data)
 	g_assert_false(natter_session_history_loading(f->s, lobby));
 
 	g_assert_true(natter_session_load_older(f->s, lobby));
-	g_assert_true(was_sent(f, "CHATHISTORY BEFORE #lobby msgid=p100 50"));
+	g_assert_true(canned_was_sent(f, "CHATHISTORY BEFORE #lobby msgid=p100 50"));
 	g_assert_true(natter_session_history_loading(f->s, lobby));
 	g_assert_false(natter_session_load_older(f->s, lobby)); /* one at a time */
 
@@ -203,22 +167,22 @@ static void test_same_millisecond(Canned *f, gconstpointer data)
 	(void)data;
 	welcome(f);
 	NatterConversation *lobby = natter_session_find_conversation(f->s, "#lobby");
-	feed(f, ":irc.test BATCH +b1 chathistory #lobby");
+	canned_feed(f, ":irc.test BATCH +b1 chathistory #lobby");
 	for (int i = 50; i < 100; i++) {
 		g_autofree char *line = g_strdup_printf(
 			"@batch=b1;time=2026-01-01T09:00:00.000Z;msgid=s%d :bob!u@h PRIVMSG #lobby :burst %d", i, i);
-		feed(f, line);
+		canned_feed(f, line);
 	}
-	feed(f, ":irc.test BATCH -b1");
+	canned_feed(f, ":irc.test BATCH -b1");
 	g_assert_true(natter_session_load_older(f->s, lobby));
-	g_assert_true(was_sent(f, "CHATHISTORY BEFORE #lobby msgid=s50 50"));
-	feed(f, ":irc.test BATCH +b2 chathistory #lobby");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY BEFORE #lobby msgid=s50 50"));
+	canned_feed(f, ":irc.test BATCH +b2 chathistory #lobby");
 	for (int i = 0; i < 50; i++) {
 		g_autofree char *line = g_strdup_printf(
 			"@batch=b2;time=2026-01-01T09:00:00.000Z;msgid=s%d :bob!u@h PRIVMSG #lobby :burst %d", i, i);
-		feed(f, line);
+		canned_feed(f, line);
 	}
-	feed(f, ":irc.test BATCH -b2");
+	canned_feed(f, ":irc.test BATCH -b2");
 	GListModel *msgs = natter_conversation_get_messages(lobby);
 	for (guint i = 0; i < 100; i++) {
 		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
@@ -226,9 +190,9 @@ static void test_same_millisecond(Canned *f, gconstpointer data)
 		g_assert_cmpstr(natter_message_get_text(m), ==, want);
 	}
 	g_assert_true(natter_session_load_older(f->s, lobby));
-	g_assert_true(was_sent(f, "CHATHISTORY BEFORE #lobby msgid=s0 50"));
+	g_assert_true(canned_was_sent(f, "CHATHISTORY BEFORE #lobby msgid=s0 50"));
 	/* a live line of that same millisecond goes at the end */
-	feed(f, "@time=2026-01-01T09:00:00.000Z;msgid=s100 :bob!u@h PRIVMSG #lobby :burst 100");
+	canned_feed(f, "@time=2026-01-01T09:00:00.000Z;msgid=s100 :bob!u@h PRIVMSG #lobby :burst 100");
 	g_autoptr(NatterMessage) last = g_list_model_get_item(msgs, g_list_model_get_n_items(msgs) - 1);
 	g_assert_cmpstr(natter_message_get_text(last), ==, "burst 100");
 }
@@ -241,13 +205,13 @@ static void test_reconnect_gap(Canned *f, gconstpointer data)
 	fill_page(f, "b1", "#lobby", 0, 10);
 	g_ptr_array_set_size(f->sent, 0);
 	/* the connection came back (001 again, then our JOIN) */
-	feed(f, ":irc.test 001 me :Welcome back");
-	feed(f, ":me!u@h JOIN #lobby");
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p9 50"));
+	canned_feed(f, ":irc.test 001 me :Welcome back");
+	canned_feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby msgid=p9 50"));
 	g_ptr_array_set_size(f->sent, 0);
 	/* a full page (overlapping the last line we had) asks for the next */
 	fill_page(f, "b2", "#lobby", 9, 50);
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p58 50"));
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby msgid=p58 50"));
 	fill_page(f, "b3", "#lobby", 59, 5);
 	g_assert_cmpuint(count_prefix(f, "CHATHISTORY AFTER"), ==, 1); /* a short page ends it */
 	NatterConversation *lobby = natter_session_find_conversation(f->s, "#lobby");
@@ -273,16 +237,16 @@ static void test_reconnect_gap_unknown_msgid(Canned *f, gconstpointer data)
 	welcome(f);
 	fill_page(f, "b1", "#lobby", 0, 10);
 	g_ptr_array_set_size(f->sent, 0);
-	feed(f, ":irc.test 001 me :Welcome back");
-	feed(f, ":me!u@h JOIN #lobby");
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p9 50"));
+	canned_feed(f, ":irc.test 001 me :Welcome back");
+	canned_feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby msgid=p9 50"));
 	/* natterd answers an unknown msgid with an empty batch */
-	feed(f, ":irc.test BATCH +e1 chathistory #lobby");
-	feed(f, ":irc.test BATCH -e1");
+	canned_feed(f, ":irc.test BATCH +e1 chathistory #lobby");
+	canned_feed(f, ":irc.test BATCH -e1");
 	/* a millisecond before p9: lines of p9's millisecond are not skipped */
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:08.999Z 50"));
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:08.999Z 50"));
 	/* a live line arrives before the answer; the page has it too */
-	feed(f, "@time=2026-01-01T09:00:14.000Z;msgid=p14 :bob!u@h PRIVMSG #lobby :line 14");
+	canned_feed(f, "@time=2026-01-01T09:00:14.000Z;msgid=p14 :bob!u@h PRIVMSG #lobby :line 14");
 	g_ptr_array_set_size(f->sent, 0);
 	fill_page(f, "b2", "#lobby", 10, 5);
 	/* a short page: the gap is closed, nothing more is asked */
@@ -293,24 +257,24 @@ static void test_reconnect_gap_unknown_msgid(Canned *f, gconstpointer data)
 
 	/* next time nothing was said: the time fallback is empty too, and
 	 * that is the end of it */
-	feed(f, ":irc.test 001 me :Welcome back");
-	feed(f, ":me!u@h JOIN #lobby");
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p14 50"));
-	feed(f, ":irc.test BATCH +e2 chathistory #lobby");
-	feed(f, ":irc.test BATCH -e2");
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:13.999Z 50"));
+	canned_feed(f, ":irc.test 001 me :Welcome back");
+	canned_feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby msgid=p14 50"));
+	canned_feed(f, ":irc.test BATCH +e2 chathistory #lobby");
+	canned_feed(f, ":irc.test BATCH -e2");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:13.999Z 50"));
 	g_ptr_array_set_size(f->sent, 0);
-	feed(f, ":irc.test BATCH +e3 chathistory #lobby");
-	feed(f, ":irc.test BATCH -e3");
+	canned_feed(f, ":irc.test BATCH +e3 chathistory #lobby");
+	canned_feed(f, ":irc.test BATCH -e3");
 	g_assert_cmpuint(count_prefix(f, "CHATHISTORY"), ==, 0);
 
 	/* a server that says FAIL for an unknown msgid gets the same fallback */
-	feed(f, ":irc.test 001 me :Welcome back");
-	feed(f, ":me!u@h JOIN #lobby");
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby msgid=p14 50"));
+	canned_feed(f, ":irc.test 001 me :Welcome back");
+	canned_feed(f, ":me!u@h JOIN #lobby");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby msgid=p14 50"));
 	g_ptr_array_set_size(f->sent, 0);
-	feed(f, ":irc.test FAIL CHATHISTORY INVALID_MSGID AFTER #lobby :Unknown msgid");
-	g_assert_true(was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:13.999Z 50"));
+	canned_feed(f, ":irc.test FAIL CHATHISTORY INVALID_MSGID AFTER #lobby :Unknown msgid");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY AFTER #lobby timestamp=2026-01-01T09:00:13.999Z 50"));
 	fill_page(f, "b4", "#lobby", 14, 2);
 	g_autofree char *last = texts(f->s, "#lobby");
 	g_assert_true(g_str_has_suffix(last, "|line 13|line 14|line 15"));
@@ -321,19 +285,19 @@ static void test_targets(Canned *f, gconstpointer data)
 {
 	(void)data;
 	welcome(f);
-	feed(f, ":irc.test BATCH +t draft/chathistory-targets");
-	feed(f, "@batch=t :irc.test CHATHISTORY TARGETS #lobby 2026-01-01T10:00:00.000Z");
-	feed(f, "@batch=t :irc.test CHATHISTORY TARGETS dave 2026-01-01T09:00:00.000Z");
-	feed(f, ":irc.test BATCH -t");
+	canned_feed(f, ":irc.test BATCH +t draft/chathistory-targets");
+	canned_feed(f, "@batch=t :irc.test CHATHISTORY TARGETS #lobby 2026-01-01T10:00:00.000Z");
+	canned_feed(f, "@batch=t :irc.test CHATHISTORY TARGETS dave 2026-01-01T09:00:00.000Z");
+	canned_feed(f, ":irc.test BATCH -t");
 	NatterConversation *dave = natter_session_find_conversation(f->s, "dave");
 	g_assert_nonnull(dave);
 	g_assert_cmpint(natter_conversation_get_kind(dave), ==, NATTER_CONVERSATION_PRIVATE);
-	g_assert_true(was_sent(f, "CHATHISTORY LATEST dave * 50"));
+	g_assert_true(canned_was_sent(f, "CHATHISTORY LATEST dave * 50"));
 	g_assert_cmpuint(count_prefix(f, "CHATHISTORY LATEST #lobby"), ==, 0);
-	feed(f, ":irc.test BATCH +p chathistory dave");
-	feed(f, "@batch=p;time=2026-01-01T09:00:00.000Z;msgid=d1 :dave!u@h PRIVMSG me :are you there?");
-	feed(f, "@batch=p;time=2026-01-01T09:01:00.000Z;msgid=d2 :me!u@h PRIVMSG dave :yes");
-	feed(f, ":irc.test BATCH -p");
+	canned_feed(f, ":irc.test BATCH +p chathistory dave");
+	canned_feed(f, "@batch=p;time=2026-01-01T09:00:00.000Z;msgid=d1 :dave!u@h PRIVMSG me :are you there?");
+	canned_feed(f, "@batch=p;time=2026-01-01T09:01:00.000Z;msgid=d2 :me!u@h PRIVMSG dave :yes");
+	canned_feed(f, ":irc.test BATCH -p");
 	g_autofree char *t = texts(f->s, "dave");
 	g_assert_cmpstr(t, ==, "are you there?|yes");
 	GListModel *msgs = natter_conversation_get_messages(dave);
@@ -346,8 +310,8 @@ static void test_redaction(Canned *f, gconstpointer data)
 {
 	(void)data;
 	welcome(f);
-	feed(f, "@time=2026-01-01T10:00:00.000Z;msgid=a :bob!u@h PRIVMSG #lobby :oops");
-	feed(f, "@time=2026-01-01T10:00:01.000Z;msgid=b :me!u@h PRIVMSG #lobby :mine");
+	canned_feed(f, "@time=2026-01-01T10:00:00.000Z;msgid=a :bob!u@h PRIVMSG #lobby :oops");
+	canned_feed(f, "@time=2026-01-01T10:00:01.000Z;msgid=b :me!u@h PRIVMSG #lobby :mine");
 	NatterConversation *lobby = natter_session_find_conversation(f->s, "#lobby");
 	GListModel *msgs = natter_conversation_get_messages(lobby);
 	guint n = g_list_model_get_n_items(msgs);
@@ -356,13 +320,13 @@ static void test_redaction(Canned *f, gconstpointer data)
 	g_assert_false(natter_session_can_redact(f->s, bobs));
 	g_assert_true(natter_session_can_redact(f->s, mine));
 	g_assert_true(natter_session_redact(f->s, lobby, mine));
-	g_assert_true(was_sent(f, "REDACT #lobby b"));
-	feed(f, ":me!u@h REDACT #lobby b");
-	feed(f, ":alice!u@h REDACT #lobby a :spam");
+	g_assert_true(canned_was_sent(f, "REDACT #lobby b"));
+	canned_feed(f, ":me!u@h REDACT #lobby b");
+	canned_feed(f, ":alice!u@h REDACT #lobby a :spam");
 	g_autofree char *t = texts(f->s, "#lobby");
 	g_assert_cmpstr(t, ==, "");
 	/* a refusal is explained */
-	feed(f, ":irc.test FAIL REDACT REDACT_FORBIDDEN #lobby x :no");
+	canned_feed(f, ":irc.test FAIL REDACT REDACT_FORBIDDEN #lobby x :no");
 	g_autoptr(NatterMessage) err = g_list_model_get_item(msgs, g_list_model_get_n_items(msgs) - 1);
 	g_assert_cmpint(natter_message_get_kind(err), ==, NATTER_MESSAGE_ERROR);
 }
@@ -373,45 +337,45 @@ static void test_read_marker(Canned *f, gconstpointer data)
 {
 	(void)data;
 	welcome(f);
-	feed(f, ":me!u@h JOIN #side");
+	canned_feed(f, ":me!u@h JOIN #side");
 	NatterConversation *side = natter_session_find_conversation(f->s, "#side");
 	NatterConversation *lobby = natter_session_find_conversation(f->s, "#lobby");
 	natter_session_set_active(f->s, lobby);
-	feed(f, ":irc.test BATCH +s chathistory #side");
-	feed(f, "@batch=s;time=2026-01-01T09:00:00.000Z;msgid=s1 :bob!u@h PRIVMSG #side :a");
-	feed(f, "@batch=s;time=2026-01-01T09:01:00.000Z;msgid=s2 :bob!u@h PRIVMSG #side :b");
-	feed(f, "@batch=s;time=2026-01-01T09:02:00.000Z;msgid=s3 :bob!u@h PRIVMSG #side :c");
-	feed(f, ":irc.test BATCH -s");
+	canned_feed(f, ":irc.test BATCH +s chathistory #side");
+	canned_feed(f, "@batch=s;time=2026-01-01T09:00:00.000Z;msgid=s1 :bob!u@h PRIVMSG #side :a");
+	canned_feed(f, "@batch=s;time=2026-01-01T09:01:00.000Z;msgid=s2 :bob!u@h PRIVMSG #side :b");
+	canned_feed(f, "@batch=s;time=2026-01-01T09:02:00.000Z;msgid=s3 :bob!u@h PRIVMSG #side :c");
+	canned_feed(f, ":irc.test BATCH -s");
 	g_assert_cmpuint(natter_conversation_get_unread(side), ==, 0); /* no marker yet */
-	feed(f, ":irc.test MARKREAD #side timestamp=2026-01-01T09:00:30.000Z");
+	canned_feed(f, ":irc.test MARKREAD #side timestamp=2026-01-01T09:00:30.000Z");
 	g_assert_cmpuint(natter_conversation_get_unread(side), ==, 2);
 	GDateTime *marker = natter_session_get_read_marker(f->s, side);
 	g_assert_nonnull(marker);
 	g_assert_cmpint(g_date_time_to_unix(marker), ==, 1767258030);
 	/* read on another connection of the account */
-	feed(f, ":irc.test MARKREAD #side timestamp=2026-01-01T09:02:00.000Z");
+	canned_feed(f, ":irc.test MARKREAD #side timestamp=2026-01-01T09:02:00.000Z");
 	g_assert_cmpuint(natter_conversation_get_unread(side), ==, 0);
 	/* an older marker never moves it back */
-	feed(f, ":irc.test MARKREAD #side timestamp=2026-01-01T09:00:00.000Z");
+	canned_feed(f, ":irc.test MARKREAD #side timestamp=2026-01-01T09:00:00.000Z");
 	g_assert_cmpint(g_date_time_to_unix(natter_session_get_read_marker(f->s, side)), ==, 1767258120);
 	/* reading here: MARKREAD up to the newest line, once */
 	g_ptr_array_set_size(f->sent, 0);
-	feed(f, "@time=2026-01-01T09:03:00.500Z;msgid=s4 :bob!u@h PRIVMSG #side :d");
+	canned_feed(f, "@time=2026-01-01T09:03:00.500Z;msgid=s4 :bob!u@h PRIVMSG #side :d");
 	g_assert_true(natter_session_mark_read(f->s, side));
-	g_assert_true(was_sent(f, "MARKREAD #side timestamp=2026-01-01T09:03:00.500Z"));
+	g_assert_true(canned_was_sent(f, "MARKREAD #side timestamp=2026-01-01T09:03:00.500Z"));
 	g_assert_false(natter_session_mark_read(f->s, side));
 	/* a busy room: the next ones wait, and only the last goes, once */
 	g_ptr_array_set_size(f->sent, 0);
-	feed(f, "@time=2026-01-01T09:04:00.000Z;msgid=s5 :bob!u@h PRIVMSG #side :e");
+	canned_feed(f, "@time=2026-01-01T09:04:00.000Z;msgid=s5 :bob!u@h PRIVMSG #side :e");
 	g_assert_true(natter_session_mark_read(f->s, side));
-	feed(f, "@time=2026-01-01T09:05:00.000Z;msgid=s6 :bob!u@h PRIVMSG #side :f");
+	canned_feed(f, "@time=2026-01-01T09:05:00.000Z;msgid=s6 :bob!u@h PRIVMSG #side :f");
 	g_assert_true(natter_session_mark_read(f->s, side));
 	g_assert_cmpuint(count_prefix(f, "MARKREAD"), ==, 0);
 	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 	while (count_prefix(f, "MARKREAD") == 0 && g_get_monotonic_time() < end)
 		g_main_context_iteration(NULL, TRUE);
 	g_assert_cmpuint(count_prefix(f, "MARKREAD"), ==, 1);
-	g_assert_true(was_sent(f, "MARKREAD #side timestamp=2026-01-01T09:05:00.000Z"));
+	g_assert_true(canned_was_sent(f, "MARKREAD #side timestamp=2026-01-01T09:05:00.000Z"));
 }
 
 /* ---------------------------------------------------------------- real natterd */
@@ -421,13 +385,6 @@ typedef struct {
 	NatterSession *session;
 	GError *failed;
 } Live;
-
-static void on_failed(NatterSession *s, GError *error, Live *f)
-{
-	(void)s;
-	g_clear_error(&f->failed);
-	f->failed = g_error_copy(error);
-}
 
 static void on_opened(NatterSession *s, NatterConversation *c, gboolean focus, Live *f)
 {
@@ -439,7 +396,7 @@ static void on_opened(NatterSession *s, NatterConversation *c, gboolean focus, L
 static NatterSession *new_session(Live *f)
 {
 	NatterSession *s = natter_session_new();
-	g_signal_connect(s, "connect-failed", G_CALLBACK(on_failed), f);
+	test_track_failure(s, &f->failed);
 	g_signal_connect(s, "conversation-opened", G_CALLBACK(on_opened), f);
 	return s;
 }
@@ -460,20 +417,9 @@ static void live_teardown(Live *f, gconstpointer data)
 	test_pump(0);
 }
 
-static gboolean in_room(NatterSession *s, const char *room)
-{
-	NatterConversation *c = natter_session_find_conversation(s, room);
-	return c != NULL && natter_conversation_get_joined(c);
-}
-
 static void connect_as(Live *f, NatterSession *s, const char *nick)
 {
-	g_autoptr(GError) error = NULL;
-	g_assert_true(natter_session_connect(s, "127.0.0.1", f->server->port, nick, &error));
-	g_assert_no_error(error);
-	TEST_WAIT(natter_session_get_state(s) == NATTER_SESSION_CONNECTED || f->failed != NULL);
-	g_assert_no_error(f->failed);
-	TEST_WAIT(in_room(s, "#lobby"));
+	test_session_connect(s, f->server->port, nick, &f->failed, TRUE);
 	g_assert_true(natter_session_has_cap(s, "draft/chathistory"));
 }
 
@@ -564,7 +510,7 @@ static void test_reconnect_fills_gap(Live *f, gconstpointer data)
 	bob_says(bob, "#lobby", 3, 4);
 
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
-	TEST_WAIT(in_room(f->session, "#lobby"));
+	TEST_WAIT(test_in_room(f->session, "#lobby"));
 	TEST_WAIT(count_text(f->session, "#lobby", "said 6") == 1);
 	TEST_WAIT(idle_history(f->session, "#lobby"));
 	for (int i = 0; i < 7; i++) {
@@ -620,7 +566,7 @@ static void test_reconnect_gap_after_redaction(Live *f, gconstpointer data)
 
 	natter_session_reconnect_now(f->session);
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
-	TEST_WAIT(in_room(f->session, "#lobby"));
+	TEST_WAIT(test_in_room(f->session, "#lobby"));
 	TEST_WAIT(count_text(f->session, "#lobby", "said 6") == 1);
 	TEST_WAIT(idle_history(f->session, "#lobby"));
 	for (int i = 0; i < 7; i++) {

@@ -6,37 +6,9 @@
 #include "irc_names.h"
 #include "natter-connection.h"
 #include "natter-session.h"
+#include "session-helpers.h"
 
-typedef struct {
-	NatterSession *s;
-	GPtrArray *sent; /* lines the session sent */
-} Fixture;
-
-static void sink(const char *line, gpointer data)
-{
-	Fixture *f = data;
-	g_ptr_array_add(f->sent, g_strdup(line));
-}
-
-static void setup(Fixture *f, gconstpointer data)
-{
-	(void)data;
-	f->s = natter_session_new();
-	f->sent = g_ptr_array_new_with_free_func(g_free);
-	natter_session_set_line_sink(f->s, sink, f);
-}
-
-static void teardown(Fixture *f, gconstpointer data)
-{
-	(void)data;
-	g_clear_object(&f->s);
-	g_ptr_array_unref(f->sent);
-}
-
-static void feed(Fixture *f, const char *line)
-{
-	natter_session_feed(f->s, line);
-}
+typedef CannedSession Fixture; /* .s, and .sent: the lines the session sent */
 
 /* The last line sent, and forget everything sent so far. */
 static char *last_sent(Fixture *f)
@@ -45,14 +17,6 @@ static char *last_sent(Fixture *f)
 	char *line = g_strdup(g_ptr_array_index(f->sent, f->sent->len - 1));
 	g_ptr_array_set_size(f->sent, 0);
 	return line;
-}
-
-static gboolean was_sent(Fixture *f, const char *line)
-{
-	for (guint i = 0; i < f->sent->len; i++)
-		if (strcmp(g_ptr_array_index(f->sent, i), line) == 0)
-			return TRUE;
-	return FALSE;
 }
 
 static void input(Fixture *f, const char *text)
@@ -77,13 +41,13 @@ static NatterMessage *last_message(Fixture *f, const char *conv)
 /* Registered as "me" and in #lobby with alice (@), bob (+) and carol. */
 static void welcome(Fixture *f)
 {
-	feed(f, ":irc.test 001 me :Welcome to the test network");
+	canned_feed(f, ":irc.test 001 me :Welcome to the test network");
 	g_assert_cmpint(natter_session_get_state(f->s), ==, NATTER_SESSION_CONNECTED);
-	g_assert_true(was_sent(f, "JOIN #lobby"));
-	feed(f, ":irc.test 005 me PREFIX=(ov)@+ CHANTYPES=# :are supported by this server");
-	feed(f, ":me!u@h JOIN #lobby");
-	feed(f, ":irc.test 353 me = #lobby :me @alice +bob carol");
-	feed(f, ":irc.test 366 me #lobby :End of /NAMES list.");
+	g_assert_true(canned_was_sent(f, "JOIN #lobby"));
+	canned_feed(f, ":irc.test 005 me PREFIX=(ov)@+ CHANTYPES=# :are supported by this server");
+	canned_feed(f, ":me!u@h JOIN #lobby");
+	canned_feed(f, ":irc.test 353 me = #lobby :me @alice +bob carol");
+	canned_feed(f, ":irc.test 366 me #lobby :End of /NAMES list.");
 	g_ptr_array_set_size(f->sent, 0);
 }
 
@@ -93,7 +57,7 @@ static void test_autojoin(Fixture *f, gconstpointer data)
 	(void)data;
 	const char *const rooms[] = { "#dev", "#LOBBY", "#music", NULL };
 	natter_session_set_autojoin(f->s, rooms);
-	feed(f, ":irc.test 001 me :Welcome to the test network");
+	canned_feed(f, ":irc.test 001 me :Welcome to the test network");
 	g_assert_cmpuint(f->sent->len, >=, 3);
 	guint lobby = 0, dev = 0, music = 0;
 	for (guint i = 0; i < f->sent->len; i++) {
@@ -108,7 +72,7 @@ static void test_autojoin(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(lobby, >, 0);
 	g_assert_cmpuint(dev, >, lobby); /* after #lobby, and #lobby only once */
 	g_assert_cmpuint(music, >, dev);
-	g_assert_false(was_sent(f, "JOIN #LOBBY"));
+	g_assert_false(canned_was_sent(f, "JOIN #LOBBY"));
 }
 
 /* LUSERS counts keep their number: "channels formed" alone said nothing. */
@@ -116,9 +80,9 @@ static void test_lusers_counts(Fixture *f, gconstpointer data)
 {
 	(void)data;
 	welcome(f);
-	feed(f, ":irc.test 254 me 3 :channels formed");
+	canned_feed(f, ":irc.test 254 me 3 :channels formed");
 	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "3 channels formed");
-	feed(f, ":irc.test 252 me 1 :operator(s) online");
+	canned_feed(f, ":irc.test 252 me 1 :operator(s) online");
 	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "1 operator(s) online");
 }
 
@@ -142,26 +106,26 @@ static void test_names_order(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(member_at(lobby, 3), ==, "me");
 	/* found case-insensitively, IRC rules ([ ] are { } in another case) */
 	g_assert_nonnull(natter_conversation_find_member(lobby, "ALICE"));
-	feed(f, ":dave[x]!u@h JOIN #lobby");
+	canned_feed(f, ":dave[x]!u@h JOIN #lobby");
 	g_assert_nonnull(natter_conversation_find_member(lobby, "DAVE{X}"));
 
 	/* MODE moves people to their place */
-	feed(f, ":alice!u@h MODE #lobby +o carol");
+	canned_feed(f, ":alice!u@h MODE #lobby +o carol");
 	g_assert_cmpstr(member_at(lobby, 0), ==, "alice");
 	g_assert_cmpstr(member_at(lobby, 1), ==, "carol");
 	g_assert_cmpstr(natter_member_get_prefixes(natter_conversation_find_member(lobby, "carol")), ==, "@");
-	feed(f, ":alice!u@h MODE #lobby -o+v alice alice");
+	canned_feed(f, ":alice!u@h MODE #lobby -o+v alice alice");
 	g_assert_cmpstr(member_at(lobby, 0), ==, "carol");
 	g_assert_cmpstr(member_at(lobby, 1), ==, "alice");
 	g_assert_cmpstr(member_at(lobby, 2), ==, "bob");
 	g_assert_true(strstr(natter_message_get_text(last_message(f, "#lobby")), "alice sets mode -o+v") != NULL);
 
 	/* NICK renames and keeps the order; QUIT removes, with an event that says who */
-	feed(f, ":bob!u@h NICK :aaron");
+	canned_feed(f, ":bob!u@h NICK :aaron");
 	g_assert_null(natter_conversation_find_member(lobby, "bob"));
 	g_assert_cmpstr(member_at(lobby, 1), ==, "aaron");
 	g_assert_cmpint(natter_message_get_event(last_message(f, "#lobby")), ==, NATTER_EVENT_NICK);
-	feed(f, ":aaron!u@h QUIT :Quit: gone");
+	canned_feed(f, ":aaron!u@h QUIT :Quit: gone");
 	g_assert_null(natter_conversation_find_member(lobby, "aaron"));
 	NatterMessage *quit = last_message(f, "#lobby");
 	g_assert_cmpint(natter_message_get_kind(quit), ==, NATTER_MESSAGE_EVENT);
@@ -181,7 +145,7 @@ static void test_names_big(Fixture *f, gconstpointer data)
 {
 	(void)data;
 	welcome(f);
-	feed(f, ":me!u@h JOIN #big");
+	canned_feed(f, ":me!u@h JOIN #big");
 	NatterConversation *big = natter_session_find_conversation(f->s, "#big");
 	GListModel *members = natter_conversation_get_members(big);
 	guint changes = 0;
@@ -191,7 +155,7 @@ static void test_names_big(Fixture *f, gconstpointer data)
 		g_autoptr(GString) line = g_string_new(":irc.test 353 me = #big :");
 		for (guint k = 0; k < 40 && i < 3000; k++, i++)
 			g_string_append_printf(line, "%sn%u ", i % 97 == 0 ? "@" : "", (i * 7919u) % 3000u);
-		feed(f, line->str);
+		canned_feed(f, line->str);
 		lines++;
 	}
 	g_assert_cmpuint(g_list_model_get_n_items(members), ==, 3000);
@@ -207,12 +171,12 @@ static void test_names_big(Fixture *f, gconstpointer data)
 		g_assert_true(natter_conversation_find_member(big, natter_member_get_nick(a)) == a);
 	}
 	/* a NAMES again (e.g. /names) changes nothing but prefixes */
-	feed(f, ":irc.test 353 me = #big :@n1 n0 n2");
+	canned_feed(f, ":irc.test 353 me = #big :@n1 n0 n2");
 	g_assert_cmpuint(g_list_model_get_n_items(members), ==, 3000);
 	g_assert_cmpstr(natter_member_get_prefixes(natter_conversation_find_member(big, "n1")), ==, "@");
 	for (guint q = 0; q < 3000; q += 3) {
 		g_autofree char *line = g_strdup_printf(":n%u!u@h QUIT :bye", q);
-		feed(f, line);
+		canned_feed(f, line);
 	}
 	g_assert_cmpuint(g_list_model_get_n_items(members), ==, 2000);
 	g_assert_null(natter_conversation_find_member(big, "n0"));
@@ -266,25 +230,13 @@ static void test_ping_error(Fixture *f, gconstpointer data)
 	(void)data;
 	g_autofree char *l = NULL;
 	welcome(f);
-	feed(f, "PING :irc.test");
+	canned_feed(f, "PING :irc.test");
 	g_assert_cmpstr((l = last_sent(f)), ==, "PONG irc.test");
-	feed(f, "ERROR :Closing Link: me (Ping timeout)");
+	canned_feed(f, "ERROR :Closing Link: me (Ping timeout)");
 	g_assert_cmpint(natter_session_get_state(f->s), ==, NATTER_SESSION_RECONNECT_WAIT);
 	g_assert_nonnull(strstr(natter_session_get_disconnect_reason(f->s), "Ping timeout"));
 	NatterMessage *m = last_message(f, "#lobby");
 	g_assert_cmpint(natter_message_get_event(m), ==, NATTER_EVENT_CONNECTION);
-}
-
-static gboolean has_text(Fixture *f, const char *conv, const char *text)
-{
-	NatterConversation *c = natter_session_find_conversation(f->s, conv);
-	GListModel *msgs = natter_conversation_get_messages(c);
-	for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
-		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
-		if (strstr(natter_message_get_text(m), text) != NULL)
-			return TRUE;
-	}
-	return FALSE;
 }
 
 static void on_whois(NatterSession *s, NatterWhois *w, NatterWhois **out)
@@ -302,14 +254,14 @@ static void test_whois(Fixture *f, gconstpointer data)
 	welcome(f);
 	g_signal_connect(f->s, "whois", G_CALLBACK(on_whois), &got);
 	input(f, "/whois alice");
-	feed(f, ":irc.test 311 me alice ali host.example * :Alice Liddell");
-	feed(f, ":irc.test 319 me alice :@#lobby #tea");
-	feed(f, ":irc.test 312 me alice irc.test :the test server");
-	feed(f, ":irc.test 301 me alice :down the rabbit hole");
-	feed(f, ":irc.test 330 me alice alice_acct :is logged in as");
-	feed(f, ":irc.test 317 me alice 300 1764560000 :seconds idle, signon time");
+	canned_feed(f, ":irc.test 311 me alice ali host.example * :Alice Liddell");
+	canned_feed(f, ":irc.test 319 me alice :@#lobby #tea");
+	canned_feed(f, ":irc.test 312 me alice irc.test :the test server");
+	canned_feed(f, ":irc.test 301 me alice :down the rabbit hole");
+	canned_feed(f, ":irc.test 330 me alice alice_acct :is logged in as");
+	canned_feed(f, ":irc.test 317 me alice 300 1764560000 :seconds idle, signon time");
 	g_assert_null(got); /* not before the end */
-	feed(f, ":irc.test 318 me alice :End of /WHOIS list.");
+	canned_feed(f, ":irc.test 318 me alice :End of /WHOIS list.");
 	g_assert_nonnull(got);
 	g_assert_true(got->found);
 	g_assert_cmpstr(got->nick, ==, "alice");
@@ -324,21 +276,21 @@ static void test_whois(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(got->account, ==, "alice_acct");
 	g_assert_cmpint(got->idle, ==, 300);
 	g_assert_cmpint(got->signon, ==, 1764560000);
-	g_assert_true(has_text(f, "#lobby", "alice (Alice Liddell) — ali@host.example"));
-	g_assert_true(has_text(f, "#lobby", "alice is in @#lobby, #tea"));
-	g_assert_true(has_text(f, "#lobby", "Idle for 5 minutes; signed on "));
-	g_assert_false(has_text(f, "#lobby", "1764560000")); /* a date, not a number */
+	g_assert_true(test_has_text(f->s, "#lobby", "alice (Alice Liddell) — ali@host.example"));
+	g_assert_true(test_has_text(f->s, "#lobby", "alice is in @#lobby, #tea"));
+	g_assert_true(test_has_text(f->s, "#lobby", "Idle for 5 minutes; signed on "));
+	g_assert_false(test_has_text(f->s, "#lobby", "1764560000")); /* a date, not a number */
 	g_assert_cmpint(natter_message_get_event(last_message(f, "#lobby")), ==, NATTER_EVENT_WHOIS);
 
 	/* nobody by that name: a record with found = FALSE */
 	g_clear_pointer(&got, natter_whois_free);
 	natter_session_request_whois(f->s, "ghost");
-	feed(f, ":irc.test 401 me ghost :No such nick/channel");
-	feed(f, ":irc.test 318 me ghost :End of /WHOIS list.");
+	canned_feed(f, ":irc.test 401 me ghost :No such nick/channel");
+	canned_feed(f, ":irc.test 318 me ghost :End of /WHOIS list.");
 	g_assert_nonnull(got);
 	g_assert_false(got->found);
 	g_assert_cmpstr(got->nick, ==, "ghost");
-	g_assert_true(has_text(f, "#lobby", "There is no one called ghost here."));
+	g_assert_true(test_has_text(f->s, "#lobby", "There is no one called ghost here."));
 	natter_whois_free(got);
 }
 
@@ -361,17 +313,17 @@ static void test_whois_card_no_lines(Fixture *f, gconstpointer data)
 	GListModel *msgs = natter_conversation_get_messages(natter_session_find_conversation(f->s, "#lobby"));
 	guint before = g_list_model_get_n_items(msgs);
 	input(f, "/whois alice");
-	feed(f, ":irc.test 311 me alice ali host.example * :Alice Liddell");
-	feed(f, ":irc.test 319 me alice :@#lobby #tea");
-	feed(f, ":irc.test 317 me alice 300 1764560000 :seconds idle, signon time");
-	feed(f, ":irc.test 318 me alice :End of /WHOIS list.");
+	canned_feed(f, ":irc.test 311 me alice ali host.example * :Alice Liddell");
+	canned_feed(f, ":irc.test 319 me alice :@#lobby #tea");
+	canned_feed(f, ":irc.test 317 me alice 300 1764560000 :seconds idle, signon time");
+	canned_feed(f, ":irc.test 318 me alice :End of /WHOIS list.");
 	g_assert_cmpuint(cards, ==, 1);
 	g_assert_cmpuint(g_list_model_get_n_items(msgs), ==, before);
-	g_assert_false(has_text(f, "#lobby", "alice (Alice Liddell)"));
+	g_assert_false(test_has_text(f->s, "#lobby", "alice (Alice Liddell)"));
 	/* no one by that name: the card says so (the error line stays) */
 	input(f, "/whois ghost");
-	feed(f, ":irc.test 401 me ghost :No such nick/channel");
-	feed(f, ":irc.test 318 me ghost :End of /WHOIS list.");
+	canned_feed(f, ":irc.test 401 me ghost :No such nick/channel");
+	canned_feed(f, ":irc.test 318 me ghost :End of /WHOIS list.");
 	g_assert_cmpuint(cards, ==, 2);
 }
 
@@ -384,10 +336,10 @@ static void test_list_away(Fixture *f, gconstpointer data)
 	g_signal_connect_swapped(f->s, "room-list-done", G_CALLBACK(g_atomic_int_inc), &done);
 	g_assert_true(natter_session_request_room_list(f->s));
 	g_assert_true(natter_session_get_listing(f->s));
-	feed(f, ":irc.test 321 me Channel :Users  Name");
-	feed(f, ":irc.test 322 me #lobby 4 :Welcome, everyone");
-	feed(f, ":irc.test 322 me #tea 2 :");
-	feed(f, ":irc.test 323 me :End of /LIST");
+	canned_feed(f, ":irc.test 321 me Channel :Users  Name");
+	canned_feed(f, ":irc.test 322 me #lobby 4 :Welcome, everyone");
+	canned_feed(f, ":irc.test 322 me #tea 2 :");
+	canned_feed(f, ":irc.test 323 me :End of /LIST");
 	g_assert_false(natter_session_get_listing(f->s));
 	g_assert_cmpuint(done, ==, 1);
 	GListModel *rooms = natter_session_get_room_list(f->s);
@@ -396,27 +348,27 @@ static void test_list_away(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(natter_room_info_get_name(r0), ==, "#lobby");
 	g_assert_cmpuint(natter_room_info_get_members(r0), ==, 4);
 	g_assert_cmpstr(natter_room_info_get_topic(r0), ==, "Welcome, everyone");
-	g_assert_true(has_text(f, "#lobby", "The server has 2 rooms"));
+	g_assert_true(test_has_text(f->s, "#lobby", "The server has 2 rooms"));
 
 	g_assert_false(natter_session_get_away(f->s));
 	g_assert_true(natter_session_set_away(f->s, "in a meeting until 3"));
 	g_autofree char *l = last_sent(f);
 	g_assert_cmpstr(l, ==, "AWAY :in a meeting until 3");
-	feed(f, ":irc.test 306 me :You have been marked as being away");
+	canned_feed(f, ":irc.test 306 me :You have been marked as being away");
 	g_assert_true(natter_session_get_away(f->s));
-	g_assert_true(has_text(f, "#lobby", "You are marked as away: in a meeting until 3"));
-	feed(f, ":irc.test 305 me :You are no longer marked as being away");
+	g_assert_true(test_has_text(f->s, "#lobby", "You are marked as away: in a meeting until 3"));
+	canned_feed(f, ":irc.test 305 me :You are no longer marked as being away");
 	g_assert_false(natter_session_get_away(f->s));
 
 	/* away when the connection is lost: away again after the reconnect */
 	natter_session_set_away(f->s, "brb");
-	feed(f, ":irc.test 306 me :You have been marked as being away");
-	feed(f, "ERROR :Closing Link: me (Ping timeout)");
+	canned_feed(f, ":irc.test 306 me :You have been marked as being away");
+	canned_feed(f, "ERROR :Closing Link: me (Ping timeout)");
 	g_assert_false(natter_session_get_away(f->s));
 	g_ptr_array_set_size(f->sent, 0);
-	feed(f, ":irc.test 001 me :Welcome back");
-	g_assert_true(was_sent(f, "AWAY brb"));
-	feed(f, ":irc.test 306 me :You have been marked as being away");
+	canned_feed(f, ":irc.test 001 me :Welcome back");
+	g_assert_true(canned_was_sent(f, "AWAY brb"));
+	canned_feed(f, ":irc.test 306 me :You have been marked as being away");
 	g_assert_true(natter_session_get_away(f->s));
 }
 
@@ -424,12 +376,12 @@ static void test_list_away(Fixture *f, gconstpointer data)
 static void test_words(Fixture *f, gconstpointer data)
 {
 	(void)data;
-	feed(f, ":irc.test 001 me :Welcome");
-	feed(f, ":irc.test 375 me :- irc.test Message of the day -");
-	feed(f, ":irc.test 372 me :- Be nice.");
-	feed(f, ":irc.test 372 me :- No spam.");
-	feed(f, ":irc.test 376 me :End of /MOTD command.");
-	feed(f, ":me!u@h JOIN #lobby");
+	canned_feed(f, ":irc.test 001 me :Welcome");
+	canned_feed(f, ":irc.test 375 me :- irc.test Message of the day -");
+	canned_feed(f, ":irc.test 372 me :- Be nice.");
+	canned_feed(f, ":irc.test 372 me :- No spam.");
+	canned_feed(f, ":irc.test 376 me :End of /MOTD command.");
+	canned_feed(f, ":me!u@h JOIN #lobby");
 	NatterMessage *motd = NULL;
 	GListModel *msgs = natter_conversation_get_messages(natter_session_find_conversation(f->s, "#lobby"));
 	for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
@@ -439,22 +391,22 @@ static void test_words(Fixture *f, gconstpointer data)
 	}
 	g_assert_nonnull(motd);
 	g_assert_cmpstr(natter_message_get_text(motd), ==, "Message of the day:\nBe nice.\nNo spam.");
-	feed(f, ":irc.test 353 me = #lobby :me @alice +bob");
-	feed(f, ":irc.test 366 me #lobby :End of /NAMES list.");
-	g_assert_true(has_text(f, "#lobby", "3 people are in #lobby: @alice, +bob, me"));
+	canned_feed(f, ":irc.test 353 me = #lobby :me @alice +bob");
+	canned_feed(f, ":irc.test 366 me #lobby :End of /NAMES list.");
+	g_assert_true(test_has_text(f->s, "#lobby", "3 people are in #lobby: @alice, +bob, me"));
 	g_assert_cmpint(natter_message_get_event(last_message(f, "#lobby")), ==, NATTER_EVENT_NAMES);
 
-	feed(f, ":irc.test 329 me #lobby 1764560000");
-	g_assert_true(has_text(f, "#lobby", "#lobby was created on "));
-	g_assert_false(has_text(f, "#lobby", "1764560000"));
-	feed(f, ":irc.test 324 me #lobby +nt");
-	g_assert_true(has_text(f, "#lobby", "Modes of #lobby: +nt"));
-	feed(f, ":irc.test 251 me :There are 3 users and 0 invisible on 1 servers");
+	canned_feed(f, ":irc.test 329 me #lobby 1764560000");
+	g_assert_true(test_has_text(f->s, "#lobby", "#lobby was created on "));
+	g_assert_false(test_has_text(f->s, "#lobby", "1764560000"));
+	canned_feed(f, ":irc.test 324 me #lobby +nt");
+	g_assert_true(test_has_text(f->s, "#lobby", "Modes of #lobby: +nt"));
+	canned_feed(f, ":irc.test 251 me :There are 3 users and 0 invisible on 1 servers");
 	NatterMessage *m = last_message(f, "#lobby");
 	g_assert_cmpstr(natter_message_get_text(m), ==, "There are 3 users and 0 invisible on 1 servers");
-	feed(f, ":irc.test 399 me some thing :A reply natter does not know");
+	canned_feed(f, ":irc.test 399 me some thing :A reply natter does not know");
 	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "A reply natter does not know");
-	feed(f, ":irc.test 482 me #lobby :You're not channel operator");
+	canned_feed(f, ":irc.test 482 me #lobby :You're not channel operator");
 	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==,
 			"You need to be a room operator in #lobby to do that. (You're not channel operator)");
 }
@@ -466,24 +418,24 @@ static void test_ctcp_mention(Fixture *f, gconstpointer data)
 	(void)data;
 	g_autofree char *l = NULL;
 	welcome(f);
-	feed(f, ":bob!u@h PRIVMSG me :\001PING 12345\001");
+	canned_feed(f, ":bob!u@h PRIVMSG me :\001PING 12345\001");
 	g_assert_cmpstr((l = last_sent(f)), ==, "NOTICE bob :\001PING 12345\001");
 	g_free(l);
-	g_assert_true(has_text(f, "#lobby", "bob asked for your PING; answered"));
+	g_assert_true(test_has_text(f->s, "#lobby", "bob asked for your PING; answered"));
 	g_assert_null(natter_session_find_conversation(f->s, "bob")); /* no chat opened for it */
-	feed(f, ":carol!u@h PRIVMSG me :\001VERSION\001");
+	canned_feed(f, ":carol!u@h PRIVMSG me :\001VERSION\001");
 	g_assert_cmpuint(f->sent->len, ==, 0); /* within a second of the last answer */
 	g_usleep(1100 * 1000);
-	feed(f, ":carol!u@h PRIVMSG me :\001VERSION\001");
+	canned_feed(f, ":carol!u@h PRIVMSG me :\001VERSION\001");
 	l = last_sent(f);
 	g_assert_true(g_str_has_prefix(l, "NOTICE carol :\001VERSION natter "));
 	g_free(l);
 	g_usleep(1100 * 1000);
-	feed(f, ":carol!u@h PRIVMSG #lobby :\001TIME\001");
+	canned_feed(f, ":carol!u@h PRIVMSG #lobby :\001TIME\001");
 	l = last_sent(f);
 	g_assert_true(g_str_has_prefix(l, "NOTICE carol :\001TIME "));
 
-	feed(f, ":bob!u@h PRIVMSG #lobby :\001ACTION waves at me\001");
+	canned_feed(f, ":bob!u@h PRIVMSG #lobby :\001ACTION waves at me\001");
 	NatterMessage *m = last_message(f, "#lobby");
 	g_assert_cmpint(natter_message_get_kind(m), ==, NATTER_MESSAGE_ACTION);
 	g_assert_cmpstr(natter_message_get_text(m), ==, "waves at me");
@@ -495,7 +447,7 @@ static void test_ctcp_mention(Fixture *f, gconstpointer data)
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree char *line = g_strdup_printf(":bob!u@h PRIVMSG #lobby :%s", cases[i].text);
-		feed(f, line);
+		canned_feed(f, line);
 		m = last_message(f, "#lobby");
 		if (natter_message_get_mention(m) != cases[i].mention)
 			g_error("“%s”: mention should be %d", cases[i].text, cases[i].mention);
@@ -506,14 +458,14 @@ static void test_ctcp_mention(Fixture *f, gconstpointer data)
 	GListModel *lobby_msgs = natter_conversation_get_messages(natter_session_find_conversation(f->s, "#lobby"));
 	guint before = g_list_model_get_n_items(lobby_msgs);
 	for (int i = 0; i < 50; i++) {
-		feed(f, ":eve!u@h PRIVMSG me :\001FOO\001");
-		feed(f, ":eve!u@h PRIVMSG me :\001VERSION\001");
+		canned_feed(f, ":eve!u@h PRIVMSG me :\001FOO\001");
+		canned_feed(f, ":eve!u@h PRIVMSG me :\001VERSION\001");
 	}
 	g_assert_cmpuint(f->sent->len, ==, 0);
 	g_assert_cmpuint(g_list_model_get_n_items(lobby_msgs), ==, before + 1);
-	g_assert_true(has_text(f, "#lobby", "eve sent a CTCP FOO request, which natter does not answer"));
+	g_assert_true(test_has_text(f->s, "#lobby", "eve sent a CTCP FOO request, which natter does not answer"));
 	/* our own words never mention us */
-	feed(f, ":me!u@h PRIVMSG #lobby :me again");
+	canned_feed(f, ":me!u@h PRIVMSG #lobby :me again");
 	g_assert_false(natter_message_get_mention(last_message(f, "#lobby")));
 }
 
@@ -552,7 +504,7 @@ static void test_backoff(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, canned_setup, fn, canned_teardown)
 	g_test_add_func("/connection/line-is-irc", test_line_is_irc);
 	g_test_add_func("/connection/backoff", test_backoff);
 	ADD("/inbound/autojoin", test_autojoin);

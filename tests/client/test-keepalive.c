@@ -12,19 +12,13 @@
 #include "fake-server.h"
 #include "natter-session.h"
 #include "natterd-harness.h"
+#include "session-helpers.h"
 
 typedef struct {
 	NatterSession *session;
 	GError *failed;       /* from "connect-failed" */
 	guint state_changes;  /* notify::state since connect_as() returned */
 } Fixture;
-
-static void on_failed(NatterSession *s, GError *error, Fixture *f)
-{
-	(void)s;
-	g_clear_error(&f->failed);
-	f->failed = g_error_copy(error);
-}
 
 static void on_state(GObject *o, GParamSpec *p, Fixture *f)
 {
@@ -37,7 +31,7 @@ static void setup(Fixture *f, gconstpointer data)
 	(void)data;
 	f->session = natter_session_new();
 	natter_session_set_reconnect_base(f->session, 30); /* a drop must stay visible */
-	g_signal_connect(f->session, "connect-failed", G_CALLBACK(on_failed), f);
+	test_track_failure(f->session, &f->failed);
 	g_signal_connect(f->session, "notify::state", G_CALLBACK(on_state), f);
 }
 
@@ -49,38 +43,10 @@ static void teardown(Fixture *f, gconstpointer data)
 	test_pump(0);
 }
 
-static gboolean in_room(NatterSession *s, const char *room)
-{
-	NatterConversation *c = natter_session_find_conversation(s, room);
-	return c != NULL && natter_conversation_get_joined(c);
-}
-
 static void connect_to(Fixture *f, guint16 port, const char *nick, gboolean wait_lobby)
 {
-	g_autoptr(GError) error = NULL;
-
-	g_assert_true(natter_session_connect(f->session, "127.0.0.1", port, nick, &error));
-	g_assert_no_error(error);
-	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED ||
-		  f->failed != NULL);
-	g_assert_no_error(f->failed);
-	if (wait_lobby)
-		TEST_WAIT(in_room(f->session, "#lobby"));
+	test_session_connect(f->session, port, nick, &f->failed, wait_lobby);
 	f->state_changes = 0;
-}
-
-static gboolean has_text(NatterSession *s, const char *conv, const char *text)
-{
-	NatterConversation *c = natter_session_find_conversation(s, conv);
-	if (c == NULL)
-		return FALSE;
-	GListModel *msgs = natter_conversation_get_messages(c);
-	for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
-		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
-		if (strstr(natter_message_get_text(m), text) != NULL)
-			return TRUE;
-	}
-	return FALSE;
 }
 
 /* Runs the loop for @seconds while @observer answers PINGs and records every
@@ -135,10 +101,10 @@ static void idle_against(Fixture *f, const char *config, guint idle_s)
 	/* bob joined first, so alice's JOIN is in @seen: exactly once. */
 	g_assert_cmpuint(count_lines(seen, ":alice!", " JOIN"), ==, 1);
 	g_assert_cmpuint(f->state_changes, ==, 0);
-	g_assert_false(has_text(f->session, "#lobby", "Disconnected"));
+	g_assert_false(test_has_text(f->session, "#lobby", "Disconnected"));
 
 	raw_send(bob, "PRIVMSG #lobby :still there?");
-	TEST_WAIT(has_text(f->session, "#lobby", "still there?"));
+	TEST_WAIT(test_has_text(f->session, "#lobby", "still there?"));
 	g_assert_true(natter_session_send_input(f->session, "yes, all along", NULL));
 	g_free(raw_expect(bob, "yes, all along"));
 	raw_close(bob);

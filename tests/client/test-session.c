@@ -5,6 +5,7 @@
 #include "irc_names.h"
 #include "natter-session.h"
 #include "natterd-harness.h"
+#include "session-helpers.h"
 
 typedef struct {
 	TestServer *server;
@@ -13,13 +14,6 @@ typedef struct {
 	guint opened;   /* "conversation-opened" with focus */
 	guint added;    /* "message-added" */
 } Fixture;
-
-static void on_failed(NatterSession *s, GError *error, Fixture *f)
-{
-	(void)s;
-	g_clear_error(&f->failed);
-	f->failed = g_error_copy(error);
-}
 
 static void on_opened(NatterSession *s, NatterConversation *c, gboolean focus, Fixture *f)
 {
@@ -40,7 +34,7 @@ static void setup(Fixture *f, gconstpointer data)
 	(void)data;
 	f->server = test_server_start();
 	f->session = natter_session_new();
-	g_signal_connect(f->session, "connect-failed", G_CALLBACK(on_failed), f);
+	test_track_failure(f->session, &f->failed);
 	g_signal_connect(f->session, "conversation-opened", G_CALLBACK(on_opened), f);
 	g_signal_connect(f->session, "message-added", G_CALLBACK(on_added), f);
 }
@@ -54,46 +48,9 @@ static void teardown(Fixture *f, gconstpointer data)
 	test_pump(0);
 }
 
-static gboolean in_room(NatterSession *s, const char *room)
-{
-	NatterConversation *c = natter_session_find_conversation(s, room);
-	return c != NULL && natter_conversation_get_joined(c);
-}
-
-static NatterMessage *find_message(NatterConversation *c, const char *nick, const char *text)
-{
-	GListModel *msgs = natter_conversation_get_messages(c);
-	for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
-		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
-		if ((nick == NULL || g_strcmp0(natter_message_get_nick(m), nick) == 0) &&
-		    strstr(natter_message_get_text(m), text) != NULL)
-			return m; /* still held by the conversation */
-	}
-	return NULL;
-}
-
-static gboolean has_message(NatterSession *s, const char *conv, const char *nick, const char *text)
-{
-	NatterConversation *c = natter_session_find_conversation(s, conv);
-	return c != NULL && find_message(c, nick, text) != NULL;
-}
-
-static gboolean has_member(NatterSession *s, const char *room, const char *nick)
-{
-	NatterConversation *c = natter_session_find_conversation(s, room);
-	return c != NULL && natter_conversation_find_member(c, nick) != NULL;
-}
-
 static void connect_as(Fixture *f, const char *nick)
 {
-	g_autoptr(GError) error = NULL;
-
-	g_assert_true(natter_session_connect(f->session, "127.0.0.1", f->server->port, nick, &error));
-	g_assert_no_error(error);
-	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED ||
-		  f->failed != NULL);
-	g_assert_no_error(f->failed);
-	TEST_WAIT(in_room(f->session, "#lobby"));
+	test_session_connect(f->session, f->server->port, nick, &f->failed, TRUE);
 }
 
 static void say(Fixture *f, const char *text)
@@ -114,7 +71,7 @@ static void test_connect(Fixture *f, gconstpointer data)
 	g_assert_nonnull(lobby);
 	g_assert_cmpstr(natter_conversation_get_name(lobby), ==, "#lobby");
 	g_assert_cmpint(natter_conversation_get_kind(lobby), ==, NATTER_CONVERSATION_ROOM);
-	TEST_WAIT(has_member(f->session, "#lobby", "alice"));
+	TEST_WAIT(test_has_member(f->session, "#lobby", "alice"));
 	g_test_message("caps: server-time=%d echo-message=%d multi-prefix=%d",
 		       natter_session_has_cap(f->session, "server-time"),
 		       natter_session_has_cap(f->session, "echo-message"),
@@ -130,21 +87,19 @@ static void test_room_messages(Fixture *f, gconstpointer data)
 	g_free(raw_expect(bob, " 366 "));
 	connect_as(f, "alice");
 	g_free(raw_expect(bob, "JOIN"));
-	TEST_WAIT(has_member(f->session, "#lobby", "bob"));
+	TEST_WAIT(test_has_member(f->session, "#lobby", "bob"));
 
 	say(f, "hello room");
 	g_autofree char *got = raw_expect(bob, "PRIVMSG #lobby");
 	g_assert_nonnull(strstr(got, ":alice!"));
 	g_assert_true(g_str_has_suffix(got, " :hello room") || g_str_has_suffix(got, " hello room"));
-	TEST_WAIT(has_message(f->session, "#lobby", "alice", "hello room"));
-	NatterMessage *own = find_message(natter_session_find_conversation(f->session, "#lobby"),
-					  "alice", "hello room");
+	TEST_WAIT(test_find_message(f->session, "#lobby", "alice", "hello room") != NULL);
+	NatterMessage *own = test_find_message(f->session, "#lobby", "alice", "hello room");
 	g_assert_true(natter_message_is_own(own));
 
 	raw_send(bob, "PRIVMSG #lobby :hi alice, welcome");
-	TEST_WAIT(has_message(f->session, "#lobby", "bob", "hi alice, welcome"));
-	NatterMessage *theirs = find_message(natter_session_find_conversation(f->session, "#lobby"),
-					     "bob", "hi alice");
+	TEST_WAIT(test_find_message(f->session, "#lobby", "bob", "hi alice, welcome") != NULL);
+	NatterMessage *theirs = test_find_message(f->session, "#lobby", "bob", "hi alice");
 	g_assert_false(natter_message_is_own(theirs));
 	g_assert_cmpint(natter_message_get_kind(theirs), ==, NATTER_MESSAGE_TEXT);
 
@@ -152,10 +107,10 @@ static void test_room_messages(Fixture *f, gconstpointer data)
 	say(f, "/me waves");
 	g_free(raw_expect(bob, "\x01" "ACTION waves\x01"));
 	raw_send(bob, "PRIVMSG #lobby :\x01" "ACTION nods\x01");
-	TEST_WAIT(has_message(f->session, "#lobby", "bob", "nods"));
+	TEST_WAIT(test_find_message(f->session, "#lobby", "bob", "nods") != NULL);
 
 	raw_send(bob, "PART #lobby :lunch");
-	TEST_WAIT(!has_member(f->session, "#lobby", "bob"));
+	TEST_WAIT(!test_has_member(f->session, "#lobby", "bob"));
 	raw_close(bob);
 }
 
@@ -173,24 +128,24 @@ static void test_private_messages(Fixture *f, gconstpointer data)
 	g_assert_nonnull(pm);
 	g_assert_cmpint(natter_conversation_get_kind(pm), ==, NATTER_CONVERSATION_PRIVATE);
 	g_assert_true(natter_session_get_active(f->session) == pm);
-	TEST_WAIT(has_message(f->session, "bob", "alice", "secret plan"));
+	TEST_WAIT(test_find_message(f->session, "bob", "alice", "secret plan") != NULL);
 
 	/* A reply while the lobby is on screen counts as unread. */
 	natter_session_set_active(f->session, natter_session_find_conversation(f->session, "#lobby"));
 	raw_send(bob, "PRIVMSG alice :got it");
-	TEST_WAIT(has_message(f->session, "bob", "bob", "got it"));
+	TEST_WAIT(test_find_message(f->session, "bob", "bob", "got it") != NULL);
 	g_assert_cmpuint(natter_conversation_get_unread(pm), ==, 1);
 
 	/* A new person writing first opens a conversation too. */
 	RawClient *carol = raw_connect(f->server->port, "carol");
 	raw_send(carol, "PRIVMSG alice :hello from carol");
-	TEST_WAIT(has_message(f->session, "carol", "carol", "hello from carol"));
+	TEST_WAIT(test_find_message(f->session, "carol", "carol", "hello from carol") != NULL);
 	g_assert_cmpint(natter_conversation_get_kind(natter_session_find_conversation(f->session, "carol")),
 			==, NATTER_CONVERSATION_PRIVATE);
 
 	/* Nobody called that: the server's error, in plain words. */
 	say(f, "@nobody9 are you there?");
-	TEST_WAIT(has_message(f->session, "nobody9", NULL, "There is no one called nobody9"));
+	TEST_WAIT(test_has_text(f->session, "nobody9", "There is no one called nobody9"));
 	raw_close(carol);
 	raw_close(bob);
 }
@@ -239,12 +194,12 @@ static void test_reconnect(Fixture *f, gconstpointer data)
 
 	connect_as(f, "alice");
 	say(f, "/join #side");
-	TEST_WAIT(in_room(f->session, "#side"));
+	TEST_WAIT(test_in_room(f->session, "#side"));
 	g_assert_cmpstr(natter_conversation_get_name(natter_session_get_active(f->session)), ==, "#side");
 
 	test_server_stop(f->server);
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_RECONNECT_WAIT);
-	g_assert_false(in_room(f->session, "#lobby"));
+	g_assert_false(test_in_room(f->session, "#lobby"));
 	g_assert_cmpuint(natter_session_get_reconnect_remaining(f->session), >=, 1);
 	/* Typed text is refused (and so kept by the window), not lost silently. */
 	g_assert_false(natter_session_send_input(f->session, "are you there?", &error));
@@ -252,7 +207,7 @@ static void test_reconnect(Fixture *f, gconstpointer data)
 
 	test_server_restart(f->server);
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
-	TEST_WAIT(in_room(f->session, "#lobby") && in_room(f->session, "#side"));
+	TEST_WAIT(test_in_room(f->session, "#lobby") && test_in_room(f->session, "#side"));
 	g_assert_cmpstr(natter_session_get_nick(f->session), ==, "alice");
 
 	/* Another person sees alice back in #side and can talk to her. */
@@ -261,7 +216,7 @@ static void test_reconnect(Fixture *f, gconstpointer data)
 	g_autofree char *names = raw_expect(bob, " 353 ");
 	g_assert_nonnull(strstr(names, "alice"));
 	raw_send(bob, "PRIVMSG #side :welcome back");
-	TEST_WAIT(has_message(f->session, "#side", "bob", "welcome back"));
+	TEST_WAIT(test_find_message(f->session, "#side", "bob", "welcome back") != NULL);
 	say(f, "thanks");
 	g_free(raw_expect(bob, "PRIVMSG #side"));
 	raw_close(bob);
@@ -336,18 +291,18 @@ static void test_commands(Fixture *f, gconstpointer data)
 	connect_as(f, "alice");
 	guint opened = f->opened;
 	say(f, "/join #dev");
-	TEST_WAIT(in_room(f->session, "#dev"));
+	TEST_WAIT(test_in_room(f->session, "#dev"));
 	g_assert_cmpuint(f->opened, >, opened);
 	NatterConversation *dev = natter_session_find_conversation(f->session, "#dev");
 	g_assert_true(natter_session_get_active(f->session) == dev);
 	/* First in a new room: operator. */
-	TEST_WAIT(has_member(f->session, "#dev", "alice"));
+	TEST_WAIT(test_has_member(f->session, "#dev", "alice"));
 
 	say(f, "/topic Release on Friday");
 	TEST_WAIT(g_strcmp0(natter_conversation_get_topic(dev), "Release on Friday") == 0);
 
 	say(f, "/frobnicate now");
-	TEST_WAIT(has_message(f->session, "#dev", NULL, "does not know the command /FROBNICATE"));
+	TEST_WAIT(test_has_text(f->session, "#dev", "does not know the command /FROBNICATE"));
 
 	say(f, "/nick alicia");
 	TEST_WAIT(g_strcmp0(natter_session_get_nick(f->session), "alicia") == 0);
