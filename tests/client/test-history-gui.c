@@ -12,6 +12,8 @@
 #include "natter-settings.h"
 #include "natter-window.h"
 #include "natterd-harness.h"
+#include "session-helpers.h"
+#include "window-helpers.h"
 
 typedef struct {
 	TestServer *server;
@@ -47,43 +49,19 @@ static void teardown(Fixture *f, gconstpointer data)
 	test_pump(0);
 }
 
-static GtkWidget *find_widget(GtkWidget *root, GType type)
-{
-	if (G_TYPE_CHECK_INSTANCE_TYPE(root, type))
-		return root;
-	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
-		GtkWidget *hit = find_widget(c, type);
-		if (hit != NULL)
-			return hit;
-	}
-	return NULL;
-}
-
 static NatterMessageView *message_view(Fixture *f)
 {
-	return NATTER_MESSAGE_VIEW(find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW));
+	return NATTER_MESSAGE_VIEW(test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW));
 }
 
 static GtkAdjustment *message_adjustment(Fixture *f)
 {
-	GtkWidget *scroller = find_widget(GTK_WIDGET(message_view(f)), GTK_TYPE_SCROLLED_WINDOW);
-	return gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroller));
+	return test_message_adjustment(GTK_WIDGET(f->win));
 }
 
 static void settle(Fixture *f)
 {
-	for (int i = 0; i < 4; i++) {
-		test_pump(10);
-		gtk_widget_queue_draw(GTK_WIDGET(f->win));
-		gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
-	}
-	test_pump(0);
-}
-
-static gboolean in_lobby(NatterSession *s)
-{
-	NatterConversation *c = natter_session_find_conversation(s, NATTER_LOBBY);
-	return c != NULL && natter_conversation_get_joined(c);
+	test_settle(GTK_WIDGET(f->win));
 }
 
 static void connect_as(Fixture *f, const char *nick)
@@ -91,7 +69,7 @@ static void connect_as(Fixture *f, const char *nick)
 	natter_window_fill(f->win, "127.0.0.1", f->server->port, nick);
 	natter_window_connect(f->win);
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
-	TEST_WAIT(in_lobby(f->session));
+	TEST_WAIT(test_in_room(f->session, NATTER_LOBBY));
 }
 
 /* How many lines the window shows (in the view's model) with text @text. */
@@ -127,29 +105,16 @@ static void bob_says(RawClient *bob, int first, int count)
 
 static void screenshot(Fixture *f, const char *name)
 {
-	const char *dir = g_getenv("NATTER_ARTIFACTS");
-	if (dir == NULL)
-		return;
-	g_mkdir_with_parents(dir, 0755);
-	g_autofree char *path = g_build_filename(dir, name, NULL);
-	GtkWidget *w = GTK_WIDGET(f->win);
-	int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
-	g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(w);
-	GtkSnapshot *snapshot = gtk_snapshot_new();
-	gdk_paintable_snapshot(paintable, snapshot, width, height);
-	g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(snapshot);
-	g_assert_nonnull(node);
-	g_autoptr(GdkTexture) texture = gsk_renderer_render_texture(
-		gtk_native_get_renderer(GTK_NATIVE(w)), node,
-		&GRAPHENE_RECT_INIT(0, 0, (float)width, (float)height));
-	g_assert_true(gdk_texture_save_to_png(texture, path));
-	g_test_message("screenshot: %s", path);
+	g_autofree char *path = test_artifact_path(name);
+
+	if (path != NULL)
+		test_save_png(GTK_WIDGET(f->win), path);
 }
 
 /* The text of the message row drawn at @y (view coordinates), or "". */
 static char *line_at(Fixture *f, double y)
 {
-	GtkWidget *scroller = find_widget(GTK_WIDGET(message_view(f)), GTK_TYPE_SCROLLED_WINDOW);
+	GtkWidget *scroller = test_find_widget(GTK_WIDGET(message_view(f)), GTK_TYPE_SCROLLED_WINDOW);
 	double x = gtk_widget_get_width(scroller) / 3.0;
 	for (double yy = y; yy < y + 40; yy += 2) {
 		GtkWidget *hit = gtk_widget_pick(scroller, x, yy, GTK_PICK_DEFAULT);
@@ -422,10 +387,8 @@ static void test_rooms_come_back_after_restart(Fixture *f, gconstpointer data)
 
 int main(int argc, char **argv)
 {
-	g_autofree char *config = g_dir_make_tmp("natter-history-gui-XXXXXX", NULL);
-	g_setenv("XDG_CONFIG_HOME", config, TRUE);
-	gtk_test_init(&argc, &argv, NULL);
-	natter_application_load_style();
+	/* Keep the remembered connection out of the real config dir. */
+	test_gui_init(&argc, &argv, "natter-history-gui-XXXXXX");
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
 	ADD("/history-gui/late-joiner", test_late_joiner);
 	ADD("/history-gui/reconnect-fills-gap", test_reconnect_gap);
@@ -433,9 +396,5 @@ int main(int argc, char **argv)
 	ADD("/history-gui/delete-own", test_delete_own);
 	ADD("/history-gui/read-marker-after-restart", test_read_marker_after_restart);
 	ADD("/history-gui/rooms-come-back-after-restart", test_rooms_come_back_after_restart);
-	int rc = g_test_run();
-	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", config);
-	if (system(cmd) != 0)
-		g_printerr("could not remove %s\n", config);
-	return rc;
+	return test_gui_run();
 }

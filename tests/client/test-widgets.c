@@ -27,6 +27,8 @@
 #include "natter-settings.h"
 #include "natter-window.h"
 #include "natterd-harness.h"
+#include "session-helpers.h"
+#include "window-helpers.h"
 
 typedef struct {
 	char *id, *title, *body, *conversation;
@@ -92,26 +94,10 @@ static void teardown(Fixture *f, gconstpointer data)
 
 /* ---------------------------------------------------------------- helpers */
 
-static void save_png(GtkWidget *widget, const char *path);
-static char *artifact_path(const char *name);
-
 static void show_window(Fixture *f)
 {
 	gtk_window_present(GTK_WINDOW(f->win));
 	gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
-}
-
-/* The first widget of @type under @root (depth first), or NULL. */
-static GtkWidget *find_widget(GtkWidget *root, GType type)
-{
-	if (G_TYPE_CHECK_INSTANCE_TYPE(root, type))
-		return root;
-	for (GtkWidget *c = gtk_widget_get_first_child(root); c != NULL; c = gtk_widget_get_next_sibling(c)) {
-		GtkWidget *hit = find_widget(c, type);
-		if (hit != NULL)
-			return hit;
-	}
-	return NULL;
 }
 
 /* The visible GtkButton or GtkLabel showing @text under @root, or NULL. */
@@ -163,37 +149,12 @@ static void set_entry(GtkEntry *e, const char *text)
 
 static NatterInputBar *input_bar(Fixture *f)
 {
-	return NATTER_INPUT_BAR(find_widget(GTK_WIDGET(f->win), NATTER_TYPE_INPUT_BAR));
+	return NATTER_INPUT_BAR(test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_INPUT_BAR));
 }
 
 static GtkEntry *message_entry(Fixture *f)
 {
 	return find_entry(GTK_WIDGET(input_bar(f)), "Message");
-}
-
-static gboolean has_member(NatterSession *s, const char *room, const char *nick)
-{
-	NatterConversation *c = natter_session_find_conversation(s, room);
-	return c != NULL && natter_conversation_find_member(c, nick) != NULL;
-}
-
-static gboolean in_lobby(NatterSession *s)
-{
-	NatterConversation *c = natter_session_find_conversation(s, NATTER_LOBBY);
-	return c != NULL && natter_conversation_get_joined(c);
-}
-
-static gboolean has_message(NatterSession *s, const char *conv, const char *text)
-{
-	NatterConversation *c = natter_session_find_conversation(s, conv);
-	GListModel *msgs = c != NULL ? natter_conversation_get_messages(c) : NULL;
-
-	for (guint i = 0; msgs != NULL && i < g_list_model_get_n_items(msgs); i++) {
-		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
-		if (strstr(natter_message_get_text(m), text) != NULL)
-			return TRUE;
-	}
-	return FALSE;
 }
 
 /* Connects as @nick through the connect screen's own code path. */
@@ -202,8 +163,8 @@ static void connect_as(Fixture *f, const char *nick)
 	natter_window_fill(f->win, "127.0.0.1", f->server->port, nick);
 	natter_window_connect(f->win);
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
-	TEST_WAIT(in_lobby(f->session));
-	TEST_WAIT(has_member(f->session, NATTER_LOBBY, nick));
+	TEST_WAIT(test_in_room(f->session, NATTER_LOBBY));
+	TEST_WAIT(test_has_member(f->session, NATTER_LOBBY, nick));
 }
 
 /* Another person in #lobby, seen by the window. */
@@ -212,7 +173,7 @@ static RawClient *join_lobby(Fixture *f, const char *nick)
 	RawClient *c = raw_connect(f->server->port, nick);
 	raw_send(c, "JOIN #lobby");
 	g_free(raw_expect(c, " 366 "));
-	TEST_WAIT(has_member(f->session, NATTER_LOBBY, nick));
+	TEST_WAIT(test_has_member(f->session, NATTER_LOBBY, nick));
 	return c;
 }
 
@@ -306,13 +267,13 @@ static void test_a11y_names(Fixture *f, gconstpointer data)
 	raw_send(bob, "PRIVMSG alice :psst");
 	TEST_WAIT(natter_session_find_conversation(f->session, "bob") != NULL);
 	raw_send(bob, "PRIVMSG #lobby :hello all");
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "hello all"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "hello all"));
 	gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
 	/* Chats/People toggles, Message, Send, 3 lists, 2 conversation rows. */
 	assert_all_named(f, 9);
 
 	/* Rows say what they are. */
-	GtkWidget *convs = find_widget(GTK_WIDGET(f->win), GTK_TYPE_LIST_BOX);
+	GtkWidget *convs = test_find_widget(GTK_WIDGET(f->win), GTK_TYPE_LIST_BOX);
 	g_assert_nonnull(convs);
 	GtkListBoxRow *row = gtk_list_box_get_row_at_index(GTK_LIST_BOX(convs), 1);
 	gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -406,7 +367,7 @@ static void test_connect_keyboard(Fixture *f, gconstpointer data)
 	gtk_editable_set_text(GTK_EDITABLE(user), "alice");
 	press_enter(f);
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
-	TEST_WAIT(in_lobby(f->session));
+	TEST_WAIT(test_in_room(f->session, NATTER_LOBBY));
 	g_assert_true(focused_control(f) == GTK_WIDGET(message_entry(f)));
 
 	/* And the message box sends with Enter too. */
@@ -549,7 +510,7 @@ static void test_text_kept(Fixture *f, gconstpointer data)
 	RawClient *bob = raw_connect(f->server->port, "bob");
 	raw_send(bob, "JOIN #lobby");
 	TEST_WAIT(natter_session_get_state(f->session) == NATTER_SESSION_CONNECTED);
-	TEST_WAIT(in_lobby(f->session) && has_member(f->session, NATTER_LOBBY, "bob"));
+	TEST_WAIT(test_in_room(f->session, NATTER_LOBBY) && test_has_member(f->session, NATTER_LOBBY, "bob"));
 	g_signal_emit_by_name(msg, "activate");
 	g_free(raw_expect(bob, "said while away"));
 	g_assert_cmpstr(entry_text(msg), ==, "");
@@ -568,7 +529,7 @@ static void test_private_members(Fixture *f, gconstpointer data)
 	connect_as(f, "alice");
 	RawClient *bob = join_lobby(f, "bob");
 	GtkWidget *win = GTK_WIDGET(f->win);
-	GtkWidget *members = find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *members = test_find_widget(win, NATTER_TYPE_MEMBER_LIST);
 	GtkWidget *people = find_text(win, GTK_TYPE_BUTTON, "People");
 	g_assert_nonnull(people);
 	g_assert_true(gtk_widget_get_visible(members));
@@ -615,10 +576,10 @@ static void test_notification(Fixture *f, gconstpointer data)
 
 	/* Room talk and one's own private messages do not notify. */
 	raw_send(bob, "PRIVMSG #lobby :room talk");
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "room talk"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "room talk"));
 	type_and_enter(f, "@bob are you there?");
 	g_free(raw_expect(bob, "are you there?"));
-	TEST_WAIT(has_message(f->session, "bob", "are you there?"));
+	TEST_WAIT(test_has_text(f->session, "bob", "are you there?"));
 	g_assert_cmpuint(f->notes->len, ==, 0);
 
 	/* A private message does. */
@@ -636,7 +597,7 @@ static void test_notification(Fixture *f, gconstpointer data)
 	TEST_WAIT(f->notes->len == 2);
 	n = g_ptr_array_index(f->notes, 1);
 	g_assert_cmpstr(n->body, ==, "* bob waves");
-	g_assert_true(has_message(f->session, "bob", "automated"));
+	g_assert_true(test_has_text(f->session, "bob", "automated"));
 
 	/* One's name said in a room does too, and the line is highlighted. */
 	raw_send(bob, "PRIVMSG #lobby :alice: have a look at this");
@@ -647,7 +608,7 @@ static void test_notification(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(n->body, ==, "alice: have a look at this");
 	g_assert_cmpstr(n->conversation, ==, NATTER_LOBBY);
 	raw_send(bob, "PRIVMSG #lobby :malice aforethought"); /* not a mention */
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "malice"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "malice"));
 	g_assert_cmpuint(f->notes->len, ==, 3);
 
 	/* The rule itself, for a focused window. */
@@ -662,20 +623,13 @@ static void test_notification(Fixture *f, gconstpointer data)
 
 static GtkAdjustment *message_adjustment(Fixture *f)
 {
-	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
-	GtkWidget *scroller = find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
-	return gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroller));
+	return test_message_adjustment(GTK_WIDGET(f->win));
 }
 
 /* Lets the window lay out and draw what arrived (a few frames). */
 static void settle(Fixture *f)
 {
-	for (int i = 0; i < 4; i++) {
-		test_pump(10);
-		gtk_widget_queue_draw(GTK_WIDGET(f->win));
-		gtk_test_widget_wait_for_draw(GTK_WIDGET(f->win));
-	}
-	test_pump(0);
+	test_settle(GTK_WIDGET(f->win));
 }
 
 /* How far the view is from showing its newest line, in pixels. */
@@ -695,8 +649,8 @@ static gboolean GTK_IS_LIST_ITEM_WIDGET_CHECK(GtkWidget *w)
 /* The text of the message line drawn at the bottom of the visible area. */
 static char *bottom_line_text(Fixture *f)
 {
-	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
-	GtkWidget *scroller = find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
+	GtkWidget *view = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *scroller = test_find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
 	double x = gtk_widget_get_width(scroller) / 3.0;
 
 	for (int y = gtk_widget_get_height(scroller) - 2; y > gtk_widget_get_height(scroller) - 40; y -= 2) {
@@ -704,7 +658,7 @@ static char *bottom_line_text(Fixture *f)
 		GtkWidget *label = hit != NULL && GTK_IS_LABEL(hit) ? hit
 				   : hit != NULL ? gtk_widget_get_ancestor(hit, GTK_TYPE_LABEL) : NULL;
 		if (label == NULL && hit != NULL && GTK_IS_LIST_ITEM_WIDGET_CHECK(hit))
-			label = find_widget(hit, GTK_TYPE_LABEL);
+			label = test_find_widget(hit, GTK_TYPE_LABEL);
 		if (label != NULL)
 			return g_strdup(gtk_label_get_text(GTK_LABEL(label)));
 	}
@@ -715,7 +669,7 @@ static char *bottom_line_text(Fixture *f)
 static const char *newest_text(Fixture *f)
 {
 	GListModel *lines = natter_message_view_get_shown(
-		NATTER_MESSAGE_VIEW(find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW)));
+		NATTER_MESSAGE_VIEW(test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW)));
 	g_autoptr(NatterMessage) m = g_list_model_get_item(lines, g_list_model_get_n_items(lines) - 1);
 	return natter_message_get_text(m); /* the view keeps it */
 }
@@ -738,7 +692,7 @@ static const char *newest_text(Fixture *f)
 
 static GtkWidget *jump_button(Fixture *f)
 {
-	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *view = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
 	return find_text(view, GTK_TYPE_BUTTON, "New messages");
 }
 
@@ -777,7 +731,7 @@ static void test_scroll_stays_at_bottom(Fixture *f, gconstpointer data)
 
 	/* One's own message. */
 	type_and_enter(f, "my own words");
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "my own words"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "my own words"));
 	ASSERT_AT_BOTTOM(f, "after one's own message");
 
 	/* A long message that wraps over many lines. */
@@ -785,7 +739,7 @@ static void test_scroll_stays_at_bottom(Fixture *f, gconstpointer data)
 	for (int i = 0; i < 28; i++)
 		g_string_append(longtext, " wrapping words");
 	raw_send(who[0], "PRIVMSG #lobby :%s", longtext->str);
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "long: wrapping"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "long: wrapping"));
 	ASSERT_AT_BOTTOM(f, "after a long message");
 
 	/* A burst of 50 quits. */
@@ -797,14 +751,14 @@ static void test_scroll_stays_at_bottom(Fixture *f, gconstpointer data)
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
 		g_autofree char *nick = g_strdup_printf("q%02u", i);
-		TEST_WAIT(has_member(f->session, NATTER_LOBBY, nick));
+		TEST_WAIT(test_has_member(f->session, NATTER_LOBBY, nick));
 	}
 	ASSERT_AT_BOTTOM(f, "after 50 joins");
 	for (guint i = 0; i < G_N_ELEMENTS(many); i++)
 		raw_send(many[i], "QUIT :bye");
 	for (guint i = 0; i < G_N_ELEMENTS(many); i++) {
 		g_autofree char *nick = g_strdup_printf("q%02u", i);
-		TEST_WAIT(!has_member(f->session, NATTER_LOBBY, nick));
+		TEST_WAIT(!test_has_member(f->session, NATTER_LOBBY, nick));
 		raw_close(many[i]);
 	}
 	ASSERT_AT_BOTTOM(f, "after a burst of 50 quits");
@@ -852,7 +806,7 @@ static void test_scroll_kept_when_reading(Fixture *f, gconstpointer data)
 	natter_window_show_conversation(f->win, NATTER_LOBBY);
 	ASSERT_AT_BOTTOM(f, "after switching back to #lobby");
 	/* A separator marks where reading stopped: above the first new line. */
-	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *view = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
 	GtkAdjustment *adj2 = message_adjustment(f);
 	gtk_adjustment_set_value(adj2, gtk_adjustment_get_value(adj2) - gtk_adjustment_get_page_size(adj2) / 2);
 	settle(f);
@@ -863,8 +817,8 @@ static void test_scroll_kept_when_reading(Fixture *f, gconstpointer data)
 	/* Only one, and not on the lines read before. */
 	GtkWidget *prev_row = gtk_widget_get_prev_sibling(gtk_widget_get_parent(gtk_widget_get_parent(sep)));
 	g_assert_true(prev_row == NULL || find_text(prev_row, GTK_TYPE_LABEL, "Unread messages") == NULL);
-	g_autofree char *shot = artifact_path("natter-unread.png");
-	save_png(GTK_WIDGET(f->win), shot);
+	g_autofree char *shot = test_artifact_path("natter-unread.png");
+	test_save_png(GTK_WIDGET(f->win), shot);
 	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
 		raw_close(who[i]);
 }
@@ -885,7 +839,7 @@ static guint count_visible_labels(GtkWidget *root, const char *text)
 
 static const char *separator_above(Fixture *f)
 {
-	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *view = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
 	GtkWidget *sep = find_text(view, GTK_TYPE_LABEL, "Unread messages");
 	if (sep == NULL)
 		return NULL;
@@ -985,8 +939,8 @@ static void test_separator_follows_reading(Fixture *f, gconstpointer data)
 	ASSERT_AT_BOTTOM(f, "after the jump");
 	ASSERT_SEPARATOR_ABOVE(f, "below line 1 of 2");
 	TEST_WAIT(marker_ms(f) == newest_ms(f));
-	g_autofree char *shot = artifact_path("natter-separator-moved.png");
-	save_png(GTK_WIDGET(f->win), shot);
+	g_autofree char *shot = test_artifact_path("natter-separator-moved.png");
+	test_save_png(GTK_WIDGET(f->win), shot);
 	for (guint i = 0; i < G_N_ELEMENTS(who); i++)
 		raw_close(who[i]);
 }
@@ -1002,8 +956,8 @@ static void test_short_at_bottom(Fixture *f, gconstpointer data)
 	RawClient *who[2] = { join_lobby(f, "bob"), join_lobby(f, "carol") };
 	fill_lobby(f, who, 2, 2, "short");
 	settle(f);
-	GtkWidget *view = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
-	GtkWidget *scroller = find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
+	GtkWidget *view = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *scroller = test_find_widget(view, GTK_TYPE_SCROLLED_WINDOW);
 	GtkAdjustment *adj = message_adjustment(f);
 	g_assert_cmpfloat(gtk_adjustment_get_upper(adj), <=, gtk_adjustment_get_page_size(adj) + 1);
 	/* the newest line is drawn at the bottom edge... */
@@ -1013,8 +967,8 @@ static void test_short_at_bottom(Fixture *f, gconstpointer data)
 	/* ...and the top of the view is empty */
 	GtkWidget *top = gtk_widget_pick(scroller, gtk_widget_get_width(scroller) / 3.0, 8, GTK_PICK_DEFAULT);
 	g_assert_true(top == NULL || !GTK_IS_LABEL(top));
-	g_autofree char *shot = artifact_path("natter-short-at-bottom.png");
-	save_png(GTK_WIDGET(f->win), shot);
+	g_autofree char *shot = test_artifact_path("natter-short-at-bottom.png");
+	test_save_png(GTK_WIDGET(f->win), shot);
 
 	/* growing past the view: it scrolls and follows as before */
 	fill_lobby(f, who, 2, 40, "long");
@@ -1023,7 +977,7 @@ static void test_short_at_bottom(Fixture *f, gconstpointer data)
 	/* and a conversation with one line starts at the bottom too */
 	natter_session_open_private(f->session, "bob");
 	raw_send(who[0], "PRIVMSG alice :just one line");
-	TEST_WAIT(has_message(f->session, "bob", "just one line"));
+	TEST_WAIT(test_has_text(f->session, "bob", "just one line"));
 	settle(f);
 	g_autofree char *one = bottom_line_text(f);
 	g_assert_nonnull(strstr(one, "just one line"));
@@ -1084,10 +1038,10 @@ static void test_mention_and_away(Fixture *f, gconstpointer data)
 	connect_as(f, "alice");
 	RawClient *bob = join_lobby(f, "bob");
 	GtkWidget *win = GTK_WIDGET(f->win);
-	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *view = test_find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
 
 	raw_send(bob, "PRIVMSG #lobby :hey alice, lunch?");
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "lunch?"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "lunch?"));
 	settle(f);
 	GtkWidget *label = find_label_containing(view, "lunch?");
 	g_assert_nonnull(label);
@@ -1122,7 +1076,7 @@ static void test_tab_no_trap(Fixture *f, gconstpointer data)
 	TEST_WAIT(natter_session_find_conversation(f->session, "bob") != NULL);
 	settle(f);
 	GtkWidget *win = GTK_WIDGET(f->win);
-	GtkWidget *convs = find_widget(win, GTK_TYPE_LIST_BOX);
+	GtkWidget *convs = test_find_widget(win, GTK_TYPE_LIST_BOX);
 	GtkWidget *entry = GTK_WIDGET(message_entry(f));
 
 	/* From each conversation row, forward to the message box and on round
@@ -1178,7 +1132,7 @@ static void test_keyboard_switching(Fixture *f, gconstpointer data)
 	ASSERT_AT_BOTTOM(f, "after Page Up and Page Down");
 
 	/* Escape: back to the message box from anywhere. */
-	GtkWidget *convs = find_widget(win, GTK_TYPE_LIST_BOX);
+	GtkWidget *convs = test_find_widget(win, GTK_TYPE_LIST_BOX);
 	gtk_widget_grab_focus(GTK_WIDGET(gtk_list_box_get_row_at_index(GTK_LIST_BOX(convs), 0)));
 	g_assert_false(focused_control(f) == entry);
 	g_assert_true(gtk_widget_activate_action(win, "win.focus-input", NULL));
@@ -1234,8 +1188,8 @@ static void test_join_dialog(Fixture *f, gconstpointer data)
 	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL, "2 people"));
 	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL, "Building natter in C"));
 	g_assert_nonnull(find_text(GTK_WIDGET(dialog), GTK_TYPE_LABEL, "Cats, mostly"));
-	g_autofree char *path = artifact_path("natter-join-dialog.png");
-	save_png(GTK_WIDGET(dialog), path);
+	g_autofree char *path = test_artifact_path("natter-join-dialog.png");
+	test_save_png(GTK_WIDGET(dialog), path);
 
 	/* The search box filters by name or topic. */
 	natter_join_dialog_set_query(dialog, "cats");
@@ -1298,7 +1252,7 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 	connect_as(f, "alice"); /* first in a fresh #lobby: an operator */
 	RawClient *bob = join_lobby(f, "bob");
 	GtkWidget *win = GTK_WIDGET(f->win);
-	NatterChatPage *page = NATTER_CHAT_PAGE(find_widget(win, NATTER_TYPE_CHAT_PAGE));
+	NatterChatPage *page = NATTER_CHAT_PAGE(test_find_widget(win, NATTER_TYPE_CHAT_PAGE));
 	NatterConversation *lobby = natter_session_find_conversation(f->session, NATTER_LOBBY);
 	TEST_WAIT(strchr(natter_member_get_prefixes(natter_conversation_find_member(lobby, "alice")), '@') != NULL);
 
@@ -1314,15 +1268,15 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(section_items(mine, 0), ==, 2);
 
 	/* A right click on bob's row pops the menu up at the row; closed, it goes. */
-	GtkWidget *members_w = find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *members_w = test_find_widget(win, NATTER_TYPE_MEMBER_LIST);
 	GtkWidget *bob_label = find_text(members_w, GTK_TYPE_LABEL, "bob");
 	g_assert_nonnull(bob_label);
 	g_signal_emit_by_name(members_w, "member-menu", natter_conversation_find_member(lobby, "bob"), bob_label);
-	GtkWidget *pop = find_widget(bob_label, GTK_TYPE_POPOVER_MENU);
+	GtkWidget *pop = test_find_widget(bob_label, GTK_TYPE_POPOVER_MENU);
 	g_assert_nonnull(pop);
 	TEST_WAIT(gtk_widget_get_mapped(pop));
 	gtk_popover_popdown(GTK_POPOVER(pop));
-	TEST_WAIT(find_widget(bob_label, GTK_TYPE_POPOVER_MENU) == NULL);
+	TEST_WAIT(test_find_widget(bob_label, GTK_TYPE_POPOVER_MENU) == NULL);
 
 	/* Op and voice go to the server as MODE and come back as prefixes. */
 	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.op", "s", "bob"));
@@ -1349,12 +1303,12 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "Signed on"));
 	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "#lobby (operator, voice)"));
 	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "Idle"));
-	g_autofree char *path = artifact_path("natter-whois.png");
-	save_png(GTK_WIDGET(card), path);
+	g_autofree char *path = test_artifact_path("natter-whois.png");
+	test_save_png(GTK_WIDGET(card), path);
 	gtk_window_destroy(GTK_WINDOW(card));
 
 	/* Activating bob's row (Enter, double click) opens a private chat. */
-	NatterMemberList *members = NATTER_MEMBER_LIST(find_widget(win, NATTER_TYPE_MEMBER_LIST));
+	NatterMemberList *members = NATTER_MEMBER_LIST(test_find_widget(win, NATTER_TYPE_MEMBER_LIST));
 	GListModel *rows = natter_member_list_get_model(members);
 	guint bob_pos = G_MAXUINT;
 	for (guint i = 0; i < g_list_model_get_n_items(rows); i++) {
@@ -1363,7 +1317,7 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 			bob_pos = i;
 	}
 	g_assert_cmpuint(bob_pos, !=, G_MAXUINT);
-	g_signal_emit_by_name(find_widget(GTK_WIDGET(members), GTK_TYPE_LIST_VIEW), "activate", bob_pos);
+	g_signal_emit_by_name(test_find_widget(GTK_WIDGET(members), GTK_TYPE_LIST_VIEW), "activate", bob_pos);
 	g_assert_cmpstr(active_name(f), ==, "bob");
 	g_assert_true(focused_control(f) == GTK_WIDGET(message_entry(f)));
 
@@ -1373,7 +1327,7 @@ static void test_member_actions(Fixture *f, gconstpointer data)
 	natter_window_show_conversation(f->win, NATTER_LOBBY);
 	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "chat.kick", "s", "bob"));
 	g_free(raw_expect(bob, "KICK #lobby bob"));
-	TEST_WAIT(!has_member(f->session, NATTER_LOBBY, "bob"));
+	TEST_WAIT(!test_has_member(f->session, NATTER_LOBBY, "bob"));
 
 	/* Leave a room from its menu. */
 	g_autoptr(GMenuModel) room_menu = natter_chat_page_conversation_menu(page, lobby);
@@ -1405,8 +1359,8 @@ static void test_whois_typed(Fixture *f, gconstpointer data)
 	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "Real name"));
 	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "raw test client"));
 	g_assert_nonnull(find_text(GTK_WIDGET(card), GTK_TYPE_LABEL, "#lobby"));
-	g_autofree char *path = artifact_path("natter-whois-typed.png");
-	save_png(GTK_WIDGET(card), path);
+	g_autofree char *path = test_artifact_path("natter-whois-typed.png");
+	test_save_png(GTK_WIDGET(card), path);
 	for (guint i = before; i < g_list_model_get_n_items(msgs); i++) {
 		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i);
 		g_assert_cmpint(natter_message_get_event(m), !=, NATTER_EVENT_WHOIS);
@@ -1440,7 +1394,7 @@ static void test_big_names_shown(Fixture *f, gconstpointer data)
 	show_window(f);
 	connect_as(f, "alice");
 	settle(f);
-	GtkWidget *members = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *members = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MEMBER_LIST);
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GString) line = g_string_new(NULL);
 	for (guint i = 0; i < 10000; i++) {
@@ -1520,8 +1474,8 @@ static void test_big_room(Fixture *f, gconstpointer data)
 	connect_as(f, "alice");
 	NatterConversation *lobby = natter_session_find_conversation(f->session, NATTER_LOBBY);
 	GtkWidget *win = GTK_WIDGET(f->win);
-	GtkWidget *members = find_widget(win, NATTER_TYPE_MEMBER_LIST);
-	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *members = test_find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *view = test_find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
 
 	for (guint i = 0; i < 3000; i++) {
 		g_autofree char *nick = g_strdup_printf("user%04u", i);
@@ -1535,8 +1489,8 @@ static void test_big_room(Fixture *f, gconstpointer data)
 	natter_conversation_add_message(lobby, last);
 	ASSERT_AT_BOTTOM(f, "after 3000 lines");
 	g_assert_nonnull(find_text(members, GTK_TYPE_LABEL, "Members (3001)"));
-	guint member_rows_made = count_children(find_widget(members, GTK_TYPE_LIST_VIEW));
-	guint message_rows_made = count_children(find_widget(view, GTK_TYPE_LIST_VIEW));
+	guint member_rows_made = count_children(test_find_widget(members, GTK_TYPE_LIST_VIEW));
+	guint message_rows_made = count_children(test_find_widget(view, GTK_TYPE_LIST_VIEW));
 	g_test_message("row widgets: %u members, %u messages (labels: %u, %u)", member_rows_made,
 		       message_rows_made, count_labels(members), count_labels(view));
 	g_assert_cmpuint(member_rows_made, <, 400); /* GTK keeps about 200 rows around */
@@ -1554,40 +1508,6 @@ static void test_big_room(Fixture *f, gconstpointer data)
 }
 
 /* ---------------------------------------------------------------- screenshot */
-
-/* Renders @widget (its window) into a texture; saves it as @path when not NULL. */
-static GdkTexture *render_widget(GtkWidget *widget, const char *path)
-{
-	int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
-	g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
-	GtkSnapshot *snapshot = gtk_snapshot_new();
-
-	gdk_paintable_snapshot(paintable, snapshot, w, h);
-	g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(snapshot);
-	g_assert_nonnull(node);
-	GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
-	g_autoptr(GdkTexture) texture = gsk_renderer_render_texture(
-		renderer, node, &GRAPHENE_RECT_INIT(0, 0, (float)w, (float)h));
-	if (path != NULL) {
-		g_assert_true(gdk_texture_save_to_png(texture, path));
-		g_test_message("screenshot: %s (%dx%d)", path, w, h);
-	}
-	return g_steal_pointer(&texture);
-}
-
-static void save_png(GtkWidget *widget, const char *path)
-{
-	g_autoptr(GdkTexture) texture = render_widget(widget, path);
-}
-
-static char *artifact_path(const char *name)
-{
-	const char *dir = g_getenv("NATTER_ARTIFACTS");
-	if (dir == NULL)
-		return NULL;
-	g_mkdir_with_parents(dir, 0755);
-	return g_build_filename(dir, name, NULL);
-}
 
 /* Relative luminance (WCAG) of an sRGB colour given as 0..255 channels. */
 static double luminance(double r, double g, double b)
@@ -1651,8 +1571,8 @@ static guint count_mapped_labels(GtkWidget *root)
 /* Member rows on screen (the list's labels, less its heading). */
 static guint member_rows(Fixture *f)
 {
-	GtkWidget *members = find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MEMBER_LIST);
-	GtkWidget *list = find_widget(members, GTK_TYPE_LIST_VIEW);
+	GtkWidget *members = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *list = test_find_widget(members, GTK_TYPE_LIST_VIEW);
 	return count_mapped_labels(list);
 }
 
@@ -1672,7 +1592,7 @@ static void test_lobby_screenshot(Fixture *f, gconstpointer data)
 	raw_send(bob, "PRIVMSG #lobby :Thanks! Found them at https://natter.example.org/notes/2024-05 :)");
 	raw_send(carol, "PRIVMSG #lobby :\001ACTION is reading them now\001");
 	raw_send(carol, "PRIVMSG #lobby :Looks good to me.");
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "Looks good to me."));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "Looks good to me."));
 	TEST_WAIT(member_rows(f) == 3);
 
 	GtkWidget *win = GTK_WIDGET(f->win);
@@ -1685,7 +1605,7 @@ static void test_lobby_screenshot(Fixture *f, gconstpointer data)
 							  "Welcome to natter — be kind, stay curious")));
 
 	/* The address is a link in the message view. */
-	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *view = test_find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
 	gboolean linked = label_markup_contains(view, "<a href=\"https://natter.example.org/notes/2024-05\">");
 	g_assert_true(linked);
 
@@ -1694,7 +1614,7 @@ static void test_lobby_screenshot(Fixture *f, gconstpointer data)
 	if (dir != NULL) {
 		g_mkdir_with_parents(dir, 0755);
 		g_autofree char *path = g_build_filename(dir, "natter-lobby.png", NULL);
-		save_png(win, path);
+		test_save_png(win, path);
 	}
 	raw_close(bob);
 	raw_close(carol);
@@ -1710,16 +1630,16 @@ static void test_dark_style(Fixture *f, gconstpointer data)
 	connect_as(f, "alice");
 	RawClient *bob = join_lobby(f, "bob");
 	raw_send(bob, "PRIVMSG #lobby :evening, everyone");
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "evening, everyone"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "evening, everyone"));
 	GtkWidget *win = GTK_WIDGET(f->win);
-	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *view = test_find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
 	const char *light_bob = natter_message_view_nick_colour("bob");
 
 	adw_style_manager_set_color_scheme(style, ADW_COLOR_SCHEME_FORCE_DARK);
 	settle(f);
 	g_assert_true(adw_style_manager_get_dark(style));
-	g_autofree char *path = artifact_path("natter-dark.png");
-	g_autoptr(GdkTexture) shot = render_widget(win, path);
+	g_autofree char *path = test_artifact_path("natter-dark.png");
+	g_autoptr(GdkTexture) shot = test_render_widget(win, path);
 
 	/* The message area is dark (an empty spot near its bottom right)... */
 	int x, y;
@@ -1728,7 +1648,7 @@ static void test_dark_style(Fixture *f, gconstpointer data)
 	g_test_message("dark message background luminance %.3f", bg);
 	g_assert_cmpfloat(bg, <, 0.05);
 	/* ...so is the sidebar, and the text on them is light. */
-	GtkWidget *convs = find_widget(win, GTK_TYPE_LIST_BOX);
+	GtkWidget *convs = test_find_widget(win, GTK_TYPE_LIST_BOX);
 	widget_point(convs, win, gtk_widget_get_width(convs) - 10, gtk_widget_get_height(convs) - 10, &x, &y);
 	g_assert_cmpfloat(pixel_luminance(shot, x, y), <, 0.08);
 	/* Nick colours switch to the dark palette and read at 4.5:1 on it. */
@@ -1745,7 +1665,7 @@ static void test_dark_style(Fixture *f, gconstpointer data)
 	/* Back to light: a light background and the light palette, also 4.5:1. */
 	adw_style_manager_set_color_scheme(style, ADW_COLOR_SCHEME_FORCE_LIGHT);
 	settle(f);
-	g_autoptr(GdkTexture) light = render_widget(win, NULL);
+	g_autoptr(GdkTexture) light = test_render_widget(win, NULL);
 	widget_point(view, win, gtk_widget_get_width(view) - 20, gtk_widget_get_height(view) - 40, &x, &y);
 	double light_bg = pixel_luminance(light, x, y);
 	g_assert_cmpfloat(light_bg, >, 0.8);
@@ -1768,13 +1688,13 @@ static void test_narrow(Fixture *f, gconstpointer data)
 	connect_as(f, "alice");
 	RawClient *bob = join_lobby(f, "bob");
 	raw_send(bob, "PRIVMSG #lobby :a message that needs the room to be read in one go");
-	TEST_WAIT(has_message(f->session, NATTER_LOBBY, "needs the room"));
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "needs the room"));
 	settle(f);
 	GtkWidget *win = GTK_WIDGET(f->win);
-	GtkWidget *view = find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
-	GtkWidget *members = find_widget(win, NATTER_TYPE_MEMBER_LIST);
+	GtkWidget *view = test_find_widget(win, NATTER_TYPE_MESSAGE_VIEW);
+	GtkWidget *members = test_find_widget(win, NATTER_TYPE_MEMBER_LIST);
 	GtkWidget *people = find_text(win, GTK_TYPE_BUTTON, "People");
-	GtkWidget *convs = find_widget(win, NATTER_TYPE_CONVERSATION_LIST);
+	GtkWidget *convs = test_find_widget(win, NATTER_TYPE_CONVERSATION_LIST);
 
 	g_assert_cmpint(gtk_widget_get_width(win), <=, 380);
 	/* The fold is animated: on a loaded machine the settle above may end
@@ -1784,8 +1704,8 @@ static void test_narrow(Fixture *f, gconstpointer data)
 	TEST_WAIT(!gtk_widget_get_mapped(members)); /* the member list has slid away */
 	g_test_message("window %d px, messages %d px", gtk_widget_get_width(win), gtk_widget_get_width(view));
 	ASSERT_AT_BOTTOM(f, "at 360 px");
-	g_autofree char *path = artifact_path("natter-360.png");
-	save_png(win, path);
+	g_autofree char *path = test_artifact_path("natter-360.png");
+	test_save_png(win, path);
 
 	/* The member list, asked for, overlays: the messages stay as wide. */
 	gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(people), TRUE);
@@ -1795,8 +1715,8 @@ static void test_narrow(Fixture *f, gconstpointer data)
 	/* The slide is animated: a frame in the middle of it may still be laid
 	 * out a few pixels narrower; the settled view must be as wide. */
 	TEST_WAIT(gtk_widget_get_width(view) >= gtk_widget_get_width(win) * 9 / 10);
-	g_autofree char *path2 = artifact_path("natter-360-members.png");
-	save_png(win, path2);
+	g_autofree char *path2 = test_artifact_path("natter-360-members.png");
+	test_save_png(win, path2);
 
 	gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(people), FALSE);
 	raw_close(bob);
@@ -1805,10 +1725,7 @@ static void test_narrow(Fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
 	/* Keep the remembered connection out of the real config dir. */
-	g_autofree char *config = g_dir_make_tmp("natter-widgets-XXXXXX", NULL);
-	g_setenv("XDG_CONFIG_HOME", config, TRUE);
-	gtk_test_init(&argc, &argv, NULL);
-	natter_application_load_style();
+	test_gui_init(&argc, &argv, "natter-widgets-XXXXXX");
 
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
 	ADD("/widgets/a11y-names", test_a11y_names);
@@ -1834,10 +1751,5 @@ int main(int argc, char **argv)
 	ADD("/widgets/lobby-screenshot", test_lobby_screenshot);
 	ADD("/widgets/dark-style", test_dark_style);
 	ADD("/widgets/narrow-360", test_narrow);
-	int rc = g_test_run();
-
-	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", config);
-	if (system(cmd) != 0)
-		g_printerr("could not remove %s\n", config);
-	return rc;
+	return test_gui_run();
 }
