@@ -26,37 +26,19 @@ config.searchBackoffDuration = 0.1
 config.searchCutoffCount = 100
 from dogtail.tree import root  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+from tap import ok, log  # noqa: E402,F401 - test_gui_accounts.py imports them from here
+
 NATTER = os.environ['NATTER']
 NATTERD = os.environ['NATTERD']
 ARTIFACTS = os.environ['NATTER_ARTIFACTS']
-count = 0
-
-
-def ok(desc):
-    global count
-    count += 1
-    print(f'ok {count} - {desc}', flush=True)
-
-
-def log(msg):
-    print(f'# {msg}', flush=True)
 
 
 def wait_for(fn, what, timeout=15):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            v = fn()
-        except Exception:  # the tree changes under us; try again
-            v = None
-        if v:
-            return v
-        time.sleep(0.1)
-    try:
-        screenshot('natter-failed.png')
-    except Exception:  # noqa: BLE001 - the screenshot only helps to see why
-        pass
-    raise AssertionError(f'timed out waiting for {what}')
+    """tap.wait_for, retrying while the tree changes, with a screenshot on timeout."""
+    return tap.wait_for(fn, what, timeout, retry_errors=True,
+                        on_timeout=lambda: screenshot('natter-failed.png'))
 
 
 class Server:
@@ -387,6 +369,5 @@ if __name__ == '__main__':
     try:
         main()
     except Exception as e:  # noqa: BLE001 - any failure is a TAP failure
-        print(f'not ok {count + 1} - {type(e).__name__}: {e}', flush=True)
-        print(f'Bail out! {e}', flush=True)
+        tap.not_ok(f'{type(e).__name__}: {e}')
         sys.exit(1)

@@ -23,32 +23,14 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import ok, log, not_ok, wait_for  # noqa: E402
+
 NATTER = os.environ['NATTER']
 NATTERD = os.environ['NATTERD']
 SOAK = int(os.environ.get('SOAK_SECONDS', '70'))
 SERVER_PING = (15, 5)  # ping_interval and ping_timeout given to natterd
 CLIENT_TIMEOUTS = (10, 20)  # natter: connect timeout, keep-alive (natter-session.h)
-count = 0
-
-
-def ok(desc):
-    global count
-    count += 1
-    print(f'ok {count} - {desc}', flush=True)
-
-
-def log(msg):
-    print(f'# {msg}', flush=True)
-
-
-def wait_for(fn, what, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError(f'timed out waiting for {what}')
 
 
 class Observer:
@@ -200,6 +182,5 @@ if __name__ == '__main__':
     try:
         main()
     except AssertionError as e:
-        print(f'not ok {count + 1} - {e}', flush=True)
-        print(f'Bail out! {e}', flush=True)
+        not_ok(str(e))
         sys.exit(1)
