@@ -125,6 +125,10 @@ bool history_parse_time(const char *s, int64_t *ms)
 
 void record_free(struct record *r)
 {
+	if (r->block != NULL) {
+		pool_release(r);
+		return;
+	}
 	g_free(r->target);
 	g_free(r->sender);
 	g_free(r->line);
@@ -191,6 +195,7 @@ static uint64_t push(struct record *r)
 	r->seq = seq;
 	r->next = NULL;
 	if (r->op == OP_INSERT) {
+		r = pool_adopt(r);
 		r->id = h.next_id++;
 		recent_add(r);
 	}
@@ -243,6 +248,7 @@ void history_close(void)
 	history_submit();
 	store_close();
 	reader_close();
+	pool_clear();
 	if (h.commit_ev != NULL)
 		event_free(h.commit_ev);
 	if (h.room_retention != NULL)

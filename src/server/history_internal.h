@@ -45,6 +45,8 @@ struct record {
 	int64_t upto_id;       /* OP_DELIVERED: offline rows up to this id */
 	int64_t log_id;        /* writer only: its blob's row in history_log */
 	bool redacted;         /* loop only: redacted before it was moved */
+	struct pool_block *block; /* the block it lives in (history_pool.c), or NULL */
+	struct record *next_recent, *next_in_target; /* loop only (history_read.c) */
 	struct record *next;   /* the next of the same hand-off */
 };
 
@@ -61,6 +63,15 @@ struct retention {
  * for about a millisecond; at MOVE_FORCE rows waiting they move even while
  * batches come, which bounds the loop's memory (~400 bytes a row). */
 enum { MOVE_IDLE_MS = 200, MOVE_CHUNK = 1024, MOVE_FORCE = 32768 };
+
+/* --- history_pool.c: where the loop keeps rows (loop thread only) ------- */
+
+/* A copy of @r (an OP_INSERT record) in a block of the pool; @r is freed.
+ * record_free() gives it back. */
+struct record *pool_adopt(struct record *r);
+void pool_release(struct record *r);
+/* At close, after every row is freed. */
+void pool_clear(void);
 
 /* --- history_store.c: the writer thread (the loop calls these) ---------- */
 

@@ -13,12 +13,19 @@
 #define HIST_LAST_MESSAGE_KIND_N 3
 G_STATIC_ASSERT(HIST_LAST_MESSAGE_KIND == HIST_LAST_MESSAGE_KIND_N);
 
+/* A list of rows, oldest first, linked through the rows themselves (no
+ * allocation per row: see history_pool.c for why that matters). Rows are
+ * only ever added at the tail and taken from the head. */
+struct rows {
+	struct record *head, *tail;
+};
+
 static struct {
 	sqlite3 *rdb;
 	sqlite3_stmt *q_ref, *q_msgid, *q_latest_time, *q_range[2]; /* [newest] */
 	sqlite3_stmt *q_marker, *q_convs, *q_offline;
-	GQueue recent;          /* rows not yet moved, oldest first */
-	GHashTable *by_target;  /* target -> GQueue of the same rows */
+	struct rows recent;     /* rows not yet moved, oldest first (->next_recent) */
+	GHashTable *by_target;  /* target -> struct rows of the same rows (->next_in_target) */
 	GHashTable *by_msgid;   /* msgid -> row */
 } rd;
 
@@ -26,39 +33,60 @@ static struct {
 
 void recent_add(struct record *r)
 {
-	GQueue *q = g_hash_table_lookup(rd.by_target, r->target);
+	struct rows *q = g_hash_table_lookup(rd.by_target, r->target);
 
 	if (q == NULL) {
-		q = g_queue_new();
+		q = g_new0(struct rows, 1);
 		g_hash_table_insert(rd.by_target, g_strdup(r->target), q);
 	}
-	g_queue_push_tail(q, r);
-	g_queue_push_tail(&rd.recent, r);
+	r->next_recent = r->next_in_target = NULL;
+	if (q->tail != NULL)
+		q->tail->next_in_target = r;
+	else
+		q->head = r;
+	q->tail = r;
+	if (rd.recent.tail != NULL)
+		rd.recent.tail->next_recent = r;
+	else
+		rd.recent.head = r;
+	rd.recent.tail = r;
 	g_hash_table_replace(rd.by_msgid, r->msgid, r);
 }
 
-static void recent_drop(struct record *r)
+/* Takes the oldest row, which is also the oldest of its target's. */
+static struct record *recent_pop(void)
 {
-	GQueue *q = g_hash_table_lookup(rd.by_target, r->target);
+	struct record *r = rd.recent.head;
+	struct rows *q;
 
-	if (q != NULL) {
-		g_queue_remove(q, r); /* at its head: rows move oldest first */
-		if (g_queue_is_empty(q))
+	if (r == NULL)
+		return NULL;
+	rd.recent.head = r->next_recent;
+	if (rd.recent.head == NULL)
+		rd.recent.tail = NULL;
+	q = g_hash_table_lookup(rd.by_target, r->target);
+	if (q != NULL && q->head == r) {
+		q->head = r->next_in_target;
+		if (q->head == NULL)
 			g_hash_table_remove(rd.by_target, r->target);
 	}
 	if (g_hash_table_lookup(rd.by_msgid, r->msgid) == r)
 		g_hash_table_remove(rd.by_msgid, r->msgid);
-	record_free(r);
+	return r;
 }
 
 void recent_forget_moved(int64_t moved_upto)
 {
-	struct record *r;
+	while (rd.recent.head != NULL && rd.recent.head->id <= moved_upto)
+		record_free(recent_pop());
+}
 
-	while ((r = g_queue_peek_head(&rd.recent)) != NULL && r->id <= moved_upto) {
-		g_queue_pop_head(&rd.recent);
-		recent_drop(r);
-	}
+/* The first row of @target in memory, or NULL. */
+static const struct record *recent_of(const char *target)
+{
+	struct rows *q = g_hash_table_lookup(rd.by_target, target);
+
+	return q != NULL ? q->head : NULL;
 }
 
 bool recent_visible(const struct record *r)
@@ -78,16 +106,13 @@ struct record *recent_find(const char *msgid)
 static struct record *recent_find_in(const char *target, const char *msgid)
 {
 	struct record *r = recent_find(msgid);
-	GQueue *q;
+	const struct record *t;
 
 	if (r == NULL || strcmp(r->target, target) == 0)
 		return r;
-	q = g_hash_table_lookup(rd.by_target, target);
-	for (GList *l = q != NULL ? q->head : NULL; l != NULL; l = l->next) {
-		r = l->data;
-		if (strcmp(r->msgid, msgid) == 0 && recent_visible(r))
-			return r;
-	}
+	for (t = recent_of(target); t != NULL; t = t->next_in_target)
+		if (strcmp(t->msgid, msgid) == 0 && recent_visible(t))
+			return (struct record *)t;
 	return NULL;
 }
 
@@ -126,9 +151,7 @@ static bool prepare(const char *sql, sqlite3_stmt **st, GError **error)
 
 bool reader_open(const char *path, GError **error)
 {
-	g_queue_init(&rd.recent);
-	rd.by_target = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					     (GDestroyNotify)g_queue_free);
+	rd.by_target = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	rd.by_msgid = g_hash_table_new(g_str_hash, g_str_equal);
 	if (sqlite3_open_v2(path, &rd.rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
@@ -177,8 +200,8 @@ void reader_close(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
 		sqlite3_finalize(all[i]);
 	sqlite3_close(rd.rdb);
-	while ((r = g_queue_pop_head(&rd.recent)) != NULL)
-		recent_drop(r);
+	while ((r = recent_pop()) != NULL)
+		record_free(r);
 	if (rd.by_target != NULL)
 		g_hash_table_destroy(rd.by_target);
 	if (rd.by_msgid != NULL)
@@ -274,10 +297,7 @@ static bool in_bounds(const struct record *r, const int64_t b[4])
 static void query_recent(const char *target, const int64_t b[4], int max_kind,
 			 int64_t since_ms, GPtrArray *rows)
 {
-	GQueue *q = g_hash_table_lookup(rd.by_target, target);
-
-	for (GList *l = q != NULL ? q->head : NULL; l != NULL; l = l->next) {
-		const struct record *r = l->data;
+	for (const struct record *r = recent_of(target); r != NULL; r = r->next_in_target) {
 		if (recent_visible(r) && r->kind <= max_kind && r->time_ms >= since_ms &&
 		    in_bounds(r, b))
 			g_ptr_array_add(rows, row_from(r));
@@ -343,7 +363,6 @@ GPtrArray *history_query(const char *target, const struct history_ref *lo,
 int64_t history_latest_time(const char *target, int64_t lo_ms, int64_t hi_ms)
 {
 	sqlite3_stmt *st = rd.q_latest_time;
-	GQueue *q;
 	int64_t t = 0;
 
 	if (st == NULL)
@@ -354,9 +373,7 @@ int64_t history_latest_time(const char *target, int64_t lo_ms, int64_t hi_ms)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		t = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	q = g_hash_table_lookup(rd.by_target, target);
-	for (GList *l = q != NULL ? q->head : NULL; l != NULL; l = l->next) {
-		const struct record *r = l->data;
+	for (const struct record *r = recent_of(target); r != NULL; r = r->next_in_target) {
 		if (recent_visible(r) && r->kind <= HIST_LAST_MESSAGE_KIND && r->time_ms > lo_ms &&
 		    r->time_ms < hi_ms)
 			t = MAX(t, r->time_ms);
@@ -391,8 +408,7 @@ static GHashTable *recent_conversations(const char *identity)
 {
 	GHashTable *times = g_hash_table_new(g_str_hash, g_str_equal);
 
-	for (GList *l = rd.recent.head; l != NULL; l = l->next) {
-		const struct record *r = l->data;
+	for (const struct record *r = rd.recent.head; r != NULL; r = r->next_recent) {
 		const char *other;
 		if (r->peer_a == NULL || !recent_visible(r))
 			continue;

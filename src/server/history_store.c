@@ -365,6 +365,11 @@ static void write_log(struct writer *w)
 			break;
 		r->log_id = log_id;
 	}
+	/* A burst's blob (2,000 joins: 300 KB) is not kept for the next. */
+	if (w->batch->len > 65536) {
+		g_byte_array_free(w->batch, TRUE);
+		w->batch = g_byte_array_new();
+	}
 	g_byte_array_set_size(w->batch, 0);
 }
 
@@ -668,6 +673,8 @@ static gpointer writer_main(gpointer unused)
 			 * "Idle memory" in bench/README.md). A batch re-reads the
 			 * few pages it needs from the OS's cache. */
 			if (cached) {
+				g_ptr_array_free(w.unmoved, TRUE); /* it grew with the burst */
+				w.unmoved = g_ptr_array_new();
 				sqlite3_db_release_memory(s.wdb);
 				malloc_trim(0);
 				cached = false;
