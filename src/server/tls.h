@@ -32,6 +32,12 @@ bool tls_ready(void);
 bool tls_generate_cert(const char *name, const char *cert_path, const char *key_path,
 		       char **fingerprint, GError **error);
 
+struct conn;
+
+/* True when the TLS 1.3 connection's records are carried by tls13_record.c
+ * (its SSL freed after the handshake), for tests and logs. */
+bool tls_records_handed_over(const struct conn *conn);
+
 /* Frees the certificate context (at exit). */
 void tls_shutdown(void);
 

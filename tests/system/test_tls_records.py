@@ -1,0 +1,147 @@
+"""TLS 1.3 records carried by natterd itself after the handshake (tls.c hands
+them to tls13_record.c and frees OpenSSL's connection state, to keep idle
+TLS clients small; bench/README.md "Idle TLS memory"), seen from real
+clients: python's ssl module (OpenSSL), TLS 1.2 staying with OpenSSL,
+close_notify at the end, and KeyUpdate from `openssl s_client`."""
+from __future__ import annotations
+
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import TIMEOUT, Client, unique, wait_for
+from test_tls import TLS_LISTEN, client_context, tls_client, tls_port
+
+HANDED_OVER = "records carried by natterd from here"
+
+
+@pytest.fixture
+def tls_server(server_factory):
+    return server_factory(extra_args=TLS_LISTEN)
+
+
+def test_tls13_records_are_carried_by_natterd(tls_server):
+    secure = tls_client(tls_server, unique("Sec"))
+    assert secure.sock.version() == "TLSv1.3"
+    assert wait_for(lambda: HANDED_OVER in tls_server.log()), tls_server.log()
+    plain = tls_server.client(unique("Pl"))
+    chan = "#" + unique("rec")
+    secure.join(chan)
+    plain.join(chan)
+    secure.expect("JOIN", source_nick=plain.nick)
+    # Many lines both ways, more than one record's worth each way.
+    for i in range(60):
+        plain.send(f"PRIVMSG {chan} :{i} " + "x" * 400)
+    for i in range(60):
+        assert secure.expect("PRIVMSG", params=[chan]).params[-1] == f"{i} " + "x" * 400
+    for i in range(60):
+        secure.send(f"PRIVMSG {chan} :{i} " + "y" * 400)
+    for i in range(60):
+        assert plain.expect("PRIVMSG", params=[chan]).params[-1] == f"{i} " + "y" * 400
+    secure.sync()
+
+
+def test_tls12_client_stays_with_openssl(tls_server):
+    ctx = client_context(tls_server.data_dir / "tls-cert.pem")
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    old = tls_client(tls_server, unique("Old"), ctx=ctx)
+    assert old.sock.version() == "TLSv1.2"
+    old.sync()
+    assert HANDED_OVER not in tls_server.log()
+    new = tls_client(tls_server, unique("New"))
+    assert wait_for(lambda: tls_server.log().count(HANDED_OVER) == 1), tls_server.log()
+    old.send(f"PRIVMSG {new.nick} :from TLS 1.2")
+    assert new.expect("PRIVMSG").params[-1] == "from TLS 1.2"
+    new.send(f"PRIVMSG {old.nick} :from TLS 1.3")
+    assert old.expect("PRIVMSG").params[-1] == "from TLS 1.3"
+
+
+class StrictEOFClient(Client):
+    """A TLS client that reports a close without close_notify as an error
+    (python raises SSLEOFError instead of returning b"")."""
+
+    def __init__(self, port: int, ctx: ssl.SSLContext):
+        super().__init__(port, name="strict")
+        self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost",
+                                    suppress_ragged_eofs=False)
+
+
+def test_quit_ends_with_close_notify(tls_server):
+    c = StrictEOFClient(tls_port(tls_server), client_context(tls_server.data_dir / "tls-cert.pem"))
+    tls_server.clients.append(c)
+    c.register(unique("Bye"))
+    assert c.sock.version() == "TLSv1.3"
+    c.send("QUIT :done")
+    try:
+        got = c.expect_closed()
+    except ssl.SSLEOFError as e:
+        pytest.fail(f"natterd closed the TLS connection without close_notify: {e}")
+    assert any(m.command == "ERROR" for m in got), got
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_key_update_from_openssl_s_client(tls_server):
+    """s_client sends a KeyUpdate for a line "K" (update_requested: natterd
+    must answer with its own before its next record) and "k" (not
+    requested); the conversation goes on both times."""
+    port = tls_port(tls_server)
+    proc = subprocess.Popen(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_3", "-crlf",
+         "-servername", "localhost"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out: list[bytes] = []
+
+    def reader():
+        for line in proc.stdout:
+            out.append(line)
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+
+    def seen(text: str) -> bool:
+        return any(text.encode() in line for line in out)
+
+    def send(line: str) -> None:
+        proc.stdin.write(line.encode() + b"\n")
+        proc.stdin.flush()
+
+    nick = unique("ku")
+    try:
+        # IRC in lower case: s_client treats lines starting with some
+        # capitals (Q, R, K, k) as its own commands.
+        send(f"nick {nick}")
+        send(f"user {nick} 0 * :keyupdate")
+        assert wait_for(lambda: seen(f" 001 {nick} "), timeout=TIMEOUT * 2), b"".join(out)
+        assert wait_for(lambda: HANDED_OVER in tls_server.log()), tls_server.log()
+        for i, (command, token) in enumerate((("K", "after-requested"),
+                                              ("k", "after-not-requested"),
+                                              ("K", "after-second"))):
+            send(command)
+            # s_client takes a command only at the start of what one read
+            # brings, and drops the rest: the next line waits for its answer.
+            assert wait_for(lambda: sum(line.count(b"KEYUPDATE") for line in out) == i + 1,
+                            timeout=TIMEOUT * 2), b"".join(out)
+            send(f"ping :{token}")
+            assert wait_for(lambda: seen(f"PONG") and seen(f":{token}"),
+                            timeout=TIMEOUT * 2), b"".join(out)
+        # natterd saw no error on the connection.
+        assert "TLS error" not in tls_server.log(), tls_server.log()
+    finally:
+        try:
+            send("quit :bye")
+        except OSError:
+            pass
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
