@@ -1,15 +1,16 @@
-/* libFuzzer target for natterd's TLS transport (src/server/tls.c), server side.
+/* libFuzzer target for natterd's TLS transport (src/server/tls.c and, after
+ * a TLS 1.3 handshake, src/server/tls13_record.c), server side.
  *
  * The input is what a client sends on a TLS connection: its handshake
  * records, then (once the handshake is done) encrypted application records.
  * The connection is made exactly as natterd makes it: tls_load() builds the
  * SSL_CTX (same protocol floor, options, modes, read-ahead, verify callback,
- * session cache) from a fixed certificate in tests/fuzz/tls/, and the
- * transport's own functions (open, read, write, pending, events, shutdown,
- * free) run it. Only the socket differs: after tls_open() the SSL's socket
- * BIO is replaced by two memory BIOs, one fed with the input, one drained
- * and dropped. tls.c is included below (not linked) for that: the harness
- * needs struct tls_conn, which is private to it.
+ * session cache, tickets, key log) from a fixed certificate in
+ * tests/fuzz/tls/, and the transport's own functions (open, read, write,
+ * pending, events, shutdown, free) run it on one end of a socketpair; the
+ * harness writes the input into the other end and drains what the server
+ * sends. (tls.c is included, not linked, so that the recorder below can see
+ * struct tls_conn.)
  *
  * Input layout: byte 0 is how many bytes reach the server per step (0: all
  * at once), byte 1 the size of each read (0: conn.c's 4096), the rest the
@@ -35,8 +36,8 @@
  * the seed replay test (meson test --suite fuzz) uses it to notice stale seeds.
  *
  * Coverage: Debian's libssl is not instrumented, so libFuzzer sees edges in
- * tls.c and this file only; it still finds crashes, leaks and sanitizer
- * errors anywhere in the path. */
+ * tls.c, tls13_record.c and this file only; it still finds crashes, leaks
+ * and sanitizer errors anywhere in the path. */
 #include "../../src/server/tls.c"
 
 #include <openssl/core_names.h>
@@ -44,6 +45,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #ifndef FUZZ_TLS_DIR
 #error "FUZZ_TLS_DIR must name the directory with cert.pem and key.pem"
@@ -195,8 +197,7 @@ static void use_fixed_random(void)
 
 struct session {
 	struct conn conn;
-	BIO *in;  /* what the client sent, for the server to read */
-	BIO *out; /* what the server sent */
+	int fds[2]; /* [0] the server's socket, [1] the client's end */
 };
 
 static unsigned long established_count;
@@ -204,23 +205,42 @@ static bool expect_established; /* FUZZ_TLS_EXPECT_ESTABLISHED=1 */
 
 static void session_open(struct session *s)
 {
-	struct tls_conn *t;
-
 	memset(s, 0, sizeof(*s));
-	s->conn.fd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, s->fds) != 0) {
+		perror("fuzz_tls: socketpair");
+		abort();
+	}
+	s->conn.fd = s->fds[0];
 	s->conn.addr = "fuzz";
 	s->conn.tp = &transport_tls;
 	if (!transport_tls.open(&s->conn)) {
 		fprintf(stderr, "fuzz_tls: tls_open failed\n");
 		abort();
 	}
-	t = s->conn.tp_state;
-	s->in = BIO_new(BIO_s_mem());
-	s->out = BIO_new(BIO_s_mem());
-	if (s->in == NULL || s->out == NULL)
-		abort();
-	BIO_set_mem_eof_return(s->in, -1); /* empty: "try again", as a socket */
-	SSL_set_bio(t->ssl, s->in, s->out); /* frees the socket BIO; owns these */
+}
+
+/* The client's end: sends all of @data (the socket buffer holds an input). */
+static void client_send(struct session *s, const void *data, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(s->fds[1], (const char *)data + off, len - off, MSG_NOSIGNAL);
+		if (n <= 0) {
+			perror("fuzz_tls: send");
+			abort();
+		}
+		off += (size_t)n;
+	}
+}
+
+/* What the server sent; appended to @to when given, else dropped. */
+static void client_receive(struct session *s, GString *to)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = recv(s->fds[1], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		if (to != NULL)
+			g_string_append_len(to, buf, n);
 }
 
 static void session_close(struct session *s)
@@ -238,11 +258,13 @@ static void session_close(struct session *s)
 	}
 	transport_tls.shutdown(&s->conn);
 	transport_tls.free(&s->conn);
+	close(s->fds[0]);
+	close(s->fds[1]);
 }
 
 /* Reads until the server would wait, as conn.c's handle_read does; *@app
- * collects the application bytes (may be NULL), s->out what the server
- * sent. False once the connection is over (end of stream or an error). */
+ * collects the application bytes (may be NULL). False once the connection
+ * is over (end of stream or an error). */
 static bool server_turn(struct session *s, size_t read_len, GString *app)
 {
 	static char buf[4096];
@@ -298,16 +320,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	session_open(&s);
 	for (pos = 0; pos < size;) {
 		size_t n = MIN(step, size - pos);
-		if (BIO_write(s.in, data + pos, (int)n) != (int)n)
-			abort();
+		client_send(&s, data + pos, n);
 		pos += n;
 		bool more = server_turn(&s, read_len, NULL);
-		(void)BIO_reset(s.out); /* what the server sent goes nowhere */
+		client_receive(&s, NULL); /* what the server sent goes nowhere */
 		if (!more)
 			break;
 	}
 	if (pos >= size) {
-		BIO_set_mem_eof_return(s.in, 0); /* the client hung up */
+		shutdown(s.fds[1], SHUT_WR); /* the client hung up */
 		server_turn(&s, read_len, NULL);
 	}
 	if (expect_established && size >= 64 && !transport_tls.established(&s.conn)) {
@@ -326,32 +347,37 @@ struct recording {
 	const char *name;
 	int max_version;     /* 0: the client's highest */
 	bool client_cert;    /* present a certificate (SASL EXTERNAL) */
+	bool key_update;     /* a KeyUpdate (update_requested) before the payload */
 	const char *payload; /* application data, then close_notify */
 };
 
 static const struct recording recordings[] = {
-	{ "tls13-register", 0, false,
+	{ "tls13-register", 0, false, false,
 	  "CAP LS 302\r\nNICK fuzzer\r\nUSER fuzzer 0 * :TLS fuzzing\r\nCAP END\r\n"
 	  "JOIN #lobby\r\nPRIVMSG #lobby :hello over TLS 1.3\r\nQUIT :bye\r\n" },
-	{ "tls12-register", TLS1_2_VERSION, false,
+	{ "tls12-register", TLS1_2_VERSION, false, false,
 	  "NICK fuzzer\r\nUSER fuzzer 0 * :TLS fuzzing\r\nPING :x\r\nQUIT\r\n" },
-	{ "tls13-client-cert", 0, true,
+	{ "tls13-client-cert", 0, true, false,
 	  "CAP REQ :sasl\r\nAUTHENTICATE EXTERNAL\r\nAUTHENTICATE +\r\n" },
-	{ "tls12-client-cert", TLS1_2_VERSION, true, "NICK certified\r\n" },
+	{ "tls12-client-cert", TLS1_2_VERSION, true, false, "NICK certified\r\n" },
+	{ "tls13-key-update", 0, false, true, "PING :after a KeyUpdate\r\n" },
 };
 
-/* Moves what @from holds into @to (and appends it to @log when given). */
-static void pump(BIO *from, BIO *to, GString *log)
+/* Moves the client's bytes to the server's socket (and to @log), and the
+ * server's to the client. */
+static void pump(struct session *s, BIO *c_in, BIO *c_out, GString *log)
 {
+	g_autoptr(GString) back = g_string_new(NULL);
 	char buf[4096];
 	int n;
 
-	while ((n = BIO_read(from, buf, sizeof(buf))) > 0) {
-		if (BIO_write(to, buf, n) != n)
-			abort();
-		if (log != NULL)
-			g_string_append_len(log, buf, n);
+	while ((n = BIO_read(c_out, buf, sizeof(buf))) > 0) {
+		client_send(s, buf, (size_t)n);
+		g_string_append_len(log, buf, n);
 	}
+	client_receive(s, back);
+	if (back->len > 0 && BIO_write(c_in, back->str, (int)back->len) != (int)back->len)
+		abort();
 }
 
 static bool record_one(const struct recording *r, OSSL_LIB_CTX *libctx, const char *cert_dir,
@@ -395,17 +421,19 @@ static bool record_one(const struct recording *r, OSSL_LIB_CTX *libctx, const ch
 				   !transport_tls.established(&s.conn)); i++) {
 		ERR_clear_error();
 		(void)SSL_do_handshake(client);
-		pump(c_out, s.in, sent);
+		pump(&s, c_in, c_out, sent);
 		if (!server_turn(&s, 4096, app))
 			break;
-		pump(s.out, c_in, NULL);
+		pump(&s, c_in, c_out, sent);
 	}
 	if (SSL_is_init_finished(client) == 1 && transport_tls.established(&s.conn)) {
 		size_t len = strlen(r->payload);
+		if (r->key_update && SSL_key_update(client, SSL_KEY_UPDATE_REQUESTED) != 1)
+			abort();
 		if (SSL_write(client, r->payload, (int)len) != (int)len)
 			abort();
 		(void)SSL_shutdown(client);
-		pump(c_out, s.in, sent);
+		pump(&s, c_in, c_out, sent);
 		server_turn(&s, 4096, app);
 		ok = strcmp(app->str, r->payload) == 0;
 	}
