@@ -1,8 +1,9 @@
 """TLS 1.3 records carried by natterd itself after the handshake (tls.c hands
 them to tls13_record.c and frees OpenSSL's connection state, to keep idle
 TLS clients small; bench/README.md "Idle TLS memory"), seen from real
-clients: python's ssl module (OpenSSL), TLS 1.2 staying with OpenSSL,
-close_notify at the end, and KeyUpdate from `openssl s_client`."""
+clients: python's ssl module (OpenSSL), GnuTLS (`gnutls-cli`, each TLS 1.3
+cipher suite), TLS 1.2 staying with OpenSSL, close_notify at the end, and
+KeyUpdate from `openssl s_client`."""
 from __future__ import annotations
 
 import shutil
@@ -137,6 +138,57 @@ def test_key_update_from_openssl_s_client(tls_server):
         except OSError:
             pass
         try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.skipif(shutil.which("gnutls-cli") is None, reason="needs gnutls-cli (gnutls-bin)")
+@pytest.mark.parametrize("cipher,suite", [("AES-256-GCM", "1302"), ("AES-128-GCM", "1301"),
+                                          ("CHACHA20-POLY1305", "1303")])
+def test_gnutls_client_each_suite(tls_server, cipher, suite):
+    """A second TLS implementation against natterd's record layer: GnuTLS
+    with one TLS 1.3 suite at a time; lines both ways, many records."""
+    port = tls_port(tls_server)
+    proc = subprocess.Popen(
+        ["gnutls-cli", "--insecure", "-p", str(port),
+         "--priority", f"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+{cipher}", "127.0.0.1"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out: list[bytes] = []
+    t = threading.Thread(target=lambda: out.extend(iter(proc.stdout.readline, b"")),
+                         daemon=True)
+    t.start()
+
+    def count(text: str) -> int:
+        return sum(text.encode() in line for line in list(out))
+
+    def send(line: str) -> None:
+        # CR LF ourselves: gnutls-cli --crlf sends a NUL with each line.
+        proc.stdin.write(line.encode() + b"\r\n")
+        proc.stdin.flush()
+
+    nick = unique("gnu")
+    try:
+        send(f"NICK {nick}")
+        send(f"USER {nick} 0 * :gnutls")
+        assert wait_for(lambda: count(f" 001 {nick} ") == 1, timeout=TIMEOUT * 2), b"".join(out)
+        assert count(f"({cipher})") == 1, b"".join(out)
+        assert wait_for(lambda: f"(TLS 1.3, suite {suite})" in tls_server.log()), tls_server.log()
+        for i in range(40):
+            send(f"PRIVMSG {nick} :{i} " + "z" * 400)
+        send("PING :gnutls-done")
+        assert wait_for(lambda: count(":gnutls-done") == 1, timeout=TIMEOUT * 2), b"".join(out)
+        for i in range(40):
+            assert count(f"PRIVMSG {nick} :{i} " + "z" * 400) == 1, i
+        assert "TLS error" not in tls_server.log(), tls_server.log()
+    finally:
+        try:
+            send("QUIT :bye")
             proc.stdin.close()
         except OSError:
             pass
