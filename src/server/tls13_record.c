@@ -19,6 +19,7 @@
 #define IV_LEN 12
 #define RECORD_MAX (HEADER + MAX_CIPHER)
 #define WRITE_RECORDS 4                 /* records sealed per write call */
+#define MAX_UPDATES_IN_A_ROW 32         /* KeyUpdates with no data between them */
 
 enum content_type { CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPLICATION = 23 };
 enum { HS_KEY_UPDATE = 24 };
@@ -55,6 +56,7 @@ struct tls13_record {
 	uint32_t raw_len, plain_off, plain_len, out_off, out_len, out_plain;
 	int fd;
 	uint8_t key_len, secret_len;
+	uint8_t updates_in_a_row; /* each costs two key derivations: bounded */
 	bool update_due : 1; /* the peer asked for our KeyUpdate */
 	bool closed : 1;     /* close_notify received */
 	bool failed : 1;     /* fatal error: nothing more is sent */
@@ -439,6 +441,10 @@ static int handle_handshake(struct tls13_record *r, const unsigned char *msg, si
 		r->error = "bad KeyUpdate";
 		return ALERT_ILLEGAL_PARAMETER;
 	}
+	if (++r->updates_in_a_row > MAX_UPDATES_IN_A_ROW) {
+		r->error = "too many KeyUpdates";
+		return ALERT_UNEXPECTED_MESSAGE;
+	}
 	if (!update_keys(r, &r->rd, false)) {
 		r->error = "cannot update the receiving keys";
 		return ALERT_INTERNAL_ERROR;
@@ -522,6 +528,8 @@ ssize_t tls13_record_read(struct tls13_record *r, char *buf, size_t len)
 		pos += rec_len;
 		if (type == CT_APPLICATION) {
 			size_t n = MIN(content, len - got);
+			if (content > 0)
+				r->updates_in_a_row = 0;
 			memcpy(buf + got, body, n);
 			got += n;
 			if (n < content) {

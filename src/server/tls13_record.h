@@ -11,8 +11,9 @@
  * ChaCha20-Poly1305 through OpenSSL's EVP AEAD interface, per-record nonces
  * (IV xor sequence number), inner content types and padding, alerts
  * (close_notify ends the stream; anything else is fatal), KeyUpdate in both
- * directions, and a KeyUpdate of its own before 2^23 records under one key
- * (RFC 8446 5.5 allows 2^24.5 for AES-GCM).
+ * directions (at most 32 from the client with no data between them), and a
+ * KeyUpdate of its own before 2^23 records under one key (RFC 8446 5.5
+ * allows 2^24.5 for AES-GCM).
  *
  * Reads and writes follow the transport conventions (transport.h), and a
  * write that could not finish keeps the SSL_write contract conn.c relies

@@ -347,6 +347,37 @@ static void test_server_updates_its_keys(void)
 	pair_close(&p);
 }
 
+/* A client may update its keys, but not endlessly with nothing in between
+ * (each costs the server two key derivations): 32 in a row pass, 33 end
+ * the connection. */
+static void test_key_update_flood_is_refused(void)
+{
+	struct pair p;
+	char buf[64];
+	g_autoptr(GString) got = NULL;
+
+	pair_open(&p, NULL, 0);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 32; i++) {
+			g_assert_cmpint(SSL_key_update(p.client, SSL_KEY_UPDATE_NOT_REQUESTED), ==, 1);
+			g_assert_cmpint(SSL_do_handshake(p.client), ==, 1);
+		}
+		client_send(&p, "PING :x\r\n", 9); /* data resets the count */
+		got = server_read_all(&p);
+		g_assert_cmpstr(got->str, ==, "PING :x\r\n");
+		g_string_free(g_steal_pointer(&got), TRUE);
+	}
+	for (int i = 0; i < 33; i++) {
+		g_assert_cmpint(SSL_key_update(p.client, SSL_KEY_UPDATE_NOT_REQUESTED), ==, 1);
+		g_assert_cmpint(SSL_do_handshake(p.client), ==, 1);
+	}
+	pump(&p);
+	g_assert_cmpint(server_read(&p, buf, sizeof(buf)), ==, -1);
+	g_assert_cmpint(errno, ==, EPROTO);
+	g_assert_nonnull(strstr(transport_tls.strerror(&p.conn, EPROTO), "too many KeyUpdates"));
+	pair_close(&p);
+}
+
 /* close_notify both ways: the client sees a clean end (not a truncation);
  * the server reads 0 after the client's. */
 static void test_close_notify(void)
@@ -490,6 +521,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/tls/partial-writes", test_partial_writes);
 	g_test_add_func("/tls/key-update", test_key_update);
 	g_test_add_func("/tls/server-updates-its-keys", test_server_updates_its_keys);
+	g_test_add_func("/tls/key-update-flood-is-refused", test_key_update_flood_is_refused);
 	g_test_add_func("/tls/close-notify", test_close_notify);
 	g_test_add_func("/tls/flipped-bit-is-refused", test_flipped_bit_is_refused);
 	g_test_add_func("/tls/bad-records-are-refused", test_bad_records_are_refused);
