@@ -18,6 +18,7 @@ test_packages=(
   gir1.2-atspi-2.0 gir1.2-gtk-3.0 python3-pyatspi dconf-service
   dconf-gsettings-backend gsettings-desktop-schemas fonts-dejavu-core
   libgl1-mesa-dri xdotool xclip imagemagick gnome-keyring
+  gnutls-bin openssl
 )
 
 case "${1:-run}" in
