@@ -312,6 +312,8 @@ def test_events_and_multiline_survive_restart(server_factory):
     a.join(room)
     b = s.client(unique("b"))
     b.join(room)
+    room2 = "#" + unique("r")  # b's QUIT and NICK are in both rooms
+    b.join(room2)
     b.sync()
     send_multiline(a, room, [("kept", False), ("together", True)])
     a.expect("BATCH")
@@ -335,6 +337,13 @@ def test_events_and_multiline_survive_restart(server_factory):
     kinds = [r[0] for r in db.execute(
         "SELECT kind FROM history WHERE target = ? ORDER BY time, id", (room.lower(),))]
     assert kinds[:8] == [11, 11, 11, 3, 16, 15, 14, 14]
+    # The same QUIT and NICK (one msgid each) in room2 too, whichever
+    # table they are in by now (rows move from history_recent in bulk).
+    rows2 = db.execute(
+        "SELECT kind, msgid FROM (SELECT * FROM history UNION ALL SELECT * FROM "
+        "history_recent) WHERE target = ? AND kind IN (14, 15) ORDER BY time, id",
+        (room2.lower(),)).fetchall()
+    assert rows2 == [(15, before[5].tags["msgid"]), (14, before[6].tags["msgid"])]
     db.close()
     s.start()
     c = s.client(unique("c"), caps=EVENTS + ML)
@@ -343,6 +352,12 @@ def test_events_and_multiline_survive_restart(server_factory):
     after = chathistory(c, "BETWEEN", room, "msgid=" + before[0].tags["msgid"],
                         "msgid=" + before[-1].tags["msgid"], "50")
     assert commands(after) == want[1:-1]
+    # Moved into the indexed table at stop, both rooms' rows are there.
+    c.join(room2)
+    c.sync()
+    in2 = chathistory(c, "LATEST", room2, "*", "50")
+    assert commands(in2)[:3] == ["JOIN", "NICK", "QUIT"]
+    assert [m.tags["msgid"] for m in in2[1:3]] == [m.tags["msgid"] for m in before[5:7]]
     for x, y in zip(before[1:-1], after):
         if isinstance(x, tuple):
             assert x[1].tags["msgid"] == y[1].tags["msgid"]
