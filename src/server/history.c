@@ -404,6 +404,11 @@ void history_log_private(struct client *from, struct client *to, struct outmsg *
 	r->peer_a = g_strdup(r->sender);
 	r->peer_b = history_identity(to);
 	r->target = history_private_key(r->peer_a, r->peer_b);
+	if (kind > HIST_LAST_MESSAGE_KIND) {
+		/* A reaction is no news for TARGETS (as in a room). */
+		g_clear_pointer(&r->peer_a, g_free);
+		g_clear_pointer(&r->peer_b, g_free);
+	}
 	logged(m, r, from);
 }
 

@@ -5,6 +5,7 @@ draft/multiline messages (one row, replayed as a batch or as lines).
 Specs: IRCv3 draft/chathistory, draft/event-playback, draft/multiline,
 message-tags (TAGMSG), batch.
 """
+import datetime
 import sqlite3
 
 from conftest import unique, wait_for
@@ -178,6 +179,37 @@ def test_private_tagmsg_stored(server):
     # A third party sees nothing of their conversation.
     c = server.client(unique("c"), caps=EVENTS)
     assert chathistory(c, "LATEST", a.nick, "*", "10") == []
+
+
+def test_a_reaction_alone_is_no_news_for_targets(server):
+    room = "#" + unique("t")
+    a = server.client(unique("a"), caps=EVENTS)
+    b = server.client(unique("b"), caps=EVENTS)
+    a.join(room)
+    b.join(room)
+    b.sync()
+    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
+    a.send(f"@+draft/react=ok TAGMSG {b.nick}")
+    a.send(f"@+draft/react=ok TAGMSG {room}")
+    b.expect("TAGMSG")
+    b.expect("TAGMSG")
+    wait_stored(b, a.nick, ["TAGMSG"])
+    wait_stored(b, room, ["JOIN", "JOIN", "TAGMSG"])
+    end = start + datetime.timedelta(seconds=60)
+
+    def fmt(dt):
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    b.send(f"CHATHISTORY TARGETS timestamp={fmt(start)} timestamp={fmt(end)} 10")
+    batch = b.expect("BATCH")
+    got = b.collect_until("BATCH", params=["-" + batch.params[0][1:]])[:-1]
+    assert [m for m in got if m.command == "CHATHISTORY"] == []
+    # A message makes it news.
+    a.send(f"PRIVMSG {b.nick} :and words")
+    b.expect("PRIVMSG")
+    b.send(f"CHATHISTORY TARGETS timestamp={fmt(start)} timestamp={fmt(end)} 10")
+    batch = b.expect("BATCH")
+    got = b.collect_until("BATCH", params=["-" + batch.params[0][1:]])[:-1]
+    assert [m.params[1] for m in got if m.command == "CHATHISTORY"] == [a.nick]
 
 
 # --- draft/multiline -----------------------------------------------------------
