@@ -79,10 +79,30 @@ struct client *registry_find_id(uint64_t id)
 	return found != NULL ? (struct client *)((char *)found - offsetof(struct client, id)) : NULL;
 }
 
-void registry_remove_client(struct client *c)
+/* @name's entry in @table (keyed by case-folded name), or NULL; a name
+ * longer than @max cannot be in it. */
+static gpointer find_folded(GHashTable *table, const char *name, size_t max)
+{
+	char folded[MAX(IRC_NICK_MAX, IRC_CHANNEL_MAX) + 1];
+
+	if (strlen(name) > max)
+		return NULL;
+	irc_casefold(folded, sizeof(folded), name);
+	return g_hash_table_lookup(table, folded);
+}
+
+/* Drops @c's nick from the nick table, if the entry there is @c's. */
+static void unmap_nick(const struct client *c)
 {
 	char folded[IRC_NICK_MAX + 1];
 
+	irc_casefold(folded, sizeof(folded), c->nick);
+	if (g_hash_table_lookup(nicks, folded) == c)
+		g_hash_table_remove(nicks, folded);
+}
+
+void registry_remove_client(struct client *c)
+{
 	g_hash_table_remove(ids, &c->id);
 
 	if (c->registered) {
@@ -92,39 +112,23 @@ void registry_remove_client(struct client *c)
 		oper_users -= (c->modes & UMODE_OPER) ? 1 : 0;
 	}
 	registry_monitor_clear(c);
-	irc_casefold(folded, sizeof(folded), c->nick);
-	if (g_hash_table_lookup(nicks, folded) == c)
-		g_hash_table_remove(nicks, folded);
+	unmap_nick(c);
 }
 
 struct client *registry_find_nick(const char *nick)
 {
-	char folded[IRC_NICK_MAX + 1];
-
-	if (strlen(nick) > IRC_NICK_MAX)
-		return NULL;
-	irc_casefold(folded, sizeof(folded), nick);
-	return g_hash_table_lookup(nicks, folded);
+	return find_folded(nicks, nick, IRC_NICK_MAX);
 }
 
 void registry_rename(struct client *c, const char *nick)
 {
-	char folded[IRC_NICK_MAX + 1];
-
-	irc_casefold(folded, sizeof(folded), c->nick);
-	if (g_hash_table_lookup(nicks, folded) == c)
-		g_hash_table_remove(nicks, folded);
+	unmap_nick(c);
 	g_hash_table_insert(nicks, fold(nick), c);
 }
 
 struct channel *registry_find_channel(const char *name)
 {
-	char folded[IRC_CHANNEL_MAX + 1];
-
-	if (strlen(name) > IRC_CHANNEL_MAX)
-		return NULL;
-	irc_casefold(folded, sizeof(folded), name);
-	return g_hash_table_lookup(channels, folded);
+	return find_folded(channels, name, IRC_CHANNEL_MAX);
 }
 
 void registry_add_channel(struct channel *ch)
