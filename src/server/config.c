@@ -235,6 +235,10 @@ static const struct typed_key typed_keys[] = {
 	HISTORY(retention_interval, 1, 86400),
 	HISTORY(replay_on_join, 0, 1000),
 	HISTORY(query_limit, 1, 10000),
+
+	INT_KEY("tls", "sts_duration", sts_duration, 0, G_MAXINT),
+	INT_KEY("tls", "sts_port", sts_port, 0, 65535),
+	BOOL_KEY("tls", "sts_preload", sts_preload),
 };
 
 /* Reads and checks the typed keys of @group, in the table's order. */
@@ -389,9 +393,7 @@ static const char *const channel_keys[] = { "default", NULL };
 static const char *const limit_keys[] = { "flood_rate", "connect_rate", NULL };
 static const char *const account_keys[] = { NULL };
 
-static const char *const tls_keys[] = {
-	"cert_file", "key_file", "sts_duration", "sts_port", "sts_preload", NULL,
-};
+static const char *const tls_keys[] = { "cert_file", "key_file", NULL };
 
 static const char *const history_keys[] = { "durable_ack", "synchronous", NULL };
 static const char *const room_keys[] = {
@@ -472,34 +474,10 @@ static bool validate_listen(char **listen, GError **error)
 
 static bool read_tls(GKeyFile *kf, struct config *cfg, GError **error)
 {
-	GError *local = NULL;
-	const char *ints[] = { "sts_duration", "sts_port" };
-	int *fields[] = { &cfg->sts_duration, &cfg->sts_port };
-	const int max[] = { G_MAXINT, 65535 };
-
 	read_string(kf, "tls", "cert_file", &cfg->tls_cert_file);
 	read_string(kf, "tls", "key_file", &cfg->tls_key_file);
-	for (size_t i = 0; i < G_N_ELEMENTS(ints); i++) {
-		if (!g_key_file_has_key(kf, "tls", ints[i], NULL))
-			continue;
-		int value = g_key_file_get_integer(kf, "tls", ints[i], &local);
-		if (local != NULL || value < 0 || value > max[i]) {
-			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "[tls] %s must be an integer from 0 to %d", ints[i], max[i]);
-			g_clear_error(&local);
-			return false;
-		}
-		*fields[i] = value;
-	}
-	if (g_key_file_has_key(kf, "tls", "sts_preload", NULL)) {
-		cfg->sts_preload = g_key_file_get_boolean(kf, "tls", "sts_preload", &local);
-		if (local != NULL) {
-			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-				    "[tls] sts_preload must be true or false");
-			g_clear_error(&local);
-			return false;
-		}
-	}
+	if (!read_typed_keys(kf, "tls", cfg, error))
+		return false;
 	if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
 		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
 			    "[tls] cert_file and key_file go together: give both or neither");

@@ -28,6 +28,11 @@ BAD_VALUES = [
     ("limits", "max_clients", "99999999999", "max_clients"),
     ("limits", "sendq", "12abc", "sendq"),
     ("limits", "ipv4_block", "33", "ipv4_block"),
+    ("tls", "sts_port", "70000", "sts_port"),
+    ("tls", "sts_duration", "-5", "sts_duration"),
+    ("tls", "sts_preload", "maybe", "sts_preload"),
+    ("accounts", "password_min", "0", "password_min"),
+    ("history", "enabled", "yes", "enabled"),
     ("server", "name", "two words", "name"),
 ]
 
@@ -88,6 +93,7 @@ def test_trailing_comments_are_not_part_of_values(server_factory):
     srv.sections["server"]["name"] = "irc.example.org          # shown as the source"
     srv.sections["limits"]["flood_burst"] = "10000   # lines at once"
     srv.sections["channels"]["default"] = "#lobby;#help   # permanent rooms"
+    srv.sections.setdefault("tls", {})["sts_preload"] = "false   # every key, [tls] too"
     srv.write_config()
     srv.start()
     c = srv.client(unique("Cm"))
