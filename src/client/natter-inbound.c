@@ -917,6 +917,23 @@ static void info(NatterSession *self, NatterConversation *conv, const char *fmt,
 				       "%s", text);
 }
 
+/* Server statistics (LUSERS, sent after 001 and for /lusers): kept for
+ * the server view; in the conversation only when the person asked. */
+static void server_info(NatterSession *self, Ctx *ctx, const char *count, const char *text)
+{
+	g_autofree char *line = count != NULL ? g_strdup_printf("%s %s", count, text) : g_strdup(text);
+	g_autoptr(NatterMessage) m = natter_message_new(NATTER_MESSAGE_EVENT, NULL, NULL, line, FALSE);
+
+	natter_message_set_event(m, NATTER_EVENT_INFO);
+	if (strcmp(ctx->msg->command, "251") == 0) /* the first of a new answer */
+		g_list_store_remove_all(self->server_info);
+	g_list_store_append(self->server_info, m);
+	if (self->lusers_asked)
+		info(self, NULL, "%s", line);
+	if (strcmp(ctx->msg->command, "266") == 0)
+		self->lusers_asked = FALSE; /* the last of the answer */
+}
+
 /* Other replies, in words: the known ones by their parameters, any other
  * by its human text (the last parameter) only, never a parameter dump. */
 static void handle_numeric_info(NatterSession *self, Ctx *ctx)
@@ -943,10 +960,13 @@ static void handle_numeric_info(NatterSession *self, Ctx *ctx)
 		NatterConversation *conv = natter_session_find_conversation(self, P(1));
 		if (conv != NULL)
 			info(self, conv, "Topic set by %s on %s", who, when);
-	} else if ((strcmp(cmd, "252") == 0 || strcmp(cmd, "253") == 0 || strcmp(cmd, "254") == 0) &&
-		   n >= 3) {
+	} else if (strcmp(cmd, "250") == 0 || strcmp(cmd, "251") == 0 || strcmp(cmd, "252") == 0 ||
+		   strcmp(cmd, "253") == 0 || strcmp(cmd, "254") == 0 || strcmp(cmd, "255") == 0 ||
+		   strcmp(cmd, "265") == 0 || strcmp(cmd, "266") == 0) {
 		/* LUSERS counts: the number is a parameter of its own */
-		info(self, NULL, "%s %s", P(1), last);
+		gboolean counted = (strcmp(cmd, "252") == 0 || strcmp(cmd, "253") == 0 ||
+				    strcmp(cmd, "254") == 0) && n >= 3;
+		server_info(self, ctx, counted ? P(1) : NULL, last);
 	} else if (strcmp(cmd, "341") == 0) {
 		info(self, NULL, "You invited %s to %s", P(1), P(2));
 	} else if (strcmp(cmd, "352") == 0 && n >= 8) {

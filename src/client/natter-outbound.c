@@ -132,10 +132,13 @@ gboolean natter_session_send_input(NatterSession *self, const char *text, GError
 		natter_session_disconnect(self, in->text);
 		return TRUE;
 	case NATTER_INPUT_RAW: {
-		g_autofree char *line = in->text != NULL ? g_strdup_printf("%s %s", in->target, in->text)
+		g_autofree char *line = in->text != NULL && *in->text != '\0'
+						? g_strdup_printf("%s %s", in->target, in->text)
 							 : g_strdup(in->target);
 		if (strlen(line) + 2 > IRC_LINE_MAX)
 			return input_error(error, NATTER_SESSION_ERROR_FAILED, "That command is too long.");
+		if (g_ascii_strcasecmp(in->target, "LUSERS") == 0)
+			self->lusers_asked = TRUE; /* asked: show the answer here */
 		natter_session_send_line_(self, line);
 		return TRUE;
 	}

@@ -55,6 +55,8 @@ struct _NatterSession {
 	GListStore *rooms;   /* LIST results (NatterRoomInfo) */
 	gboolean listing;    /* between LIST and 323 */
 	GString *motd;       /* collecting 375..376 */
+	GListStore *server_info; /* the server's statistics (LUSERS), NatterMessage */
+	gboolean lusers_asked;   /* typed /lusers: its answer goes to the conversation too */
 
 	guint connect_timeout;
 	guint keepalive;

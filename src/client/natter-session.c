@@ -83,6 +83,7 @@ static void teardown(NatterSession *self)
 	g_string_truncate(self->cap_ls, 0);
 	g_clear_pointer(&self->whois, natter_whois_free);
 	g_string_truncate(self->motd, 0);
+	self->lusers_asked = FALSE;
 	natter_session_set_listing_(self, FALSE);
 	natter_history_reset_(self);
 }
@@ -589,6 +590,7 @@ GPtrArray *natter_session_complete_nick(NatterSession *self, NatterConversation 
 
 gboolean natter_session_get_away(NatterSession *self) { return self->away; }
 GListModel *natter_session_get_room_list(NatterSession *self) { return G_LIST_MODEL(self->rooms); }
+GListModel *natter_session_get_server_info(NatterSession *self) { return G_LIST_MODEL(self->server_info); }
 gboolean natter_session_get_listing(NatterSession *self) { return self->listing; }
 
 void natter_session_set_autojoin(NatterSession *self, const char *const *rooms)
@@ -722,6 +724,7 @@ static void natter_session_finalize(GObject *object)
 
 	g_clear_object(&self->conversations);
 	g_clear_object(&self->rooms);
+	g_clear_object(&self->server_info);
 	g_string_free(self->motd, TRUE);
 	g_free(self->away_text);
 	g_strfreev(self->autojoin);
@@ -815,6 +818,7 @@ static void natter_session_init(NatterSession *self)
 	self->keepalive = NATTER_SESSION_KEEPALIVE_S;
 	self->rooms = g_list_store_new(NATTER_TYPE_ROOM_INFO);
 	self->motd = g_string_new(NULL);
+	self->server_info = g_list_store_new(NATTER_TYPE_MESSAGE);
 	self->cap_ls = g_string_new(NULL);
 	self->caps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->history = natter_history_new();

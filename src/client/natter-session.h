@@ -156,6 +156,13 @@ gboolean natter_session_set_away(NatterSession *self, const char *text);
  * empties it and sends LIST; property "listing" is TRUE until the end of the
  * list (323), then "room-list-done" is emitted. Typed "/list" fills it too. */
 GListModel *natter_session_get_room_list(NatterSession *self);
+
+/* What the server says about itself after connecting (its LUSERS
+ * statistics: people, rooms, connections), as NatterMessage lines, for a
+ * server view; refilled at each connection. These lines are not written
+ * into the rooms (a newcomer's first screen is for the room); typed
+ * "/lusers" shows its answer in the conversation as well. */
+GListModel *natter_session_get_server_info(NatterSession *self);
 gboolean natter_session_request_room_list(NatterSession *self);
 gboolean natter_session_get_listing(NatterSession *self);
 

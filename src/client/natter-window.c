@@ -9,6 +9,7 @@
 #include "natter-session.h"
 #include "natter-settings.h"
 #include "natter-join-dialog.h"
+#include "natter-server-info.h"
 #include "natter-switcher.h"
 
 struct _NatterWindow {
@@ -323,6 +324,15 @@ static void action_join_room(GtkWidget *widget, const char *name, GVariant *para
 	natter_window_open_join_dialog(NATTER_WINDOW(widget));
 }
 
+/* Server Information (the menu): the server view, where the statistics
+ * the server sends after connecting are shown (not in the rooms). */
+static void action_server_info(GtkWidget *widget, const char *name, GVariant *param)
+{
+	NatterWindow *self = NATTER_WINDOW(widget);
+	(void)name; (void)param;
+	gtk_window_present(GTK_WINDOW(natter_server_info_new(GTK_WINDOW(self), self->session)));
+}
+
 /* Away (the menu): a stateful window action that follows the server's word. */
 static void on_away_toggled(GSimpleAction *action, GVariant *state, gpointer data)
 {
@@ -349,6 +359,7 @@ static void add_keys(GtkWidgetClass *widget_class)
 	gtk_widget_class_install_action(widget_class, "win.join-room", NULL, action_join_room);
 	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.join-room", NULL);
 	gtk_widget_class_install_action(widget_class, "win.switcher", NULL, action_switcher);
+	gtk_widget_class_install_action(widget_class, "win.server-info", NULL, action_server_info);
 	gtk_widget_class_install_action(widget_class, "win.conversation-next", NULL, action_next);
 	gtk_widget_class_install_action(widget_class, "win.conversation-previous", NULL, action_previous);
 	gtk_widget_class_install_action(widget_class, "win.conversation-nth", "i", action_nth);

@@ -75,15 +75,57 @@ static void test_autojoin(Fixture *f, gconstpointer data)
 	g_assert_false(canned_was_sent(f, "JOIN #LOBBY"));
 }
 
-/* LUSERS counts keep their number: "channels formed" alone said nothing. */
+static char *server_info_text(Fixture *f)
+{
+	GListModel *info = natter_session_get_server_info(f->s);
+	g_autoptr(GString) out = g_string_new(NULL);
+	for (guint i = 0; i < g_list_model_get_n_items(info); i++) {
+		g_autoptr(NatterMessage) m = g_list_model_get_item(info, i);
+		g_string_append_printf(out, "%s%s", i > 0 ? "|" : "", natter_message_get_text(m));
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* LUSERS counts keep their number: "channels formed" alone said nothing.
+ * After connecting they go to the server view, not into the room (a
+ * newcomer's first screen); typed /lusers shows them where it was typed. */
 static void test_lusers_counts(Fixture *f, gconstpointer data)
 {
 	(void)data;
 	welcome(f);
-	canned_feed(f, ":irc.test 254 me 3 :channels formed");
-	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "3 channels formed");
+	NatterConversation *lobby = natter_session_find_conversation(f->s, "#lobby");
+	guint before = g_list_model_get_n_items(natter_conversation_get_messages(lobby));
+	canned_feed(f, ":irc.test 251 me :There are 3 users and 0 invisible on 1 server");
 	canned_feed(f, ":irc.test 252 me 1 :operator(s) online");
-	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "1 operator(s) online");
+	canned_feed(f, ":irc.test 254 me 3 :channels formed");
+	canned_feed(f, ":irc.test 255 me :I have 3 clients and 0 servers");
+	canned_feed(f, ":irc.test 265 me 3 4 :Current local users 3, max 4");
+	canned_feed(f, ":irc.test 266 me 3 4 :Current global users 3, max 4");
+	g_assert_cmpuint(g_list_model_get_n_items(natter_conversation_get_messages(lobby)), ==, before);
+	g_autofree char *info = server_info_text(f);
+	g_assert_cmpstr(info, ==, "There are 3 users and 0 invisible on 1 server|1 operator(s) online|"
+				  "3 channels formed|I have 3 clients and 0 servers|"
+				  "Current local users 3, max 4|Current global users 3, max 4");
+
+	/* asked for: the answer shows in the conversation too, and replaces
+	 * the server view's */
+	input(f, "/lusers");
+	g_autofree char *l = last_sent(f);
+	g_assert_cmpstr(l, ==, "LUSERS");
+	canned_feed(f, ":irc.test 251 me :There are 4 users and 0 invisible on 1 server");
+	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==,
+			"There are 4 users and 0 invisible on 1 server");
+	canned_feed(f, ":irc.test 254 me 5 :channels formed");
+	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "5 channels formed");
+	canned_feed(f, ":irc.test 266 me 4 4 :Current global users 4, max 4");
+	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "Current global users 4, max 4");
+	g_autofree char *again = server_info_text(f);
+	g_assert_cmpstr(again, ==, "There are 4 users and 0 invisible on 1 server|5 channels formed|"
+				   "Current global users 4, max 4");
+	/* the answer is over: the next unasked one stays out of the room */
+	guint now = g_list_model_get_n_items(natter_conversation_get_messages(lobby));
+	canned_feed(f, ":irc.test 251 me :There are 5 users and 0 invisible on 1 server");
+	g_assert_cmpuint(g_list_model_get_n_items(natter_conversation_get_messages(lobby)), ==, now);
 }
 
 static const char *member_at(NatterConversation *c, guint i)
@@ -401,9 +443,10 @@ static void test_words(Fixture *f, gconstpointer data)
 	g_assert_false(test_has_text(f->s, "#lobby", "1764560000"));
 	canned_feed(f, ":irc.test 324 me #lobby +nt");
 	g_assert_true(test_has_text(f->s, "#lobby", "Modes of #lobby: +nt"));
+	/* 251 in words (its human text, no parameter dump), in the server view */
 	canned_feed(f, ":irc.test 251 me :There are 3 users and 0 invisible on 1 servers");
-	NatterMessage *m = last_message(f, "#lobby");
-	g_assert_cmpstr(natter_message_get_text(m), ==, "There are 3 users and 0 invisible on 1 servers");
+	g_autofree char *info = server_info_text(f);
+	g_assert_cmpstr(info, ==, "There are 3 users and 0 invisible on 1 servers");
 	canned_feed(f, ":irc.test 399 me some thing :A reply natter does not know");
 	g_assert_cmpstr(natter_message_get_text(last_message(f, "#lobby")), ==, "A reply natter does not know");
 	canned_feed(f, ":irc.test 482 me #lobby :You're not channel operator");

@@ -20,6 +20,7 @@
 #include "natter-history.h"
 #include "natter-room-info.h"
 #include "natter-whois-card.h"
+#include "natter-server-info.h"
 #include "natter-input-bar.h"
 #include "natter-input.h"
 #include "natter-member-list.h"
@@ -1377,6 +1378,61 @@ static void test_whois_typed(Fixture *f, gconstpointer data)
 	raw_close(bob);
 }
 
+static NatterServerInfo *find_server_info(void)
+{
+	NatterServerInfo *view = NULL;
+	for (GList *l = gtk_window_list_toplevels(); l != NULL; l = g_list_delete_link(l, l))
+		if (NATTER_IS_SERVER_INFO(l->data))
+			view = l->data;
+	return view;
+}
+
+static gboolean server_info_complete(NatterSession *s)
+{
+	GListModel *info = natter_session_get_server_info(s);
+	guint n = g_list_model_get_n_items(info);
+	g_autoptr(NatterMessage) last = n > 0 ? g_list_model_get_item(info, n - 1) : NULL;
+	return last != NULL && g_str_has_prefix(natter_message_get_text(last), "Current global users");
+}
+
+/* The first screen after connecting is the room, not server statistics:
+ * the LUSERS lines (251-255, 265, 266) are in the server view (Server
+ * Information in the menu), in words; typed /lusers shows them here. */
+static void test_server_info(Fixture *f, gconstpointer data)
+{
+	(void)data;
+	show_window(f);
+	connect_as(f, "alice");
+	TEST_WAIT(server_info_complete(f->session));
+	test_settle(GTK_WIDGET(f->win));
+	static const char *const stats[] = { "users and", "channels formed", "I have ", "Current local users",
+					     "Current global users" };
+	for (guint i = 0; i < G_N_ELEMENTS(stats); i++)
+		if (test_has_text(f->session, NATTER_LOBBY, stats[i]))
+			g_error("#lobby shows the server statistics line “%s…”", stats[i]);
+	GtkWidget *view = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
+	g_assert_null(find_label_containing(view, "invisible"));
+
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(f->win), "win.server-info", NULL));
+	TEST_WAIT(find_server_info() != NULL);
+	NatterServerInfo *info = find_server_info();
+	gtk_test_widget_wait_for_draw(GTK_WIDGET(info));
+	g_assert_nonnull(find_text(GTK_WIDGET(info), GTK_TYPE_LABEL, "There are 1 users and 0 invisible on 1 server"));
+	g_assert_nonnull(find_label_containing(GTK_WIDGET(info), "Current global users 1"));
+	g_assert_nonnull(find_text(GTK_WIDGET(info), GTK_TYPE_LABEL, "Connected"));
+	g_assert_nonnull(find_text(GTK_WIDGET(info), GTK_TYPE_LABEL, "alice"));
+	g_autofree char *shot = test_artifact_path("natter-server-info.png");
+	test_save_png(GTK_WIDGET(info), shot);
+	gtk_window_destroy(GTK_WINDOW(info));
+	g_autofree char *lobby_shot = test_artifact_path("natter-first-screen.png");
+	test_save_png(GTK_WIDGET(f->win), lobby_shot);
+
+	/* asked for, the answer shows where it was asked */
+	type_and_enter(f, "/lusers");
+	TEST_WAIT(test_has_text(f->session, NATTER_LOBBY, "Current global users"));
+	g_assert_true(test_has_text(f->session, NATTER_LOBBY, "There are 1 users and 0 invisible"));
+}
+
 static double thread_cpu_ms(void)
 {
 	struct timespec ts;
@@ -1745,6 +1801,7 @@ int main(int argc, char **argv)
 	ADD("/widgets/join-dialog", test_join_dialog);
 	ADD("/widgets/member-actions", test_member_actions);
 	ADD("/widgets/whois-typed", test_whois_typed);
+	ADD("/widgets/server-info", test_server_info);
 	ADD("/widgets/toast", test_toast);
 	ADD("/widgets/big-names-shown", test_big_names_shown);
 	ADD("/widgets/big-room", test_big_room);
