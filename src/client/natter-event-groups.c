@@ -21,8 +21,9 @@ static gboolean is_churn(NatterMessage *m)
 {
 	NatterEventKind e = natter_message_get_event(m);
 
+	/* our own ("You joined #lobby") stays a line of its own */
 	return natter_message_get_kind(m) == NATTER_MESSAGE_EVENT && natter_message_get_nick(m) != NULL &&
-	       (e == NATTER_EVENT_JOIN || e == NATTER_EVENT_PART || e == NATTER_EVENT_QUIT);
+	       !natter_message_is_own(m) && (e == NATTER_EVENT_JOIN || e == NATTER_EVENT_PART || e == NATTER_EVENT_QUIT);
 }
 
 /* "bob", "bob and carol", "bob, carol and dave", "12 people". */

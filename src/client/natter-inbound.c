@@ -201,8 +201,12 @@ static void handle_join(NatterSession *self, Ctx *ctx)
 							       chan, focus);
 		natter_conversation_clear_members(conv);
 		natter_conversation_set_joined(conv, TRUE);
-		natter_session_add_event_full_(self, conv, NATTER_MESSAGE_EVENT, NATTER_EVENT_JOIN, self->nick,
-				       "You joined %s", chan);
+		/* our own: never folded into "bob and alice joined" with
+		 * others' joins (natter-event-groups.c) */
+		g_autofree char *joined = g_strdup_printf("You joined %s", chan);
+		g_autoptr(NatterMessage) m = natter_message_new(NATTER_MESSAGE_EVENT, NULL, self->nick, joined, TRUE);
+		natter_message_set_event(m, NATTER_EVENT_JOIN);
+		natter_session_add_message_(self, conv, m);
 		natter_history_joined_(self, conv);
 		natter_sasl_joined_(self, chan);
 		return;

@@ -234,7 +234,7 @@ static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *item, gpoin
 	(void)factory;
 	gtk_label_set_markup(GTK_LABEL(label), markup);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_LABEL, plain, -1);
-	if (natter_message_is_own(msg))
+	if (natter_message_is_own(msg) && natter_message_get_kind(msg) != NATTER_MESSAGE_EVENT)
 		gtk_widget_add_css_class(label, "own");
 	else
 		gtk_widget_remove_css_class(label, "own");

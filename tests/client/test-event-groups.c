@@ -37,6 +37,28 @@ static void on_changed(GListModel *m, guint pos, guint removed, guint added, Cha
 	c->last_added = added;
 }
 
+/* "You joined #lobby" (our own) is never folded into others' joins: with
+ * bob's join from history just before it, both lines stay. */
+static void test_own_join_alone(void)
+{
+	g_autoptr(GListStore) store = g_list_store_new(NATTER_TYPE_MESSAGE);
+	g_autoptr(NatterEventGroups) groups = natter_event_groups_new(G_LIST_MODEL(store));
+	GListModel *model = G_LIST_MODEL(groups);
+	add(store, event(NATTER_EVENT_JOIN, "bob"));
+	NatterMessage *me = natter_message_new(NATTER_MESSAGE_EVENT, NULL, "alice", "You joined #lobby", TRUE);
+	natter_message_set_event(me, NATTER_EVENT_JOIN);
+	add(store, me);
+	add(store, event(NATTER_EVENT_JOIN, "carol"));
+	add(store, event(NATTER_EVENT_JOIN, "dave"));
+	g_assert_cmpuint(g_list_model_get_n_items(model), ==, 3);
+	g_autofree char *a = line(model, 0);
+	g_autofree char *b = line(model, 1);
+	g_autofree char *c = line(model, 2);
+	g_assert_cmpstr(a, ==, "bob joined");
+	g_assert_cmpstr(b, ==, "You joined #lobby");
+	g_assert_cmpstr(c, ==, "carol and dave joined");
+}
+
 static void test_summaries(void)
 {
 	NatterMessage *run[6];
@@ -167,6 +189,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/event-groups/summaries", test_summaries);
+	g_test_add_func("/event-groups/own-join-alone", test_own_join_alone);
 	g_test_add_func("/event-groups/model", test_model);
 	g_test_add_func("/coalesced-model/bursts", test_coalesced);
 	return g_test_run();
