@@ -33,6 +33,7 @@ struct _NatterMessageView {
 	double keep_from_end; /* an older page went in above: hold this distance from the end */
 	guint keep_tick;
 	guint keep_stable;
+	gint64 rows_changed_in; /* the frame whose layout will see the last change of rows */
 	guint pad_tick;     /* sizing the space above a short conversation */
 	guint pad_stable;
 	int pad;            /* that space: a top margin of the first row */
@@ -266,6 +267,15 @@ static void show_jump(NatterMessageView *self, gboolean show)
 	gtk_widget_set_visible(GTK_WIDGET(self->jump_button), show);
 }
 
+/* Rows came or went since the list last laid out (it does so in this
+ * frame, after the tick callbacks): until then its own row sizes and the
+ * scroll range disagree, and a value set now may point past its rows
+ * (GTK warns "GtkListView failed to scroll to given position"). */
+static gboolean rows_changed(NatterMessageView *self, GdkFrameClock *clock)
+{
+	return gdk_frame_clock_get_frame_counter(clock) <= self->rows_changed_in;
+}
+
 /* Row heights are only known once rows are laid out, so the scroll range
  * grows as the list measures them: keep going to the end, frame after
  * frame, until the end stays put. */
@@ -275,7 +285,7 @@ static gboolean follow_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer da
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
 	guint n = n_rows(self);
 
-	(void)widget; (void)clock;
+	(void)widget;
 	if (!self->follow || n == 0) {
 		self->tick_id = 0;
 		return G_SOURCE_REMOVE;
@@ -285,7 +295,13 @@ static gboolean follow_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer da
 		self->stable = 0;
 		self->scrolling = TRUE;
 		gtk_widget_activate_action(GTK_WIDGET(self->list), "list.scroll-to-item", "u", n - 1);
-		gtk_adjustment_set_value(adj, bottom_of(adj));
+		/* Rows came or went since the last layout: the list's own
+		 * row sizes and the scroll range disagree until it lays out
+		 * again (in this frame), and a value set now may point past
+		 * its rows ("GtkListView failed to scroll to given position").
+		 * The next frame sets it. */
+		if (!rows_changed(self, clock))
+			gtk_adjustment_set_value(adj, bottom_of(adj));
 		self->scrolling = FALSE;
 		return G_SOURCE_CONTINUE;
 	}
@@ -304,13 +320,15 @@ static gboolean keep_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data
 	GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
 	double want = MAX(0.0, gtk_adjustment_get_upper(adj) - self->keep_from_end);
 
-	(void)widget; (void)clock;
+	(void)widget;
 	if (self->follow) {
 		self->keep_tick = 0;
 		return G_SOURCE_REMOVE;
 	}
 	if (fabs(gtk_adjustment_get_value(adj) - want) > 0.5) {
 		self->keep_stable = 0;
+		if (rows_changed(self, clock))
+			return G_SOURCE_CONTINUE; /* after this frame's layout */
 		self->scrolling = TRUE;
 		gtk_adjustment_set_value(adj, want);
 		self->scrolling = FALSE;
@@ -420,6 +438,9 @@ static void on_items_changed(GListModel *model, guint pos, guint removed, guint 
 			     NatterMessageView *self)
 {
 	(void)model;
+	GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self->list));
+	if (clock != NULL)
+		self->rows_changed_in = gdk_frame_clock_get_frame_counter(clock) + 1;
 	update_padding(self);
 	/* Lines dropped at the front (the history cap) move the separator up. */
 	if (pos == 0 && removed > added && self->unread_line != G_MAXUINT)
