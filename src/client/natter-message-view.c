@@ -340,6 +340,13 @@ static gboolean keep_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data
 	return G_SOURCE_REMOVE;
 }
 
+/* Pixels, rounded up (no libm: ceil() is a call in a debug build). */
+static int round_up(double v)
+{
+	int i = (int)v;
+	return v > i ? i + 1 : i;
+}
+
 /* How tall the rows are together, when they all fit (then every row has
  * its widget, and the view is at the top of them). */
 static int rows_bottom(NatterMessageView *self)
@@ -351,7 +358,7 @@ static int rows_bottom(NatterMessageView *self)
 		graphene_rect_t b;
 		if (gtk_widget_get_child_visible(r) && gtk_widget_get_visible(r) &&
 		    gtk_widget_compute_bounds(r, list, &b))
-			bottom = MAX(bottom, (int)ceil(b.origin.y + b.size.height));
+			bottom = MAX(bottom, round_up(b.origin.y + b.size.height));
 	}
 	return bottom;
 }
@@ -370,7 +377,7 @@ static gboolean pad_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 	double page = gtk_adjustment_get_page_size(adj);
 	double upper = gtk_adjustment_get_upper(adj);
 	/* taller than the view: the scroll range says how tall */
-	int content = (upper > page + 0.5 ? (int)ceil(upper) : rows_bottom(self)) - self->pad;
+	int content = (upper > page + 0.5 ? round_up(upper) : rows_bottom(self)) - self->pad;
 	/* no row laid out yet: no space either */
 	int want = n_rows(self) > 0 && page > 0 && content > 0 ? MAX(0, (int)page - content) : 0;
 
@@ -545,7 +552,7 @@ static void mark_read(NatterConversation *conv, NatterMessage *first_unread)
 	guint n = g_list_model_get_n_items(msgs);
 	guint upto = n;
 
-	for (guint i = n; first_unread != NULL && i > 1; i--) {
+	for (guint i = n; first_unread != NULL && i > 0; i--) {
 		g_autoptr(NatterMessage) m = g_list_model_get_item(msgs, i - 1);
 		if (m == first_unread) {
 			upto = i - 1;
@@ -555,6 +562,8 @@ static void mark_read(NatterConversation *conv, NatterMessage *first_unread)
 	if (upto > 0)
 		g_object_set_data_full(G_OBJECT(conv), "natter-last-read", g_list_model_get_item(msgs, upto - 1),
 				       g_object_unref);
+	else if (first_unread != NULL) /* nothing read before it */
+		g_object_set_data(G_OBJECT(conv), "natter-last-read", NULL);
 }
 
 /* Never looked at here (e.g. after a restart): the separator goes above
@@ -702,6 +711,9 @@ static void natter_message_view_dispose(GObject *object)
 	g_clear_object(&self->menu_msg);
 	g_clear_object(&self->newest);
 	g_clear_object(&self->first_unread);
+	/* rows may outlive the view a little: they stop calling back now */
+	for (guint i = 0; self->items != NULL && i < self->items->len; i++)
+		g_signal_handlers_disconnect_by_func(self->items->pdata[i], on_item_position, self);
 	g_clear_pointer(&self->items, g_ptr_array_unref);
 	g_clear_weak_pointer(&self->session);
 	if (self->tick_id != 0 && self->list != NULL)
