@@ -1412,6 +1412,8 @@ static void test_server_info(Fixture *f, gconstpointer data)
 			g_error("#lobby shows the server statistics line “%s…”", stats[i]);
 	GtkWidget *view = test_find_widget(GTK_WIDGET(f->win), NATTER_TYPE_MESSAGE_VIEW);
 	g_assert_null(find_label_containing(view, "invisible"));
+	g_autofree char *lobby_shot = test_artifact_path("natter-first-screen.png");
+	test_save_png(GTK_WIDGET(f->win), lobby_shot);
 
 	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(f->win), "win.server-info", NULL));
 	TEST_WAIT(find_server_info() != NULL);
@@ -1424,8 +1426,6 @@ static void test_server_info(Fixture *f, gconstpointer data)
 	g_autofree char *shot = test_artifact_path("natter-server-info.png");
 	test_save_png(GTK_WIDGET(info), shot);
 	gtk_window_destroy(GTK_WINDOW(info));
-	g_autofree char *lobby_shot = test_artifact_path("natter-first-screen.png");
-	test_save_png(GTK_WIDGET(f->win), lobby_shot);
 
 	/* asked for, the answer shows where it was asked */
 	type_and_enter(f, "/lusers");
