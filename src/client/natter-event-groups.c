@@ -40,6 +40,16 @@ static void append_people(GString *out, GPtrArray *names)
 	}
 }
 
+/* Each person once: "bob left" for bob's PART and then his QUIT (history
+ * replays both), not "bob and bob left". */
+static void add_person(GPtrArray *names, const char *nick)
+{
+	for (guint i = 0; i < names->len; i++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(names, i), nick) == 0)
+			return;
+	g_ptr_array_add(names, (gpointer)nick);
+}
+
 char *natter_event_groups_summary(NatterMessage **run, guint n)
 {
 	g_autoptr(GPtrArray) joined = g_ptr_array_new();
@@ -47,8 +57,8 @@ char *natter_event_groups_summary(NatterMessage **run, guint n)
 	GString *out = g_string_new(NULL);
 
 	for (guint i = 0; i < n; i++)
-		g_ptr_array_add(natter_message_get_event(run[i]) == NATTER_EVENT_JOIN ? joined : left,
-				(gpointer)natter_message_get_nick(run[i]));
+		add_person(natter_message_get_event(run[i]) == NATTER_EVENT_JOIN ? joined : left,
+			   natter_message_get_nick(run[i]));
 	if (joined->len > 0) {
 		append_people(out, joined);
 		g_string_append(out, " joined");

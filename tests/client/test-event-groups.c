@@ -73,6 +73,15 @@ static void test_summaries(void)
 	g_assert_cmpstr(c, ==, "4 people joined, finn and gus left");
 	g_autofree char *d = natter_event_groups_summary(run + 4, 2);
 	g_assert_cmpstr(d, ==, "finn and gus left");
+	/* one person once: bob's PART and then his QUIT */
+	NatterMessage *twice[3] = { event(NATTER_EVENT_PART, "bob"), event(NATTER_EVENT_QUIT, "Bob"),
+				    event(NATTER_EVENT_JOIN, "bob") };
+	g_autofree char *tw = natter_event_groups_summary(twice, 3);
+	g_assert_cmpstr(tw, ==, "bob joined, bob left");
+	g_autofree char *e2 = natter_event_groups_summary(twice, 2);
+	g_assert_cmpstr(e2, ==, "bob left");
+	for (int i = 0; i < 3; i++)
+		g_object_unref(twice[i]);
 	for (int i = 0; i < 6; i++)
 		g_object_unref(run[i]);
 
