@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import unique
+from conftest import unique, wait_for
 
 
 def _unknown_count(msgs):
@@ -69,6 +69,24 @@ def _register_all(socks, prefix, timeout=60):
     return welcomed
 
 
+def _burst_then_lusers(srv, w, n, net):
+    """With natterd stopped, opens @n connections from 127.@net.x.y and then
+    has @w ask LUSERS; returns (the sockets, how many of them natterd had
+    accepted when it answered)."""
+    socks = []
+    srv.signal(signal.SIGSTOP)
+    try:
+        # The kernel completes these handshakes into the listen backlog
+        # while natterd is stopped.
+        for i in range(n):
+            socks.append(_raw_connect(srv.port, f"127.{net}.{i // 100}.{1 + i % 100}"))
+        w.send("LUSERS")
+        time.sleep(0.2)   # let the line arrive; not an assertion
+    finally:
+        srv.signal(signal.SIGCONT)
+    return socks, _unknown_count(w.collect_until("266", timeout=20))
+
+
 def test_a_burst_waits_in_the_backlog_while_clients_are_served(server_factory):
     """With accept_per_turn=1, a command that arrives together with a
     burst of 80 connections is answered after at most a couple of them are
@@ -79,18 +97,7 @@ def test_a_burst_waits_in_the_backlog_while_clients_are_served(server_factory):
     w.send("LUSERS")
     assert _unknown_count(w.collect_until("266")) == 0
     n = 80
-    socks = []
-    srv.signal(signal.SIGSTOP)
-    try:
-        # The kernel completes these handshakes into the listen backlog
-        # while natterd is stopped (backlog 1024).
-        for i in range(n):
-            socks.append(_raw_connect(srv.port, f"127.7.{i // 40}.{1 + i % 40}"))
-        w.send("LUSERS")
-        time.sleep(0.2)   # let the line arrive; not an assertion
-    finally:
-        srv.signal(signal.SIGCONT)
-    unknown = _unknown_count(w.collect_until("266", timeout=20))
+    socks, unknown = _burst_then_lusers(srv, w, n, 7)
     assert unknown <= 3, (f"LUSERS was answered after {unknown} of the {n} waiting "
                           f"connections were accepted (accept_per_turn=1)")
     # Everything left in the backlog is accepted in later turns.
@@ -99,6 +106,27 @@ def test_a_burst_waits_in_the_backlog_while_clients_are_served(server_factory):
     msgs = w.collect_until("266", timeout=10)
     assert _users_online(msgs) == n + 1, msgs
     assert _unknown_count(msgs) == 0, msgs
+    for s in socks:
+        s.close()
+
+
+def test_default_bound_and_reload(server_factory):
+    """The default bound (64) holds for a burst of 200; a SIGHUP that sets
+    accept_per_turn=1 applies to the next burst."""
+    srv = server_factory()
+    w = srv.client(unique("Wd"))
+    socks, unknown = _burst_then_lusers(srv, w, 200, 12)
+    assert unknown <= 64 + 3, f"{unknown} of 200 accepted before LUSERS was answered"
+    assert _register_all(socks, unique("Da")) == 200
+    for s in socks:
+        s.close()
+    srv.sections["limits"]["accept_per_turn"] = "1"
+    srv.write_config()
+    srv.signal(signal.SIGHUP)
+    assert wait_for(lambda: "config reloaded" in srv.log(), timeout=10), srv.log()
+    socks, unknown = _burst_then_lusers(srv, w, 80, 13)
+    assert unknown <= 3, f"{unknown} of 80 accepted before LUSERS was answered"
+    assert _register_all(socks, unique("Db")) == 80
     for s in socks:
         s.close()
 
