@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "async.h"
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
@@ -100,13 +101,13 @@ static struct history_ref just_before(const struct history_ref *r)
 	return b;
 }
 
-static GPtrArray *around(const char *key, const struct history_ref *ref, int limit,
+static GPtrArray *around(struct history_view *v, const struct history_ref *ref, int limit,
 			 int max_kind, int64_t since)
 {
 	struct history_ref lo = just_before(ref);
-	GPtrArray *before = history_query(key, NULL, ref, true, limit / 2, max_kind, since);
-	GPtrArray *after = history_query(key, &lo, NULL, false, limit - (int)before->len,
-					 max_kind, since);
+	GPtrArray *before = history_view_query(v, NULL, ref, true, limit / 2, max_kind, since);
+	GPtrArray *after = history_view_query(v, &lo, NULL, false, limit - (int)before->len,
+					      max_kind, since);
 
 	g_ptr_array_extend_and_steal(before, after);
 	return before;
@@ -166,15 +167,88 @@ static void chathistory_targets(struct client *c, struct irc_message *msg, int l
 	send_batch_end(c);
 }
 
+/* A CHATHISTORY read (not TARGETS), run in a worker: the file is read
+ * off the loop, and the answer still comes in order (async.h). */
+struct read_job {
+	char *sub;    /* LATEST, BEFORE, AFTER, AROUND or BETWEEN */
+	char *name;   /* the target as the client named it */
+	char *ref1, *ref2;
+	int limit, max_kind;
+	int64_t since_ms;
+	struct history_view *view;
+	bool bad_ref;
+	GPtrArray *rows;
+};
+
+static void read_job_free(void *data)
+{
+	struct read_job *job = data;
+
+	history_view_free(job->view);
+	if (job->rows != NULL)
+		g_ptr_array_free(job->rows, TRUE);
+	g_free(job->sub);
+	g_free(job->name);
+	g_free(job->ref1);
+	g_free(job->ref2);
+	g_free(job);
+}
+
+/* In the worker. */
+static void read_work(void *data)
+{
+	struct read_job *job = data;
+	struct history_view *v = job->view;
+	struct history_ref r1, r2;
+	bool found1 = true, found2 = true;
+	int limit = job->limit, max_kind = job->max_kind;
+	int64_t since = job->since_ms;
+
+	if (!history_view_parse_ref(v, job->ref1, strcmp(job->sub, "LATEST") == 0, &r1,
+				    &found1) ||
+	    (job->ref2 != NULL && !history_view_parse_ref(v, job->ref2, false, &r2, &found2))) {
+		job->bad_ref = true;
+		return;
+	}
+	if (!found1 || !found2)
+		job->rows = g_ptr_array_new(); /* an unknown msgid: nothing around it */
+	else if (strcmp(job->sub, "LATEST") == 0)
+		job->rows = history_view_query(v, r1.all ? NULL : &r1, NULL, true, limit,
+					       max_kind, since);
+	else if (strcmp(job->sub, "BEFORE") == 0)
+		job->rows = history_view_query(v, NULL, &r1, true, limit, max_kind, since);
+	else if (strcmp(job->sub, "AFTER") == 0)
+		job->rows = history_view_query(v, &r1, NULL, false, limit, max_kind, since);
+	else if (strcmp(job->sub, "AROUND") == 0)
+		job->rows = around(v, &r1, limit, max_kind, since);
+	else if (ref_cmp(&r1, &r2) <= 0) /* BETWEEN, forwards */
+		job->rows = history_view_query(v, &r1, &r2, false, limit, max_kind, since);
+	else /* BETWEEN, backwards from the first reference */
+		job->rows = history_view_query(v, &r2, &r1, true, limit, max_kind, since);
+}
+
+/* Back in the loop, for a client still there. */
+static void read_done(struct client *c, void *data)
+{
+	struct read_job *job = data;
+
+	if (job->bad_ref) {
+		fail(c, "INVALID_PARAMS", reply_param(job->sub),
+		     "A reference must be msgid=... or timestamp=... (or * for LATEST)");
+		return;
+	}
+	send_batch_begin(c, "chathistory", job->name);
+	history_send_rows(c, job->rows, true);
+	send_batch_end(c);
+}
+
 void cmd_chathistory(struct client *c, struct irc_message *msg)
 {
 	const char *sub = msg->params[0];
-	int nrefs, limit, max_kind;
+	int nrefs, limit;
 	char *end;
 	struct target t;
-	struct history_ref r1, r2;
-	bool found1 = true, found2 = true;
-	GPtrArray *rows = NULL;
+	struct read_job *job;
 
 	if (!history_enabled()) {
 		fail(c, "UNKNOWN_COMMAND", reply_param(sub), "History is not kept on this server");
@@ -211,37 +285,20 @@ void cmd_chathistory(struct client *c, struct irc_message *msg)
 			  "retrieved", server.cfg->name, reply_param(sub), reply_param(msg->params[1]));
 		return;
 	}
-	if (!history_parse_ref(t.key, msg->params[2], g_ascii_strcasecmp(sub, "LATEST") == 0,
-			       &r1, &found1) ||
-	    (nrefs == 2 &&
-	     !history_parse_ref(t.key, msg->params[3], false, &r2, &found2))) {
-		fail(c, "INVALID_PARAMS", reply_param(sub),
-		     "A reference must be msgid=... or timestamp=... (or * for LATEST)");
-		target_clear(&t);
-		return;
-	}
-	max_kind = (c->caps & CAP_EVENT_PLAYBACK) ? EVENT_KINDS : HIST_LAST_MESSAGE_KIND;
-	if (!found1 || !found2) {
-		rows = g_ptr_array_new(); /* an unknown msgid: nothing around it */
-	} else if (g_ascii_strcasecmp(sub, "LATEST") == 0) {
-		rows = history_query(t.key, r1.all ? NULL : &r1, NULL, true, limit, max_kind,
-				     t.since_ms);
-	} else if (g_ascii_strcasecmp(sub, "BEFORE") == 0) {
-		rows = history_query(t.key, NULL, &r1, true, limit, max_kind, t.since_ms);
-	} else if (g_ascii_strcasecmp(sub, "AFTER") == 0) {
-		rows = history_query(t.key, &r1, NULL, false, limit, max_kind, t.since_ms);
-	} else if (g_ascii_strcasecmp(sub, "AROUND") == 0) {
-		rows = around(t.key, &r1, limit, max_kind, t.since_ms);
-	} else if (ref_cmp(&r1, &r2) <= 0) { /* BETWEEN, forwards */
-		rows = history_query(t.key, &r1, &r2, false, limit, max_kind, t.since_ms);
-	} else { /* BETWEEN, backwards from the first reference */
-		rows = history_query(t.key, &r2, &r1, true, limit, max_kind, t.since_ms);
-	}
-	send_batch_begin(c, "chathistory", msg->params[1]);
-	history_send_rows(c, rows, true);
-	send_batch_end(c);
-	g_ptr_array_free(rows, TRUE);
+	job = g_new0(struct read_job, 1);
+	job->sub = g_ascii_strup(sub, -1);
+	job->name = g_strdup(msg->params[1]);
+	job->ref1 = g_strdup(msg->params[2]);
+	job->ref2 = nrefs == 2 ? g_strdup(msg->params[3]) : NULL;
+	job->limit = limit;
+	job->max_kind = (c->caps & CAP_EVENT_PLAYBACK) ? EVENT_KINDS : HIST_LAST_MESSAGE_KIND;
+	job->since_ms = t.since_ms;
+	job->view = history_view_new(t.key);
 	target_clear(&t);
+	if (!async_submit(c, ASYNC_LOOKUP, read_work, read_done, read_job_free, job)) {
+		async_refuse(c, "CHATHISTORY", ASYNC_LOOKUP);
+		read_job_free(job);
+	}
 }
 
 /* --- read markers ----------------------------------------------------- */

@@ -133,6 +133,21 @@ enum history_dir { HIST_BEFORE, HIST_AFTER, HIST_LATEST };
 bool history_parse_ref(const char *target, const char *s, bool star_ok,
 		       struct history_ref *ref, bool *found);
 
+/* A read of one target run in a worker (async.h's ASYNC_LOOKUP), so that
+ * the loop never waits for a page of the file: history_view_new() (loop)
+ * holds the target's rows that are still in memory, the worker resolves
+ * references and queries through the view on its own read-only connection,
+ * and history_view_free() (loop) lets go. The view's calls work as
+ * history_parse_ref() and history_query() do. */
+struct history_view;
+struct history_view *history_view_new(const char *target);
+void history_view_free(struct history_view *v);
+bool history_view_parse_ref(struct history_view *v, const char *s, bool star_ok,
+			    struct history_ref *ref, bool *found);
+GPtrArray *history_view_query(struct history_view *v, const struct history_ref *lo,
+			      const struct history_ref *hi, bool newest, int limit, int max_kind,
+			      int64_t since_ms);
+
 /* Up to @limit rows of @target strictly after @lo and strictly before @hi
  * (either may be "all"), kinds up to @max_kind, not before @since_ms;
  * the @limit newest when @newest, else the oldest. Rows come oldest first. */

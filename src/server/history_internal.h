@@ -47,6 +47,8 @@ struct record {
 	bool redacted;         /* loop only: redacted before it was moved */
 	struct pool_block *block; /* the block it lives in (history_pool.c), or NULL */
 	struct record *next_recent, *next_in_target; /* loop only (history_read.c) */
+	unsigned refs;         /* loop only: views (history_view_new()) holding it */
+	bool dropped;          /* loop only: moved, freed when the last view lets go */
 	struct record *next;   /* the next of the same hand-off */
 };
 

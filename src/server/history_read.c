@@ -20,6 +20,19 @@ struct rows {
 	struct record *head, *tail;
 };
 
+/* The look-ups both the loop's connection and the workers' prepare. (time,
+ * id) bounds, exclusive; kinds up to ?6; not before ?7. */
+#define SQL_REF "SELECT time, id FROM history WHERE msgid = ?1 AND target = ?2"
+#define SQL_RANGE(order)                                                                   \
+	"SELECT id, time, kind, msgid, sender, line, tags FROM history "                   \
+	"WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "                \
+	"(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND time >= ?7 "            \
+	"ORDER BY " order " LIMIT ?8"
+#define SQL_RANGE_ASC SQL_RANGE("time, id")
+#define SQL_RANGE_DESC SQL_RANGE("time DESC, id DESC")
+
+static char reader_path[4096]; /* for the workers' connections */
+
 static struct {
 	sqlite3 *rdb;
 	sqlite3_stmt *q_ref, *q_msgid, *q_latest_time, *q_range[2]; /* [newest] */
@@ -75,10 +88,19 @@ static struct record *recent_pop(void)
 	return r;
 }
 
+/* Frees @r, or leaves that to the last view holding it. */
+static void recent_release(struct record *r)
+{
+	if (r->refs > 0)
+		r->dropped = true;
+	else
+		record_free(r);
+}
+
 void recent_forget_moved(int64_t moved_upto)
 {
 	while (rd.recent.head != NULL && rd.recent.head->id <= moved_upto)
-		record_free(recent_pop());
+		recent_release(recent_pop());
 }
 
 /* The first row of @target in memory, or NULL. */
@@ -166,8 +188,8 @@ bool reader_open(const char *path, GError **error)
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot set up %s", path);
 		return false;
 	}
-	return prepare("SELECT time, id FROM history WHERE msgid = ?1 AND target = ?2",
-		       &rd.q_ref, error) &&
+	g_strlcpy(reader_path, path, sizeof(reader_path));
+	return prepare(SQL_REF, &rd.q_ref, error) &&
 	       prepare("SELECT id, time, kind, msgid, sender, line, tags, target FROM history "
 		       "WHERE msgid = ?1", &rd.q_msgid, error) &&
 	       prepare("SELECT max(time) FROM history WHERE target = ?1 AND time > ?2 AND "
@@ -180,15 +202,8 @@ bool reader_open(const char *path, GError **error)
 		       &rd.q_convs, error) &&
 	       prepare("SELECT id, msgid FROM offline WHERE account = ?1 ORDER BY id LIMIT 1000",
 		       &rd.q_offline, error) &&
-	       /* (time, id) bounds, exclusive; kinds up to ?6; not before ?7. */
-	       prepare("SELECT id, time, kind, msgid, sender, line, tags FROM history "
-		       "WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
-		       "(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND time >= ?7 "
-		       "ORDER BY time, id LIMIT ?8", &rd.q_range[0], error) &&
-	       prepare("SELECT id, time, kind, msgid, sender, line, tags FROM history "
-		       "WHERE target = ?1 AND (time > ?2 OR (time = ?2 AND id > ?3)) AND "
-		       "(time < ?4 OR (time = ?4 AND id < ?5)) AND kind <= ?6 AND time >= ?7 "
-		       "ORDER BY time DESC, id DESC LIMIT ?8", &rd.q_range[1], error);
+	       prepare(SQL_RANGE_ASC, &rd.q_range[0], error) &&
+	       prepare(SQL_RANGE_DESC, &rd.q_range[1], error);
 }
 
 void reader_close(void)
@@ -201,7 +216,7 @@ void reader_close(void)
 		sqlite3_finalize(all[i]);
 	sqlite3_close(rd.rdb);
 	while ((r = recent_pop()) != NULL)
-		record_free(r);
+		recent_release(r); /* a view still queued keeps its rows */
 	if (rd.by_target != NULL)
 		g_hash_table_destroy(rd.by_target);
 	if (rd.by_msgid != NULL)
@@ -234,14 +249,13 @@ static struct history_row *read_row(sqlite3_stmt *st)
 	return row;
 }
 
-bool history_parse_ref(const char *target, const char *s, bool star_ok,
-		       struct history_ref *ref, bool *found)
+/* The syntax of a reference; *@msgid is set for "msgid=...", which the
+ * caller then looks up. */
+static bool parse_ref_syntax(const char *s, bool star_ok, struct history_ref *ref,
+			     const char **msgid)
 {
-	sqlite3_stmt *st = rd.q_ref;
-	const struct record *r;
-
-	*found = true;
 	memset(ref, 0, sizeof(*ref));
+	*msgid = NULL;
 	if (strcmp(s, "*") == 0) {
 		ref->all = true;
 		return star_ok;
@@ -252,24 +266,47 @@ bool history_parse_ref(const char *target, const char *s, bool star_ok,
 	}
 	if (!g_str_has_prefix(s, "msgid=") || s[6] == '\0')
 		return false;
-	*found = false;
+	*msgid = s + 6;
+	return true;
+}
+
+/* A msgid of @target in the table, on @st (q_ref of some connection). */
+static bool table_ref(sqlite3_stmt *st, const char *target, const char *msgid,
+		      struct history_ref *ref)
+{
+	bool found = false;
+
 	if (st == NULL)
-		return true;
-	r = recent_find_in(target, s + 6);
-	if (r != NULL) {
-		ref->time_ms = r->time_ms;
-		ref->id = r->id;
-		*found = true;
-		return true;
-	}
-	sqlite3_bind_text(st, 1, s + 6, -1, SQLITE_TRANSIENT);
+		return false;
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, target, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		ref->time_ms = sqlite3_column_int64(st, 0);
 		ref->id = sqlite3_column_int64(st, 1);
-		*found = true;
+		found = true;
 	}
 	sqlite3_reset(st);
+	return found;
+}
+
+bool history_parse_ref(const char *target, const char *s, bool star_ok,
+		       struct history_ref *ref, bool *found)
+{
+	const struct record *r;
+	const char *msgid;
+
+	*found = true;
+	if (!parse_ref_syntax(s, star_ok, ref, &msgid))
+		return false;
+	if (msgid == NULL)
+		return true;
+	r = recent_find_in(target, msgid);
+	if (r != NULL) {
+		ref->time_ms = r->time_ms;
+		ref->id = r->id;
+		return true;
+	}
+	*found = table_ref(rd.q_ref, target, msgid, ref);
 	return true;
 }
 
@@ -283,66 +320,87 @@ static int row_order(gconstpointer a, gconstpointer b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Whether (time, id) of @r lies strictly inside the bounds @b (see
- * history_query()). */
-static bool in_bounds(const struct record *r, const int64_t b[4])
+static int record_order(gconstpointer a, gconstpointer b)
 {
-	bool after = r->time_ms > b[0] || (r->time_ms == b[0] && r->id > b[1]);
-	bool before = r->time_ms < b[2] || (r->time_ms == b[2] && r->id < b[3]);
+	const struct record *x = *(struct record *const *)a;
+	const struct record *y = *(struct record *const *)b;
 
-	return after && before;
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* The rows of @target in memory that match, as copies. */
-static void query_recent(const char *target, const int64_t b[4], int max_kind,
-			 int64_t since_ms, GPtrArray *rows)
+/* One range of a target's history: (time, id) bounds, exclusive, as in
+ * history_query(). */
+struct range {
+	int64_t b[4]; /* lo time, lo id, hi time, hi id */
+	bool newest;
+	int limit, max_kind;
+	int64_t since_ms;
+};
+
+static struct range range_of(const struct history_ref *lo, const struct history_ref *hi,
+			     bool newest, int limit, int max_kind, int64_t since_ms)
 {
-	for (const struct record *r = recent_of(target); r != NULL; r = r->next_in_target) {
-		if (recent_visible(r) && r->kind <= max_kind && r->time_ms >= since_ms &&
-		    in_bounds(r, b))
-			g_ptr_array_add(rows, row_from(r));
+	struct range q = { { INT64_MIN, INT64_MIN, INT64_MAX, INT64_MAX }, newest, limit,
+			   max_kind, since_ms };
+
+	if (lo != NULL && !lo->all) {
+		/* A timestamp bound excludes that whole millisecond's rows
+		 * only when it came from a msgid; from a timestamp, rows at
+		 * exactly that time are after it when id > -1. */
+		q.b[0] = lo->time_ms;
+		q.b[1] = lo->id < 0 ? INT64_MAX : lo->id;
 	}
+	if (hi != NULL && !hi->all) {
+		q.b[2] = hi->time_ms;
+		q.b[3] = hi->id < 0 ? INT64_MIN : hi->id;
+	}
+	return q;
 }
 
-static void query_table(sqlite3_stmt *st, const char *target, const int64_t b[4],
-			int max_kind, int64_t since_ms, int limit, GPtrArray *rows)
+/* Whether the row in memory @r is in range @q. */
+static bool in_range(const struct record *r, const struct range *q)
 {
+	bool after = r->time_ms > q->b[0] || (r->time_ms == q->b[0] && r->id > q->b[1]);
+	bool before = r->time_ms < q->b[2] || (r->time_ms == q->b[2] && r->id < q->b[3]);
+
+	return after && before && r->kind <= q->max_kind && r->time_ms >= q->since_ms;
+}
+
+static void query_table(sqlite3_stmt *st, const char *target, const struct range *q,
+			GPtrArray *rows)
+{
+	if (st == NULL)
+		return;
 	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
 	for (int i = 0; i < 4; i++)
-		sqlite3_bind_int64(st, 2 + i, b[i]);
-	sqlite3_bind_int(st, 6, max_kind);
-	sqlite3_bind_int64(st, 7, since_ms);
-	sqlite3_bind_int(st, 8, limit);
+		sqlite3_bind_int64(st, 2 + i, q->b[i]);
+	sqlite3_bind_int(st, 6, q->max_kind);
+	sqlite3_bind_int64(st, 7, q->since_ms);
+	sqlite3_bind_int(st, 8, q->limit);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		g_ptr_array_add(rows, read_row(st));
 	sqlite3_reset(st);
 }
 
-GPtrArray *history_query(const char *target, const struct history_ref *lo,
-			 const struct history_ref *hi, bool newest, int limit,
-			 int max_kind, int64_t since_ms)
+/* The answer to @q: the table's rows (@rows) and the rows in memory that
+ * match (@mem, struct record *, which it sorts) merged; a row just moved
+ * may be in both and is taken once. Only the @q->limit of @mem that can be
+ * in the answer are copied. */
+static GPtrArray *merge(GPtrArray *rows, GPtrArray *mem, const struct range *q)
 {
-	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)history_row_free);
-	int64_t b[4] = { INT64_MIN, INT64_MIN, INT64_MAX, INT64_MAX }; /* lo t, id; hi t, id */
+	guint from = 0, to = mem->len;
 
-	if (rd.rdb == NULL || limit <= 0)
-		return rows;
-	if (lo != NULL && !lo->all) {
-		/* A timestamp bound excludes that whole millisecond's rows
-		 * only when it came from a msgid; from a timestamp, rows at
-		 * exactly that time are after it when id > -1. */
-		b[0] = lo->time_ms;
-		b[1] = lo->id < 0 ? INT64_MAX : lo->id;
+	g_ptr_array_sort(mem, record_order);
+	if ((int)mem->len > q->limit) {
+		if (q->newest)
+			from = mem->len - (guint)q->limit;
+		else
+			to = (guint)q->limit;
 	}
-	if (hi != NULL && !hi->all) {
-		b[2] = hi->time_ms;
-		b[3] = hi->id < 0 ? INT64_MIN : hi->id;
-	}
-	/* The table's @limit rows and the matching rows in memory (a row
-	 * just moved may be in both); the merged first or last @limit are
-	 * the answer. */
-	query_table(rd.q_range[newest], target, b, max_kind, since_ms, limit, rows);
-	query_recent(target, b, max_kind, since_ms, rows);
+	for (guint i = from; i < to; i++)
+		g_ptr_array_add(rows, row_from(g_ptr_array_index(mem, i)));
 	g_ptr_array_sort(rows, row_order);
 	for (guint i = 1; i < rows->len;) {
 		const struct history_row *prev = g_ptr_array_index(rows, i - 1);
@@ -351,13 +409,159 @@ GPtrArray *history_query(const char *target, const struct history_ref *lo,
 		else
 			i++;
 	}
-	if ((int)rows->len > limit) {
-		if (newest)
-			g_ptr_array_remove_range(rows, 0, rows->len - (guint)limit);
+	if ((int)rows->len > q->limit) {
+		if (q->newest)
+			g_ptr_array_remove_range(rows, 0, rows->len - (guint)q->limit);
 		else
-			g_ptr_array_remove_range(rows, (guint)limit, rows->len - (guint)limit);
+			g_ptr_array_remove_range(rows, (guint)q->limit, rows->len - (guint)q->limit);
 	}
 	return rows;
+}
+
+GPtrArray *history_query(const char *target, const struct history_ref *lo,
+			 const struct history_ref *hi, bool newest, int limit,
+			 int max_kind, int64_t since_ms)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)history_row_free);
+	g_autoptr(GPtrArray) mem = g_ptr_array_new();
+	struct range q = range_of(lo, hi, newest, limit, max_kind, since_ms);
+
+	if (rd.rdb == NULL || limit <= 0)
+		return rows;
+	query_table(rd.q_range[newest], target, &q, rows);
+	for (const struct record *r = recent_of(target); r != NULL; r = r->next_in_target)
+		if (recent_visible(r) && in_range(r, &q))
+			g_ptr_array_add(mem, (gpointer)r);
+	return merge(rows, mem, &q);
+}
+
+/* --- reads from a worker ------------------------------------------------ */
+
+/* A worker thread's own read-only connection, opened at its first read
+ * and closed when the thread ends. */
+struct wreader {
+	sqlite3 *db;
+	sqlite3_stmt *q_ref, *q_range[2];
+};
+
+static void wreader_free(gpointer p)
+{
+	struct wreader *w = p;
+
+	sqlite3_finalize(w->q_ref);
+	sqlite3_finalize(w->q_range[0]);
+	sqlite3_finalize(w->q_range[1]);
+	sqlite3_close(w->db);
+	g_free(w);
+}
+
+static GPrivate wreader_key = G_PRIVATE_INIT(wreader_free);
+
+static bool wprepare(struct wreader *w, const char *sql, sqlite3_stmt **st)
+{
+	return sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) ==
+	       SQLITE_OK;
+}
+
+static struct wreader *wreader_get(void)
+{
+	struct wreader *w = g_private_get(&wreader_key);
+
+	if (w != NULL)
+		return w;
+	w = g_new0(struct wreader, 1);
+	g_private_set(&wreader_key, w);
+	if (reader_path[0] == '\0' ||
+	    sqlite3_open_v2(reader_path, &w->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_exec(w->db, "PRAGMA cache_size=-4096; PRAGMA mmap_size=268435456;", NULL,
+			 NULL, NULL) != SQLITE_OK ||
+	    !wprepare(w, SQL_REF, &w->q_ref) || !wprepare(w, SQL_RANGE_ASC, &w->q_range[0]) ||
+	    !wprepare(w, SQL_RANGE_DESC, &w->q_range[1])) {
+		log_error("history: a worker cannot read %s: %s", reader_path,
+			  w->db != NULL ? sqlite3_errmsg(w->db) : "no store");
+		sqlite3_finalize(w->q_ref);
+		sqlite3_finalize(w->q_range[0]);
+		w->q_ref = w->q_range[0] = w->q_range[1] = NULL;
+	}
+	sqlite3_busy_timeout(w->db, 5000);
+	return w;
+}
+
+struct history_view {
+	char *target;
+	GPtrArray *rows; /* struct record *, held (refs): the target's visible rows then */
+};
+
+struct history_view *history_view_new(const char *target)
+{
+	struct history_view *v = g_new0(struct history_view, 1);
+
+	v->target = g_strdup(target);
+	v->rows = g_ptr_array_new();
+	for (struct record *r = (struct record *)recent_of(target); r != NULL;
+	     r = r->next_in_target) {
+		if (recent_visible(r)) {
+			r->refs++;
+			g_ptr_array_add(v->rows, r);
+		}
+	}
+	return v;
+}
+
+void history_view_free(struct history_view *v)
+{
+	if (v == NULL)
+		return;
+	for (guint i = 0; i < v->rows->len; i++) {
+		struct record *r = g_ptr_array_index(v->rows, i);
+		if (--r->refs == 0 && r->dropped)
+			record_free(r);
+	}
+	g_ptr_array_free(v->rows, TRUE);
+	g_free(v->target);
+	g_free(v);
+}
+
+bool history_view_parse_ref(struct history_view *v, const char *s, bool star_ok,
+			    struct history_ref *ref, bool *found)
+{
+	const char *msgid;
+
+	*found = true;
+	if (!parse_ref_syntax(s, star_ok, ref, &msgid))
+		return false;
+	if (msgid == NULL)
+		return true;
+	for (guint i = 0; i < v->rows->len; i++) {
+		const struct record *r = g_ptr_array_index(v->rows, i);
+		if (strcmp(r->msgid, msgid) == 0) {
+			ref->time_ms = r->time_ms;
+			ref->id = r->id;
+			return true;
+		}
+	}
+	*found = table_ref(wreader_get()->q_ref, v->target, msgid, ref);
+	return true;
+}
+
+GPtrArray *history_view_query(struct history_view *v, const struct history_ref *lo,
+			      const struct history_ref *hi, bool newest, int limit, int max_kind,
+			      int64_t since_ms)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)history_row_free);
+	g_autoptr(GPtrArray) mem = g_ptr_array_new();
+	struct range q = range_of(lo, hi, newest, limit, max_kind, since_ms);
+
+	if (limit <= 0)
+		return rows;
+	query_table(wreader_get()->q_range[newest], v->target, &q, rows);
+	for (guint i = 0; i < v->rows->len; i++) {
+		const struct record *r = g_ptr_array_index(v->rows, i);
+		if (in_range(r, &q))
+			g_ptr_array_add(mem, (gpointer)r);
+	}
+	return merge(rows, mem, &q);
 }
 
 int64_t history_latest_time(const char *target, int64_t lo_ms, int64_t hi_ms)
