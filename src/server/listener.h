@@ -1,5 +1,7 @@
-/* listener.h - listening sockets: accept, and pause while out of file
- * descriptors instead of spinning on EMFILE. */
+/* listener.h - listening sockets: accept at most [limits] accept_per_turn
+ * connections per listener per loop turn (the rest wait in the kernel's
+ * backlog), and pause while out of file descriptors instead of spinning on
+ * EMFILE. */
 #ifndef NATTERD_LISTENER_H
 #define NATTERD_LISTENER_H
 
