@@ -101,6 +101,16 @@ class Natterd:
         except (OSError, IndexError, ValueError):
             return 0.0
 
+    def write_calls(self):
+        """natterd's write system calls so far (/proc/PID/io syscw)."""
+        try:
+            for line in open(f"/proc/{self.proc.pid}/io"):
+                if line.startswith("syscw:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
     def stop(self):
         keep = os.environ.get("ATTACK_KEEP_LOG")
         if keep:
@@ -351,6 +361,7 @@ class Measure:
         self.start = time.monotonic()
         self.drops = softnet_drops()
         self.cpu = srv.cpu_seconds()
+        self.writes = srv.write_calls()
 
     def sample(self):
         self.peak_tcp = max(self.peak_tcp, tcp_mem_pages())
@@ -365,6 +376,7 @@ class Measure:
         r["tcp_pressure_mib"] = tcp_pressure_pages() * 4096 / 2**20
         r["drops"] = softnet_drops() - self.drops
         r["cpu_s"] = self.srv.cpu_seconds() - self.cpu
+        r["writes"] = self.srv.write_calls() - self.writes
         return r
 
 
@@ -374,6 +386,7 @@ def report(name, args, r, extra=""):
           f"canary_p99_ms={r['p99']:.1f} newcomers={r['admitted']}/{r['attempted']} "
           f"rss_peak_mib={r['rss_peak_mib']:.0f} tcp_peak_mib={r['tcp_peak_mib']:.0f} "
           f"backlog_drops={r['drops']} natterd_cpu_s={r['cpu_s']:.1f} "
+          f"natterd_write_calls={r['writes']} "
           f"load_before={args.load_before} load_after={load} {extra}".strip())
     ok = r["p99"] < 100 and r["admitted"] == r["attempted"]
     print(f"{name}: canary p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms; newcomers admitted "
