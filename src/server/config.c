@@ -61,6 +61,7 @@ static void set_defaults(struct config *cfg)
 	cfg->login_delay_max = 300;
 	cfg->password_queue = 64;
 	cfg->sts_duration = -1;
+	cfg->tls_own_records = true;
 	cfg->oper_free_failures = 3;
 	cfg->oper_delay = 2;
 	cfg->oper_delay_max = 300;
@@ -239,6 +240,7 @@ static const struct typed_key typed_keys[] = {
 	INT_KEY("tls", "sts_duration", sts_duration, 0, G_MAXINT),
 	INT_KEY("tls", "sts_port", sts_port, 0, 65535),
 	BOOL_KEY("tls", "sts_preload", sts_preload),
+	BOOL_KEY("tls", "own_records", tls_own_records),
 };
 
 /* Reads and checks the typed keys of @group, in the table's order. */

@@ -94,6 +94,7 @@ struct config {
 	int sts_duration;     /* seconds for the IRCv3 sts cap; -1 (unset): not offered */
 	int sts_port;         /* TLS port to send plain clients to; 0: the first tls listener's */
 	bool sts_preload;
+	bool tls_own_records; /* TLS 1.3 records carried by tls13_record.c after the handshake */
 	/* [opers] name = argon2id hash */
 	GHashTable *opers;
 	/* derived */

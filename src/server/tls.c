@@ -13,6 +13,8 @@
  * client's Finished) and the server sends no session tickets (it writes
  * nothing after its Finished), so both sequence numbers are still zero.
  * TLS 1.2 connections, and any that do not fit, stay with OpenSSL.
+ * [tls] own_records=false keeps OpenSSL for every connection (with session
+ * tickets): the fallback should a client not get on with tls13_record.c.
  *
  * The certificate lives in one SSL_CTX. A reload builds a new one and makes
  * it current; each SSL keeps a reference to the context it was made from,
@@ -166,11 +168,13 @@ static bool tls_open(struct conn *conn)
 		return false;
 	}
 	SSL_set_accept_state(ssl);
-	/* No read-ahead until the handshake is over: see the top. */
-	SSL_set_read_ahead(ssl, 0);
 	t = g_new0(struct tls_conn, 1);
 	t->ssl = ssl;
-	t->secrets = g_new0(struct tls_secrets, 1);
+	if (SSL_CTX_get_keylog_callback(SSL_get_SSL_CTX(ssl)) != NULL) {
+		/* No read-ahead until the handshake is over: see the top. */
+		SSL_set_read_ahead(ssl, 0);
+		t->secrets = g_new0(struct tls_secrets, 1);
+	}
 	SSL_set_app_data(ssl, t);
 	t->read_needs = EV_READ;
 	t->write_needs = EV_WRITE;
@@ -548,6 +552,9 @@ static int accept_any_cert(int preverify, X509_STORE_CTX *store)
 	return 1;
 }
 
+/* Whether connections made from now on are handed to tls13_record.c. */
+static bool own_records = true;
+
 static SSL_CTX *make_ctx(const char *cert, const char *key, GError **error)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -571,8 +578,10 @@ static SSL_CTX *make_ctx(const char *cert, const char *key, GError **error)
 	 * its Finished (a resumed handshake would save the client one ECDHE and
 	 * one signature, not worth 11 KB per idle client). */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_num_tickets(ctx, 0);
-	SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+	if (own_records) {
+		SSL_CTX_set_num_tickets(ctx, 0);
+		SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, accept_any_cert);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		set_openssl_error(error, "cannot load the TLS certificate", cert);
@@ -602,6 +611,7 @@ bool tls_load(const struct config *cfg, GError **error)
 	g_autofree char *fingerprint = NULL;
 	SSL_CTX *ctx;
 
+	own_records = cfg->tls_own_records;
 	tls_cert_paths(cfg, &cert, &key);
 	if (cfg->tls_cert_file == NULL && !g_file_test(cert, G_FILE_TEST_EXISTS)) {
 		if (!tls_generate_cert(cfg->name, cert, key, &fingerprint, error))

@@ -197,3 +197,19 @@ def test_gnutls_client_each_suite(tls_server, cipher, suite):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_own_records_false_leaves_tls_to_openssl(server_factory):
+    """[tls] own_records=false: the way back to OpenSSL for every record,
+    with session tickets again (a reconnect can resume)."""
+    srv = server_factory(extra_args=TLS_LISTEN, config={"tls": {"own_records": "false"}})
+    c = tls_client(srv, unique("Ossl"))
+    assert c.sock.version() == "TLSv1.3"
+    chan = "#" + unique("rec")
+    c.join(chan)
+    for i in range(20):
+        c.send(f"PRIVMSG {chan} :{i} " + "z" * 400)
+    c.sync()
+    assert HANDED_OVER not in srv.log()
+    # OpenSSL sends its session tickets after the handshake again.
+    assert c.sock.session is not None and c.sock.session.has_ticket
