@@ -276,6 +276,7 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = (char *)"irc.natter.local";
 	cfg.data_dir = dir;
+	cfg.tls_own_records = true; /* the default (config.c) */
 	if (dir == NULL || !tls_load(&cfg, &error)) {
 		fprintf(stderr, "tls-idle-mem: %s\n", error != NULL ? error->message : "no temp dir");
 		return 1;

@@ -501,6 +501,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.data_dir = (char *)FUZZ_TLS_DIR;
 	cfg.tls_cert_file = (char *)FUZZ_TLS_DIR "/cert.pem";
 	cfg.tls_key_file = (char *)FUZZ_TLS_DIR "/key.pem";
+	cfg.tls_own_records = true; /* the default (config.c) */
 	log_set_level(LOG_WARN);
 	if (!tls_load(&cfg, &error)) {
 		fprintf(stderr, "fuzz_tls: %s\n", error->message);

@@ -510,6 +510,7 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = (char *)"irc.natter.test";
 	cfg.data_dir = tmp_dir;
+	cfg.tls_own_records = true; /* the default (config.c) */
 	if (!tls_load(&cfg, &error))
 		g_error("tls_load: %s", error->message);
 	client_lib = OSSL_LIB_CTX_new();
