@@ -93,8 +93,11 @@ void pool_release(struct record *r)
 {
 	struct pool_block *b = r->block;
 
-	if (--b->rows == 0 && b != current)
-		block_unmap(b);
+	if (--b->rows > 0)
+		return;
+	if (b == current)
+		current = NULL; /* an idle server keeps no block */
+	block_unmap(b);
 }
 
 void pool_clear(void)

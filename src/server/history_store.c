@@ -533,6 +533,7 @@ static gpointer checkpointer_main(gpointer unused)
 		g_mutex_unlock(&s.ckpt_lock);
 		int rc = sqlite3_wal_checkpoint_v2(s.cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
 						   &copied);
+		sqlite3_db_release_memory(s.cdb);
 		if (rc == SQLITE_OK)
 			g_atomic_int_set(&s.ckpt_copied, copied);
 		else if (rc != SQLITE_BUSY) /* busy: another checkpoint is running */
@@ -770,6 +771,7 @@ static bool start_checkpointer(const char *path, GError **error)
 			    "history: cannot open the checkpointer's connection");
 		return false;
 	}
+	sqlite3_db_release_memory(s.cdb); /* it needs no cache between checkpoints */
 	g_mutex_init(&s.ckpt_lock);
 	g_cond_init(&s.ckpt_cond);
 	sqlite3_wal_hook(s.wdb, on_wal_commit, NULL);
