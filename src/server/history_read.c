@@ -310,14 +310,20 @@ bool history_parse_ref(const char *target, const char *s, bool star_ok,
 	return true;
 }
 
+/* -1, 0, 1 as (@t1, @id1) is before, at or after (@t2, @id2). */
+static int time_id_order(int64_t t1, int64_t id1, int64_t t2, int64_t id2)
+{
+	if (t1 != t2)
+		return t1 < t2 ? -1 : 1;
+	return id1 < id2 ? -1 : id1 > id2;
+}
+
 static int row_order(gconstpointer a, gconstpointer b)
 {
 	const struct history_row *x = *(struct history_row *const *)a;
 	const struct history_row *y = *(struct history_row *const *)b;
 
-	if (x->time_ms != y->time_ms)
-		return x->time_ms < y->time_ms ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return time_id_order(x->time_ms, x->id, y->time_ms, y->id);
 }
 
 static int record_order(gconstpointer a, gconstpointer b)
@@ -325,9 +331,7 @@ static int record_order(gconstpointer a, gconstpointer b)
 	const struct record *x = *(struct record *const *)a;
 	const struct record *y = *(struct record *const *)b;
 
-	if (x->time_ms != y->time_ms)
-		return x->time_ms < y->time_ms ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return time_id_order(x->time_ms, x->id, y->time_ms, y->id);
 }
 
 /* One range of a target's history: (time, id) bounds, exclusive, as in

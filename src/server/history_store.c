@@ -378,21 +378,31 @@ static int64_t wall_ms(void)
 	return server_wall_us() / 1000;
 }
 
-static int64_t query_int(const char *sql, const char *text, int64_t a, int64_t b, bool *got)
+/* @sql prepared on the writer's connection with ?1 = @text (when given),
+ * ?2 = @a, ?3 = @b; NULL (logged) when it does not prepare. */
+static sqlite3_stmt *prepare_bound(const char *sql, const char *text, int64_t a, int64_t b)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t v = 0;
 
-	*got = false;
 	if (sqlite3_prepare_v2(s.wdb, sql, -1, &st, NULL) != SQLITE_OK) {
 		log_error("history: %s", sqlite3_errmsg(s.wdb));
-		return 0;
+		return NULL;
 	}
 	if (text != NULL)
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, a);
 	sqlite3_bind_int64(st, 3, b);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	return st;
+}
+
+static int64_t query_int(const char *sql, const char *text, int64_t a, int64_t b, bool *got)
+{
+	sqlite3_stmt *st = prepare_bound(sql, text, a, b);
+	int64_t v = 0;
+
+	*got = false;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		v = sqlite3_column_int64(st, 0);
 		*got = true;
 	}
@@ -402,18 +412,10 @@ static int64_t query_int(const char *sql, const char *text, int64_t a, int64_t b
 
 static int exec_delete(const char *sql, const char *text, int64_t a, int64_t b)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = prepare_bound(sql, text, a, b);
 	int n = 0;
 
-	if (sqlite3_prepare_v2(s.wdb, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("history: %s", sqlite3_errmsg(s.wdb));
-		return 0;
-	}
-	if (text != NULL)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a);
-	sqlite3_bind_int64(st, 3, b);
-	if (sqlite3_step(st) == SQLITE_DONE)
+	if (st != NULL && sqlite3_step(st) == SQLITE_DONE)
 		n = sqlite3_changes(s.wdb);
 	sqlite3_finalize(st);
 	return n;
