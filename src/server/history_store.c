@@ -283,9 +283,15 @@ static void move_rows(struct writer *w, guint n, bool all)
 		step_reset(w->unlog, "forget moved rows");
 	}
 	w->moved_upto = ((const struct record *)g_ptr_array_index(w->unmoved, n - 1))->id;
+	s.move_us += g_get_monotonic_time() - t0;
+}
+
+/* After the transaction holding move_rows(w, @n) committed: the writer
+ * forgets those rows (the loop does once publish_moved() says so). */
+static void forget_moved(struct writer *w, guint n)
+{
 	g_ptr_array_remove_range(w->unmoved, 0, n);
 	s.n_moved += n;
-	s.move_us += g_get_monotonic_time() - t0;
 }
 
 static void publish_moved(struct writer *w)
@@ -297,8 +303,10 @@ static void publish_moved(struct writer *w)
 	event_active(s.wake, EV_READ, 0);
 }
 
-/* One transaction moving the oldest rows: about MOVE_CHUNK, whole blobs. */
-static void move_chunk(struct writer *w)
+/* One transaction moving the oldest rows: about MOVE_CHUNK, whole blobs.
+ * False when it could not commit (disk full...): the rows stay unmoved,
+ * in memory and in history_log, and the caller stops trying for now. */
+static bool move_chunk(struct writer *w)
 {
 	guint n = MIN(w->unmoved->len, (guint)MOVE_CHUNK);
 
@@ -307,15 +315,21 @@ static void move_chunk(struct writer *w)
 		       ((const struct record *)g_ptr_array_index(w->unmoved, n - 1))->log_id)
 		n++;
 	if (n == 0 || !wtx(w->begin))
-		return;
+		return false;
 	move_rows(w, n, false);
-	if (!wcommit(w))
-		return; /* the rows stay in history_log: moved at the next start */
+	if (!wcommit(w)) {
+		w->moved_upto = 0;
+		return false;
+	}
+	forget_moved(w, n);
 	publish_moved(w);
+	return true;
 }
 
 static void apply(struct writer *w, struct record *r)
 {
+	guint n;
+
 	switch (r->op) {
 	case OP_INSERT:
 		serialize(w->batch, r);
@@ -334,7 +348,9 @@ static void apply(struct writer *w, struct record *r)
 	case OP_REDACT:
 		/* The row may still be in a blob, which a restart would move
 		 * back: everything is moved first, in this transaction. */
-		move_rows(w, w->unmoved->len, true);
+		n = w->unmoved->len;
+		move_rows(w, n, true);
+		forget_moved(w, n); /* in this batch's transaction */
 		sqlite3_bind_text(w->redact, 1, r->msgid, -1, SQLITE_STATIC);
 		step_reset(w->redact, "redact a message");
 		break;
@@ -664,8 +680,9 @@ static gpointer writer_main(gpointer unused)
 		if (chain == NULL && w.unmoved->len > 0) {
 			/* A quiet moment: rows go to their indexes, a chunk at
 			 * a time while no batch comes. */
-			while (w.unmoved->len > 0 && g_async_queue_length(s.queue) <= 0)
-				move_chunk(&w);
+			while (w.unmoved->len > 0 && g_async_queue_length(s.queue) <= 0 &&
+			       move_chunk(&w))
+				;
 			continue;
 		}
 		if (chain == NULL) {
@@ -686,11 +703,12 @@ static gpointer writer_main(gpointer unused)
 		}
 		cached = true;
 		chain = write_batch(&w, chain, &stop);
-		while (w.unmoved->len >= MOVE_FORCE)
-			move_chunk(&w);
+		while (w.unmoved->len >= MOVE_FORCE && move_chunk(&w))
+			;
 	}
-	while (w.unmoved->len > 0)
-		move_chunk(&w);
+	/* What cannot be moved now stays in history_log, for the next start. */
+	while (w.unmoved->len > 0 && move_chunk(&w))
+		;
 	writer_finalize(&w);
 	g_hash_table_destroy(w.convs);
 	g_byte_array_free(w.batch, TRUE);
