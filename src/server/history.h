@@ -11,10 +11,11 @@
  * synchronous=NORMAL a commit survives natterd being killed (the WAL is in
  * the kernel's page cache); synchronous=FULL also survives power loss.
  *
- * Reads (CHATHISTORY, replay on join) run on the loop thread on a second,
- * read-only connection with prepared statements, merged with the newest
- * rows, which the loop keeps in memory until the writer has moved them into
- * the indexed table (history_internal.h has a row's whole way). */
+ * Reads are merged with the newest rows, which the loop keeps in memory
+ * until the writer has moved them into the indexed table (history_internal.h
+ * has a row's whole way). CHATHISTORY reads in a worker through a
+ * history_view; the small look-ups (replay on join, markers, offline
+ * delivery, TARGETS) run on the loop's read-only connection. */
 #ifndef NATTERD_HISTORY_H
 #define NATTERD_HISTORY_H
 
