@@ -548,6 +548,23 @@ static void handle_redact(NatterSession *self, struct irc_message *msg, const ch
 	}
 }
 
+/* Whether a pending request of @kind was sent as CHATHISTORY @sub. */
+static gboolean request_is(RequestKind kind, const char *sub)
+{
+	switch (kind) {
+	case REQ_LATEST:
+		return g_ascii_strcasecmp(sub, "LATEST") == 0;
+	case REQ_AFTER:
+	case REQ_AFTER_TIME:
+		return g_ascii_strcasecmp(sub, "AFTER") == 0;
+	case REQ_BEFORE:
+		return g_ascii_strcasecmp(sub, "BEFORE") == 0;
+	case REQ_NONE:
+		break;
+	}
+	return FALSE;
+}
+
 static void handle_fail(NatterSession *self, struct irc_message *msg)
 {
 	const char *what = P(0);
@@ -562,20 +579,25 @@ static void handle_fail(NatterSession *self, struct irc_message *msg)
 				   (strstr(code, "MSGID") != NULL || strstr(code, "MSGREF") != NULL ||
 				    g_ascii_strcasecmp(code, "INVALID_PARAMS") == 0);
 		const char *target = msg->nparams > 4 ? P(3) : NULL;
+		NatterConversation *failed =
+			target != NULL ? natter_session_find_conversation(self, target) : NULL;
 		for (guint i = 0; i < g_list_model_get_n_items(model); i++) {
 			g_autoptr(NatterConversation) c = g_list_model_get_item(model, i);
 			ConvHistory *st = conv_history(c);
-			if (by_time && st->pending == REQ_AFTER && st->newest_ms > 0 &&
-			    (target == NULL ||
-			     natter_session_find_conversation(self, target) == c)) {
+			/* Only the conversation it names, or (unnamed) those whose
+			 * request was this subcommand. */
+			if (st->pending == REQ_NONE || (failed != NULL && c != failed) ||
+			    (failed == NULL && !request_is(st->pending, P(2))))
+				continue;
+			if (by_time && st->pending == REQ_AFTER && st->newest_ms > 0) {
 				send_request(self, c, REQ_AFTER_TIME);
 				continue;
 			}
-			/* the request failed: nothing more to ask for now */
-			if (st->pending != REQ_NONE) {
-				st->pending = REQ_NONE;
+			/* The request failed: nothing more to ask for now; only a
+			 * refused LATEST or BEFORE means nothing older. */
+			if (st->pending == REQ_LATEST || st->pending == REQ_BEFORE)
 				st->complete = TRUE;
-			}
+			st->pending = REQ_NONE;
 		}
 	} else if (g_ascii_strcasecmp(what, "REDACT") == 0) {
 		NatterConversation *conv = natter_session_find_conversation(self, P(2));

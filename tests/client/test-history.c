@@ -280,6 +280,27 @@ static void test_reconnect_gap_unknown_msgid(Canned *f, gconstpointer data)
 	g_assert_true(g_str_has_suffix(last, "|line 13|line 14|line 15"));
 }
 
+/* A FAIL for one conversation's request leaves the others' alone: #lobby
+ * can still load older pages after dave's LATEST was refused. */
+static void test_fail_is_for_one_conversation(Canned *f, gconstpointer data)
+{
+	(void)data;
+	welcome(f);
+	fill_page(f, "b1", "#lobby", 100, 50); /* a full page: there is more before */
+	canned_feed(f, ":irc.test BATCH +t draft/chathistory-targets");
+	canned_feed(f, "@batch=t :irc.test CHATHISTORY TARGETS dave 2026-01-01T09:00:00.000Z");
+	canned_feed(f, ":irc.test BATCH -t");
+	g_assert_true(canned_was_sent(f, "CHATHISTORY LATEST dave * 50"));
+	NatterConversation *lobby = natter_session_find_conversation(f->s, "#lobby");
+	g_assert_true(natter_session_load_older(f->s, lobby)); /* BEFORE #lobby pending too */
+	canned_feed(f, ":irc.test FAIL CHATHISTORY INVALID_TARGET LATEST dave :Messages could not be "
+		"retrieved");
+	fill_page(f, "b2", "#lobby", 50, 50);
+	g_ptr_array_set_size(f->sent, 0);
+	g_assert_true(natter_session_load_older(f->s, lobby));
+	g_assert_cmpuint(count_prefix(f, "CHATHISTORY BEFORE #lobby"), ==, 1);
+}
+
 /* TARGETS opens the private conversations the server remembers. */
 static void test_targets(Canned *f, gconstpointer data)
 {
@@ -649,6 +670,8 @@ int main(int argc, char **argv)
 	g_test_add("/history/canned/before-paging", Canned, NULL, canned_setup, test_before_paging, canned_teardown);
 	g_test_add("/history/canned/same-millisecond", Canned, NULL, canned_setup, test_same_millisecond, canned_teardown);
 	g_test_add("/history/canned/reconnect-gap", Canned, NULL, canned_setup, test_reconnect_gap, canned_teardown);
+	g_test_add("/history/canned/fail-is-for-one-conversation", Canned, NULL, canned_setup,
+		   test_fail_is_for_one_conversation, canned_teardown);
 	g_test_add("/history/canned/reconnect-gap-unknown-msgid", Canned, NULL, canned_setup,
 		   test_reconnect_gap_unknown_msgid, canned_teardown);
 	g_test_add("/history/canned/targets", Canned, NULL, canned_setup, test_targets, canned_teardown);
