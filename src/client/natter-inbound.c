@@ -884,6 +884,8 @@ static void handle_numeric_error(NatterSession *self, Ctx *ctx)
 		g_signal_emit(self, natter_session_signals[NATTER_SIG_WHOIS], 0, w);
 		gboolean shown = FALSE;
 		g_signal_emit(self, natter_session_signals[NATTER_SIG_SHOW_WHOIS], 0, w, &shown);
+		if (shown)
+			return; /* the card says it; not also a line */
 	}
 	if (*about != '\0')
 		conv = natter_session_find_conversation(self, about);

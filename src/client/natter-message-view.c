@@ -642,9 +642,12 @@ static void on_root_active(NatterMessageView *self)
 static void on_realize(NatterMessageView *self)
 {
 	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-	if (GTK_IS_WINDOW(root))
-		g_signal_connect_object(root, "notify::is-active", G_CALLBACK(on_root_active), self,
-					G_CONNECT_SWAPPED);
+	if (!GTK_IS_WINDOW(root))
+		return;
+	/* Realized again (moved, or the window re-created its surface): one handler. */
+	g_signal_handlers_disconnect_by_func(root, on_root_active, self);
+	g_signal_connect_object(root, "notify::is-active", G_CALLBACK(on_root_active), self,
+				G_CONNECT_SWAPPED);
 }
 
 void natter_message_view_set_session(NatterMessageView *self, NatterSession *session)

@@ -422,8 +422,10 @@ static void natter_window_init(NatterWindow *self)
 	natter_connect_page_set_session(self->connect_page, self->session);
 	natter_chat_page_set_session(self->chat_page, self->session);
 	g_signal_connect_swapped(self->session, "registered", G_CALLBACK(on_registered), self);
-	g_signal_connect_swapped(natter_session_get_conversations(self->session), "items-changed",
-				 G_CALLBACK(save_rooms), self);
+	/* The list is an object of its own: connected to the window's life,
+	 * as dispose disconnects only the session's own handlers. */
+	g_signal_connect_object(natter_session_get_conversations(self->session), "items-changed",
+				G_CALLBACK(save_rooms), self, G_CONNECT_SWAPPED);
 	g_signal_connect_swapped(self->session, "notify::state", G_CALLBACK(on_state), self);
 	g_signal_connect_swapped(self->session, "message-added", G_CALLBACK(on_message_added), self);
 	g_signal_connect_swapped(self->chat_page, "title-changed", G_CALLBACK(update_title), self);
