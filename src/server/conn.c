@@ -494,10 +494,21 @@ static void out_clear(struct conn *conn)
 	bytebuf_clear(&conn->out);
 }
 
-/* Drops what a slow reader could not read, so only the ERROR line is left. */
+/* Drops what a slow reader could not read, so that the ERROR line is
+ * what comes next. The transport may have taken part of the head already
+ * (TLS: a record half written); that much stays, or its retry fails. */
 static void close_for_sendq(struct conn *conn)
 {
-	out_clear(conn);
+	size_t keep = MIN((size_t)conn->out.len, conn->tp->write_claim);
+
+	queued_total -= conn->out.len - keep;
+	if (keep == 0) {
+		bytebuf_clear(&conn->out);
+	} else {
+		g_autofree char *head = g_memdup2(bytebuf_head(&conn->out), keep);
+		bytebuf_clear(&conn->out);
+		bytebuf_append(&conn->out, head, keep);
+	}
 	conn_close(conn, CLOSE_SENDQ, NULL);
 }
 

@@ -409,6 +409,7 @@ static void tls_free(struct conn *conn)
 const struct transport_ops transport_tls = {
 	.name = "tls",
 	.secure = true,
+	.write_claim = 16384, /* one record's plaintext (OpenSSL or tls13_record.c) */
 	.open = tls_open,
 	.read = tls_read,
 	.write = tls_write,

@@ -21,6 +21,10 @@ struct conn;
 struct transport_ops {
 	const char *name; /* "socket", "tls": for logs */
 	bool secure;      /* encrypted on the wire (WHOIS 671, +Z) */
+	/* How many of the bytes offered to a write that stopped part-way the
+	 * transport may have taken: the retry must offer them again (TLS: one
+	 * record's plaintext). 0 when a write takes only what it reports. */
+	size_t write_claim;
 	/* Sets up the transport's state for a newly accepted socket. False
 	 * when it cannot (the connection is then refused). May be NULL. */
 	bool (*open)(struct conn *conn);

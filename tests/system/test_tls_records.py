@@ -213,3 +213,41 @@ def test_own_records_false_leaves_tls_to_openssl(server_factory):
     assert HANDED_OVER not in srv.log()
     # OpenSSL sends its session tickets after the handshake again.
     assert c.sock.session is not None and c.sock.session.has_ticket
+
+
+@pytest.mark.parametrize("own_records", ["true", "false"])
+def test_slow_tls_reader_gets_sendq_error(server_factory, own_records):
+    """A TLS reader closed for its send queue still reads the ERROR line:
+    the record half written when its queue was dropped goes out first (the
+    record layer, OpenSSL's or natterd's, must be offered it again)."""
+    srv = server_factory(extra_args=TLS_LISTEN,
+                         config={"limits": {"sendq": 8192, "sndbuf": 4096},
+                                 "tls": {"own_records": own_records}})
+    chan = "#" + unique("sq")
+    slow = tls_client(srv, unique("Slow"), rcvbuf=4096)
+    writer = srv.client(unique("Wr"))
+    slow.join(chan)
+    writer.join(chan)
+    slow.sync()
+    writer.sync()
+    # `slow` never reads again; the room talks until it is dropped.
+    quit_seen = False
+    for round_ in range(10):
+        writer.send_raw("".join(f"PRIVMSG {chan} :{round_}.{i} {'x' * 400}\r\n"
+                                for i in range(80)).encode())
+        for m in writer.sync(timeout=20):
+            quit_seen |= m.command == "QUIT" and m.nick == slow.nick
+        if quit_seen:
+            break
+    assert quit_seen, "the slow TLS reader was never dropped"
+    data = b""
+    slow.sock.settimeout(10)
+    try:
+        while True:
+            chunk = slow.sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (TimeoutError, ConnectionResetError, ssl.SSLZeroReturnError):
+        pass
+    assert b"ERROR :SendQ exceeded" in data[-300:], data[-300:]
